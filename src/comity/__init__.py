@@ -1,0 +1,1 @@
+"""comity: an event-sourced rule engine for cross-border asset recovery."""

@@ -1,0 +1,37 @@
+"""DOMAIN: what happened. Event types, their codec and schema, and the append-only log."""
+
+from comity.events.codec import canonical_json, decode_event, encode_event, format_time
+from comity.events.jsonl import parse_jsonl, parse_one
+from comity.events.log import (
+    GENESIS_HASH,
+    AppendResult,
+    EventLog,
+    Head,
+    RawRecord,
+    StoredEvent,
+    VerifyReport,
+    verify_records,
+)
+from comity.events.store import DEFAULT_STORE, open_log
+from comity.events.types import *  # noqa: F403
+from comity.events.types import __all__ as _types_all
+
+__all__ = [
+    "DEFAULT_STORE",
+    "GENESIS_HASH",
+    "AppendResult",
+    "EventLog",
+    "Head",
+    "RawRecord",
+    "StoredEvent",
+    "VerifyReport",
+    "canonical_json",
+    "decode_event",
+    "encode_event",
+    "format_time",
+    "open_log",
+    "parse_jsonl",
+    "parse_one",
+    "verify_records",
+    *_types_all,
+]

@@ -1,0 +1,136 @@
+"""The in-memory log: for tests and for embedding a throw-away log in a process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+from comity.errors import ChainBroken, StoreError
+from comity.events.log import (
+    GENESIS_HASH,
+    AppendResult,
+    Head,
+    RawRecord,
+    StoredEvent,
+    Tip,
+    content_of,
+    format_recorded_at,
+    plan_append,
+)
+from comity.events.types import Event
+
+__all__ = ["MemoryLog"]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class MemoryLog:
+    """Holds rows in lists; a lock makes appends atomic across threads."""
+
+    def __init__(self, url: str = "memory:", *, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self.url = url
+        self._clock = clock
+        self._rows: list[RawRecord] = []
+        self._events: list[StoredEvent] = []
+        self._by_id: dict[str, int] = {}
+        self._by_case: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+
+    def _tip(self) -> Tip:
+        if not self._rows:
+            return Tip(position=0, hash=GENESIS_HASH, recorded_at=None)
+        last = self._events[-1]
+        return Tip(position=last.position, hash=last.hash, recorded_at=last.recorded_at)
+
+    def _existing(self, ids: Sequence[str]) -> Mapping[str, str]:
+        return {i: content_of(self._rows[self._by_id[i]].body) for i in ids if i in self._by_id}
+
+    def last_seq(self, case_id: str) -> int:
+        return len(self._by_case.get(case_id, ()))
+
+    def append(
+        self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
+    ) -> AppendResult:
+        batch = list(events)
+        with self._lock:
+            rows, stored, already = plan_append(
+                batch,
+                expected_seq=expected_seq,
+                tip=self._tip(),
+                existing=self._existing,
+                last_seq=self.last_seq,
+                now=self._clock(),
+            )
+            self._store(rows, stored)
+        return AppendResult(stored=tuple(stored), already_stored=tuple(already))
+
+    def _store(self, rows: Sequence[RawRecord], stored: Sequence[StoredEvent]) -> None:
+        for row, event in zip(rows, stored, strict=True):
+            index = len(self._rows)
+            self._rows.append(row)
+            self._events.append(event)
+            self._by_id[row.event_id] = index
+            self._by_case.setdefault(row.case_id, []).append(index)
+
+    def _visible(self, known_at: dt.datetime | None) -> int:
+        """How many rows had been recorded by `known_at` (rows are in record-time order)."""
+        if known_at is None:
+            return len(self._rows)
+        cutoff = format_recorded_at(known_at)
+        count = 0
+        for row in self._rows:
+            if row.recorded_at > cutoff:
+                break
+            count += 1
+        return count
+
+    def read_case(self, case_id: str, *, known_at: dt.datetime | None = None) -> Iterator[StoredEvent]:
+        limit = self._visible(known_at)
+        for index in list(self._by_case.get(case_id, ())):
+            if index >= limit:
+                return
+            yield self._events[index]
+
+    def read(
+        self, *, after: int = 0, until: int | None = None, known_at: dt.datetime | None = None
+    ) -> Iterator[StoredEvent]:
+        limit = self._visible(known_at)
+        if until is not None:
+            limit = min(limit, until)
+        for index in range(max(after, 0), limit):
+            yield self._events[index]
+
+    def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
+        limit = self._visible(known_at)
+        yield from sorted(c for c, idx in self._by_case.items() if idx and idx[0] < limit)
+
+    def head(self) -> Head:
+        tip = self._tip()
+        return Head(tip.position, tip.hash)
+
+    def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
+        yield from self._rows[max(after, 0) :]
+
+    def import_records(self, records: Iterable[RawRecord]) -> int:
+        count = 0
+        with self._lock:
+            for row in records:
+                tip = self._tip()
+                if row.position != tip.position + 1:
+                    raise StoreError(
+                        f"cannot import position {row.position}: this log ends at {tip.position}"
+                    )
+                if row.event_id in self._by_id:
+                    raise StoreError(f"cannot import {row.event_id!r}: already stored")
+                event = row.decode()
+                if row.seq != self.last_seq(row.case_id) + 1:
+                    raise ChainBroken(row.position, "imported seq breaks the case's sequence")
+                self._store([row], [event])
+                count += 1
+        return count
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,361 @@
+"""One cattrs converter for the v1 wire format, and the error messages users read.
+
+Decisions, made once here so that every reader and writer agrees:
+
+- the tag is `type` (a tagged union over every event class);
+- unknown keys are refused, never dropped;
+- dates are `YYYY-MM-DD`; datetimes are ISO 8601 in UTC (`Z` or `+00:00`), never naive;
+- money amounts are decimal strings (`"150000.00"`), never JSON numbers;
+- strings must be JSON strings (cattrs would otherwise turn `5` into `"5"`);
+- ids are 1-128 characters; jurisdictions are ISO 3166-1 alpha-2 (or `EU`);
+- `null` for an optional field means absent, and the canonical form omits it, so that
+  `{"source": null}` and no `source` are the same content for idempotency.
+
+A refused event becomes a list of :class:`comity.errors.Problem`, each naming a field
+path and what was expected, e.g. ``occurred_at: expected an ISO date, got "24/07/2019"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, Literal, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.strategies import configure_tagged_union
+
+from comity.errors import EventFormatError, Problem
+from comity.events.types import EVENT_TYPES, Event, ValidTime
+
+__all__ = [
+    "CURRENCY_PATTERN",
+    "DECIMAL_PATTERN",
+    "ID_MAX",
+    "JURISDICTION_PATTERN",
+    "TEXT_MAX",
+    "canonical_json",
+    "decode_event",
+    "encode_event",
+    "field_kind",
+    "format_time",
+    "parse_utc_datetime",
+]
+
+ID_MAX = 128
+TEXT_MAX = 10_000
+JURISDICTION_PATTERN = r"^[A-Z]{2}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+DECIMAL_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+)
+_JURISDICTION_RE = re.compile(JURISDICTION_PATTERN)
+_CURRENCY_RE = re.compile(CURRENCY_PATTERN)
+_DECIMAL_RE = re.compile(DECIMAL_PATTERN)
+
+
+def field_kind(name: str) -> str | None:
+    """The constraint a field's name implies: "id", "jurisdiction", "currency" or None.
+
+    Naming carries the constraint so that the codec and the JSON Schema derive it from
+    the same place; a new event type inherits the checks by using the same names.
+    """
+    if name == "currency":
+        return "currency"
+    if "jurisdiction" in name:
+        return "jurisdiction"
+    if name.endswith("_id") or name.endswith("_ids"):
+        return "id"
+    return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False)
+        return shown if len(shown) <= 60 else shown[:57] + '..."'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return repr(value)
+
+
+class _Invalid(ValueError):
+    """A value was refused; the message is the user-facing explanation."""
+
+
+def _expect_str(value: Any, what: str = "a string") -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"expected {what}, got {_show(value)}")
+    return value
+
+
+def parse_date(value: Any) -> dt.date:
+    text = _expect_str(value, "an ISO date (YYYY-MM-DD)")
+    if not _DATE_RE.match(text):
+        raise _Invalid(f"expected an ISO date (YYYY-MM-DD), got {_show(value)}")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _Invalid(f"expected an ISO date (YYYY-MM-DD), got {_show(value)}") from None
+
+
+def parse_utc_datetime(value: Any) -> dt.datetime:
+    """Parse an ISO 8601 instant that states UTC; naive or other offsets are refused."""
+    what = "a UTC datetime (YYYY-MM-DDTHH:MM:SSZ)"
+    text = _expect_str(value, what)
+    if not _DATETIME_RE.match(text):
+        raise _Invalid(f"expected {what}, got {_show(value)}")
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _Invalid(f"expected {what}, got {_show(value)}") from None
+    if parsed.utcoffset() != dt.timedelta(0):
+        raise _Invalid(f"expected {what} in UTC (Z or +00:00), got {_show(value)}")
+    return parsed.replace(tzinfo=dt.UTC)
+
+
+def _parse_valid_time(value: Any) -> ValidTime:
+    text = _expect_str(value, "an ISO date or UTC datetime")
+    if _DATE_RE.match(text):
+        return parse_date(text)
+    if "T" in text:
+        return parse_utc_datetime(text)
+    raise _Invalid(f"expected an ISO date (YYYY-MM-DD) or UTC datetime, got {_show(value)}")
+
+
+def format_time(value: ValidTime) -> str:
+    """The one text form of a date or instant: `2019-07-24` or `2019-07-24T14:00:00Z`."""
+    if isinstance(value, dt.datetime):
+        text = value.astimezone(dt.UTC).isoformat()
+        return text.replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def _parse_decimal(value: Any) -> Decimal:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise _Invalid(
+            f'expected a decimal string such as "150000.00", got {_show(value)}; '
+            "quote the amount so that no precision is lost"
+        )
+    text = _expect_str(value, 'a decimal string such as "150000.00"')
+    if not _DECIMAL_RE.match(text):
+        raise _Invalid(f'expected a non-negative decimal string such as "150000.00", got {_show(value)}')
+    return Decimal(text)
+
+
+def _check_text(value: Any, kind: str | None) -> str:
+    text = _expect_str(value)
+    if kind == "id":
+        if not 1 <= len(text) <= ID_MAX or text.strip() != text:
+            raise _Invalid(
+                f"expected an id of 1 to {ID_MAX} characters without surrounding spaces, "
+                f"got {_show(value)}"
+            )
+    elif kind == "jurisdiction":
+        if not _JURISDICTION_RE.match(text):
+            raise _Invalid(
+                f"expected an ISO 3166-1 alpha-2 code such as \"PA\" (or \"EU\"), got {_show(value)}"
+            )
+    elif kind == "currency":
+        if not _CURRENCY_RE.match(text):
+            raise _Invalid(f'expected an ISO 4217 currency code such as "USD", got {_show(value)}')
+    elif len(text) > TEXT_MAX:
+        raise _Invalid(f"expected at most {TEXT_MAX} characters, got {len(text)}")
+    return text
+
+
+def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    allowed = get_args(tp)
+
+    def structure(value: Any, _: Any) -> Any:
+        if value not in allowed or not isinstance(value, str):
+            raise _Invalid(f"expected one of {', '.join(allowed)}; got {_show(value)}")
+        return value
+
+    return structure
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+    conv.register_structure_hook(dt.date, lambda v, _: parse_date(v))
+    conv.register_structure_hook(dt.datetime, lambda v, _: parse_utc_datetime(v))
+    conv.register_structure_hook(Decimal, lambda v, _: _parse_decimal(v))
+    conv.register_unstructure_hook(dt.date, format_time)
+    conv.register_unstructure_hook(dt.datetime, format_time)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook_func(
+        lambda t: t == ValidTime, lambda v, _: _parse_valid_time(v)
+    )
+
+    def structure_bool(value: Any, _: Any) -> bool:
+        if not isinstance(value, bool):
+            raise _Invalid(f"expected true or false, got {_show(value)}")
+        return value
+
+    def structure_int(value: Any, _: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(f"expected an integer, got {_show(value)}")
+        return value
+
+    conv.register_structure_hook(bool, structure_bool)
+    conv.register_structure_hook(int, structure_int)
+    conv.register_structure_hook(str, lambda v, _: _check_text(v, None))
+    conv.register_structure_hook_factory(lambda t: get_origin(t) is Literal, _literal_hook)
+
+    def structure_list(value: Any, tp: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise _Invalid(f"expected a list, got {_show(value)}")
+        (item,) = (a for a in get_args(tp) if a is not Ellipsis)
+        return tuple(conv.structure(v, item) for v in value)
+
+    conv.register_structure_hook_func(
+        lambda t: get_origin(t) is tuple, structure_list
+    )
+
+    # Name-implied constraints (ids, jurisdictions, currencies) on every attrs class.
+    def class_hook(cls: type) -> Callable[[Any, Any], Any]:
+        base = cattrs.gen.make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
+        fields = attrs.fields(cls)
+
+        def structure(value: Any, _: Any) -> Any:
+            if not isinstance(value, dict):
+                raise _Invalid(f"expected an object, got {_show(value)}")
+            value = {k: v for k, v in value.items() if v is not None}
+            errors: list[Exception] = []
+            for f in fields:
+                kind = field_kind(f.name)
+                if kind is None or f.name not in value:
+                    continue
+                raw = value[f.name]
+                try:
+                    if isinstance(raw, list):
+                        for i, item in enumerate(raw):
+                            try:
+                                _check_text(item, kind)
+                            except _Invalid as exc:
+                                exc.add_note(f"{f.name}[{i}]")
+                                raise
+                    elif isinstance(raw, str):
+                        _check_text(raw, kind)
+                except _Invalid as exc:
+                    if not getattr(exc, "__notes__", None):
+                        exc.add_note(f.name)
+                    errors.append(exc)
+            if errors:
+                raise ClassValidationError("invalid fields", errors, cls)
+            return base(value, cls)
+
+        return structure
+
+    conv.register_structure_hook_factory(attrs.has, class_hook)
+
+    def unstructure_class(cls: type) -> Callable[[Any], dict[str, Any]]:
+        names = [f.name for f in attrs.fields(cls)]
+
+        def unstructure(obj: Any) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for name in names:
+                val = getattr(obj, name)
+                if val is None:
+                    continue
+                out[name] = conv.unstructure(val)
+            return out
+
+        return unstructure
+
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_class)
+    conv.register_unstructure_hook_func(
+        lambda t: get_origin(t) is tuple or t is tuple, lambda v: [conv.unstructure(i) for i in v]
+    )
+    configure_tagged_union(
+        Event, conv, tag_name="type", tag_generator=lambda cl: cl.TYPE  # type: ignore[attr-defined]
+    )
+    return conv
+
+
+_converter = _make_converter()
+
+
+def encode_event(event: Event) -> dict[str, Any]:
+    """The event as a JSON-ready dict, `type` included, absent optionals omitted."""
+    data: dict[str, Any] = _converter.unstructure(event, Event)
+    return data
+
+
+def _path_of(exc: BaseException) -> str:
+    notes = getattr(exc, "__notes__", None) or []
+    parts: list[str] = []
+    for note in notes:
+        if isinstance(note, str) and not hasattr(note, "name"):
+            if not note.startswith("Structuring"):
+                parts.append(note)
+            continue
+        name = getattr(note, "name", None)
+        index = getattr(note, "index", None)
+        if name is not None:
+            parts.append(str(name))
+        elif index is not None:
+            parts.append(f"[{index}]")
+    return ".".join(parts).replace(".[", "[")
+
+
+def _flatten(exc: BaseException, prefix: str) -> list[tuple[str, str]]:
+    """Turn cattrs' exception tree into (field path, message) pairs, in field order."""
+    here = _path_of(exc)
+    path = ".".join(p for p in (prefix, here) if p).replace(".[", "[")
+    if isinstance(exc, ForbiddenExtraKeysError):
+        extra = ", ".join(sorted(exc.extra_fields))
+        return [(path or "", f"unknown field(s) {extra}; the v1 format allows no other fields")]
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        out: list[tuple[str, str]] = []
+        for sub in exc.exceptions:
+            out.extend(_flatten(sub, path))
+        return out
+    if isinstance(exc, KeyError):
+        return [(path, "is required")]
+    if isinstance(exc, _Invalid):
+        return [(path, str(exc))]
+    return [(path, f"invalid value ({exc})")]
+
+
+def decode_event(
+    obj: Any, *, source: str = "<event>", line: int | None = None
+) -> Event:
+    """Structure one decoded JSON value into an event, or raise EventFormatError."""
+
+    def fail(path: str, message: str) -> EventFormatError:
+        return EventFormatError([Problem(source, line, path, message)])
+
+    if not isinstance(obj, dict):
+        raise fail("", f"expected a JSON object (one event per line), got {_show(obj)}")
+    tag = obj.get("type")
+    if tag is None:
+        raise fail("type", f"is required; one of {', '.join(EVENT_TYPES)}")
+    if not isinstance(tag, str) or tag not in EVENT_TYPES:
+        raise fail("type", f"unknown event type {_show(tag)}; expected one of {', '.join(EVENT_TYPES)}")
+    try:
+        event: Event = _converter.structure(obj, Event)  # type: ignore[arg-type]
+    except (ClassValidationError, ForbiddenExtraKeysError, _Invalid) as exc:
+        pairs = _flatten(exc, "")
+        raise EventFormatError([Problem(source, line, p, m) for p, m in pairs]) from None
+    return event
+
+
+def canonical_json(data: Mapping[str, Any]) -> str:
+    """Sorted keys, no whitespace, UTF-8 text: the form that is hashed and stored."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+

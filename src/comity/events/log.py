@@ -1,0 +1,345 @@
+"""The log's contract: stored records, the backend protocol, the hash chain.
+
+Backends (in-memory, SQLite, PostgreSQL) differ only in how they keep rows and take
+locks. Everything that decides *what* is stored, the idempotency check, the
+optimistic-concurrency check, seq and position numbering, `recorded_at` that never
+decreases, and the hash of each record, lives here, so that the same batch gives the
+same bytes and the same head hash in every backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from comity.errors import ChainBroken, ConcurrencyConflict, DuplicateEventError
+from comity.events.codec import canonical_json, decode_event, encode_event, parse_utc_datetime
+from comity.events.types import Event
+
+__all__ = [
+    "GENESIS_HASH",
+    "AppendResult",
+    "EventLog",
+    "Head",
+    "RawRecord",
+    "StoredEvent",
+    "Tip",
+    "VerifyReport",
+    "format_recorded_at",
+    "plan_append",
+    "verify_records",
+]
+
+#: The `prev_hash` of the record at position 1.
+GENESIS_HASH = "0" * 64
+
+#: Fields the log sets; a writer may not send them in an event.
+ENVELOPE_FIELDS = ("recorded_at", "seq", "position")
+
+
+def format_recorded_at(value: dt.datetime) -> str:
+    """Fixed width, microseconds always shown, so that text order is time order."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _chain(prev_hash: str, body: str) -> str:
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+@attrs.frozen(kw_only=True)
+class StoredEvent:
+    """An event as the log holds it: the writer's event plus the log's envelope."""
+
+    event: Event
+    recorded_at: dt.datetime
+    seq: int
+    position: int
+    hash: str
+
+    @property
+    def event_id(self) -> str:
+        return self.event.event_id
+
+    @property
+    def case_id(self) -> str:
+        return self.event.case_id
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON object that is hashed (and printed by `comity log --format jsonl`)."""
+        record = encode_event(self.event)
+        record["recorded_at"] = format_recorded_at(self.recorded_at)
+        record["seq"] = self.seq
+        record["position"] = self.position
+        return record
+
+    def to_json(self, *, with_hash: bool = True) -> dict[str, Any]:
+        record = self.to_record()
+        if with_hash:
+            record["hash"] = self.hash
+        return record
+
+
+@attrs.frozen(kw_only=True)
+class RawRecord:
+    """A row exactly as stored: what `verify` checks, before any decoding."""
+
+    position: int
+    case_id: str
+    seq: int
+    event_id: str
+    recorded_at: str
+    body: str
+    hash: str
+
+    def decode(self) -> StoredEvent:
+        import json
+
+        data = json.loads(self.body)
+        recorded_at = parse_utc_datetime(data.pop("recorded_at"))
+        seq = data.pop("seq")
+        position = data.pop("position")
+        return StoredEvent(
+            event=decode_event(data, source="<store>", line=position),
+            recorded_at=recorded_at,
+            seq=seq,
+            position=position,
+            hash=self.hash,
+        )
+
+
+@attrs.frozen
+class Head:
+    """The last stored position and its hash (GENESIS_HASH and 0 for an empty log)."""
+
+    position: int
+    hash: str
+
+
+@attrs.frozen(kw_only=True)
+class Tip:
+    """What a backend must tell `plan_append` about the log, read inside its lock."""
+
+    position: int
+    hash: str
+    recorded_at: dt.datetime | None
+
+
+@attrs.frozen(kw_only=True)
+class AppendResult:
+    """What an append did: the records it stored and the event ids it found already stored."""
+
+    stored: tuple[StoredEvent, ...]
+    already_stored: tuple[str, ...]
+
+
+def _content(event: Event) -> str:
+    return canonical_json(encode_event(event))
+
+
+def plan_append(
+    events: Sequence[Event],
+    *,
+    expected_seq: int | Mapping[str, int] | None,
+    tip: Tip,
+    existing: Callable[[Sequence[str]], Mapping[str, str]],
+    last_seq: Callable[[str], int],
+    now: dt.datetime,
+) -> tuple[list[RawRecord], list[StoredEvent], list[str]]:
+    """Decide what an append stores; the backend calls this inside its write lock.
+
+    `existing(ids)` returns the stored canonical content (without envelope) of the ids
+    already in the log; `last_seq(case)` the case's last seq. Raises before anything is
+    written: DuplicateEventError, ConcurrencyConflict, ValueError for a bad call.
+    """
+    fresh: dict[str, Event] = {}
+    for event in events:
+        seen = fresh.get(event.event_id)
+        if seen is not None and _content(seen) != _content(event):
+            raise DuplicateEventError(event.event_id, "it occurs twice in this batch")
+        fresh.setdefault(event.event_id, event)
+    stored_content = existing(list(fresh))
+    already: list[str] = []
+    for event_id, content in stored_content.items():
+        if content != _content(fresh[event_id]):
+            raise DuplicateEventError(event_id)
+        already.append(event_id)
+    todo = [e for e in fresh.values() if e.event_id not in stored_content]
+    if not todo:
+        return [], [], sorted(already)
+
+    cases = sorted({e.case_id for e in todo})
+    if isinstance(expected_seq, int):
+        if len(cases) != 1:
+            raise ValueError("an integer expected_seq needs a batch of one case; pass a mapping")
+        expected: Mapping[str, int] = {cases[0]: expected_seq}
+    else:
+        expected = expected_seq or {}
+    seqs = {case: last_seq(case) for case in cases}
+    for case, want in sorted(expected.items()):
+        have = seqs[case] if case in seqs else last_seq(case)
+        if have != want:
+            raise ConcurrencyConflict(case, want, have)
+
+    recorded_at = now.astimezone(dt.UTC)
+    if tip.recorded_at is not None and recorded_at < tip.recorded_at:
+        recorded_at = tip.recorded_at  # record time never goes backwards
+    rows: list[RawRecord] = []
+    stored: list[StoredEvent] = []
+    prev, position = tip.hash, tip.position
+    for event in todo:
+        position += 1
+        seqs[event.case_id] += 1
+        record = encode_event(event)
+        record["recorded_at"] = format_recorded_at(recorded_at)
+        record["seq"] = seqs[event.case_id]
+        record["position"] = position
+        body = canonical_json(record)
+        prev = _chain(prev, body)
+        rows.append(
+            RawRecord(
+                position=position,
+                case_id=event.case_id,
+                seq=seqs[event.case_id],
+                event_id=event.event_id,
+                recorded_at=record["recorded_at"],
+                body=body,
+                hash=prev,
+            )
+        )
+        stored.append(
+            StoredEvent(
+                event=event,
+                recorded_at=recorded_at,
+                seq=seqs[event.case_id],
+                position=position,
+                hash=prev,
+            )
+        )
+    return rows, stored, sorted(already)
+
+
+def content_of(body: str) -> str:
+    """The canonical content of a stored body without the log's envelope."""
+    import json
+
+    data = json.loads(body)
+    for name in ENVELOPE_FIELDS:
+        data.pop(name, None)
+    return canonical_json(data)
+
+
+@attrs.frozen(kw_only=True)
+class VerifyReport:
+    """A sound chain: how many records were checked and the head they lead to."""
+
+    records: int
+    head: Head
+
+
+def verify_records(records: Iterable[RawRecord]) -> VerifyReport:
+    """Recompute the chain; raise ChainBroken naming the first bad position.
+
+    Checks, per record: positions are gapless from 1; the body's envelope agrees with
+    the indexed columns; the body is canonical JSON; the hash is sha256(prev || body);
+    per-case seq is gapless and record time never decreases.
+    """
+    import json
+
+    prev, expected_position = GENESIS_HASH, 1
+    last_recorded = ""
+    seqs: dict[str, int] = {}
+    count = 0
+    for raw in records:
+        pos = raw.position
+        if pos != expected_position:
+            raise ChainBroken(expected_position, f"position {expected_position} is missing")
+        try:
+            data = json.loads(raw.body)
+        except ValueError:
+            raise ChainBroken(pos, "the stored body is not JSON") from None
+        if canonical_json(data) != raw.body:
+            raise ChainBroken(pos, "the stored body is not in canonical form")
+        if _chain(prev, raw.body) != raw.hash:
+            raise ChainBroken(pos, "hash mismatch: the record or an earlier one was altered")
+        agree = (
+            data.get("position") == pos
+            and data.get("seq") == raw.seq
+            and data.get("case_id") == raw.case_id
+            and data.get("event_id") == raw.event_id
+            and data.get("recorded_at") == raw.recorded_at
+        )
+        if not agree:
+            raise ChainBroken(pos, "the indexed columns disagree with the hashed record")
+        if raw.seq != seqs.get(raw.case_id, 0) + 1:
+            raise ChainBroken(pos, f"case {raw.case_id!r} seq {raw.seq} breaks the sequence")
+        seqs[raw.case_id] = raw.seq
+        if raw.recorded_at < last_recorded:
+            raise ChainBroken(pos, "recorded_at goes backwards")
+        last_recorded = raw.recorded_at
+        prev, expected_position, count = raw.hash, pos + 1, count + 1
+    return VerifyReport(records=count, head=Head(expected_position - 1, prev))
+
+
+@runtime_checkable
+class EventLog(Protocol):
+    """What every backend offers. Reads are iterators: nothing loads the whole log.
+
+    `known_at` limits a read to what had been recorded by that instant (record time),
+    for bitemporal replays.
+    """
+
+    url: str
+
+    def append(
+        self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
+    ) -> AppendResult:
+        """Store all of `events` or none of them (see DESIGN.md section 3)."""
+        ...
+
+    def read_case(
+        self, case_id: str, *, known_at: dt.datetime | None = None
+    ) -> Iterator[StoredEvent]:
+        """One case in seq order."""
+        ...
+
+    def read(
+        self,
+        *,
+        after: int = 0,
+        until: int | None = None,
+        known_at: dt.datetime | None = None,
+    ) -> Iterator[StoredEvent]:
+        """The whole log in position order, positions in (after, until]."""
+        ...
+
+    def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
+        """Every case with at least one event, in sorted order."""
+        ...
+
+    def last_seq(self, case_id: str) -> int:
+        """The case's last seq; 0 for an unknown case."""
+        ...
+
+    def head(self) -> Head:
+        """The last position and its hash."""
+        ...
+
+    def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
+        """Rows exactly as stored, in position order, for verification and copying."""
+        ...
+
+    def import_records(self, records: Iterable[RawRecord]) -> int:
+        """Append records copied from another store, envelope and hash kept.
+
+        The copy must continue this log's chain exactly (positions and hashes), so that
+        a copied log verifies with the same head hash. Returns how many were stored.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections; the log object is unusable afterwards."""
+        ...
