@@ -256,16 +256,8 @@ def _event_from_json(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise EventFormatError(
-            [
-                Problem(
-                    COMMAND_LINE,
-                    None,
-                    "",
-                    f"--json: malformed JSON: {exc.msg} (column {exc.colno})",
-                )
-            ]
-        ) from None
+        problem = Problem("--json", None, "", f"malformed JSON: {exc.msg} (column {exc.colno})")
+        raise EventFormatError([problem]) from None
 
 
 def _usage(message: str) -> NoReturn:
