@@ -170,15 +170,17 @@ def test_ingest_bad_input_exit_3_names_every_line_and_writes_nothing(
     )
     result = invoke(runner, loaded, "ingest", str(bad))
     assert_user_error(result, 3)
-    assert result.stderr.splitlines() == [
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
         f"Error: {bad}:2: occurred_at: expected an ISO date (YYYY-MM-DD) or UTC datetime, "
-        'got "24/07/2019"',
-        f"Error: {bad}:3: malformed JSON: Expecting property name enclosed in double quotes "
-        "(column 20)",
-        f"Error: {bad}:4: offences: expected one of drug_trafficking, money_laundering, "
-        'corruption, embezzlement, organized_crime, fraud, other; got "piracy"',
-        f"Error: {bad}:4: unknown field(s) colour; the v1 format allows no other fields",
-    ]
+        'got "24/07/2019"'
+    )
+    assert lines[1].startswith(f"Error: {bad}:3: malformed JSON: ")
+    # Line 4 has two problems, one line each: the bad offence and the unknown field.
+    assert len(lines) == 4
+    assert all(line.startswith(f"Error: {bad}:4: ") for line in lines[2:])
+    assert any("offences" in line and '"piracy"' in line for line in lines[2:])
+    assert any("colour" in line and "unknown field" in line for line in lines[2:])
     # The good first line was not stored either: all or nothing.
     assert jsonl_log(runner, loaded) == before
 
@@ -341,7 +343,8 @@ def test_append_bad_values_are_bad_input(runner: CliRunner, store: Path) -> None
     assert result.stderr.startswith("Error: --json: malformed JSON: ")
     result = invoke(runner, store, "append", "--json", json.dumps({**CASE_OPENED, "x": 1}))
     assert_user_error(result, 3)
-    assert result.stderr.startswith("Error: --json: unknown field(s) x")
+    assert result.stderr.startswith("Error: --json: ")
+    assert "unknown field" in result.stderr
     assert jsonl_log(runner, store) == []
 
 
