@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from comity.errors import ChainBroken, StoreError
+from comity.errors import StoreError
 from comity.events.log import (
     GENESIS_HASH,
     AppendResult,
@@ -14,6 +14,7 @@ from comity.events.log import (
     RawRecord,
     StoredEvent,
     Tip,
+    check_import,
     content_of,
     format_recorded_at,
     plan_append,
@@ -87,7 +88,9 @@ class MemoryLog:
             count += 1
         return count
 
-    def read_case(self, case_id: str, *, known_at: dt.datetime | None = None) -> Iterator[StoredEvent]:
+    def read_case(
+        self, case_id: str, *, known_at: dt.datetime | None = None
+    ) -> Iterator[StoredEvent]:
         limit = self._visible(known_at)
         for index in list(self._by_case.get(case_id, ())):
             if index >= limit:
@@ -115,22 +118,24 @@ class MemoryLog:
         yield from self._rows[max(after, 0) :]
 
     def import_records(self, records: Iterable[RawRecord]) -> int:
-        count = 0
+        rows: list[RawRecord] = []
+        events: list[StoredEvent] = []
         with self._lock:
+            tip = self._tip()
+            seqs: dict[str, int] = {}
+            ids: set[str] = set()
             for row in records:
-                tip = self._tip()
-                if row.position != tip.position + 1:
-                    raise StoreError(
-                        f"cannot import position {row.position}: this log ends at {tip.position}"
-                    )
-                if row.event_id in self._by_id:
+                last = seqs.get(row.case_id, self.last_seq(row.case_id))
+                event = check_import(row, tip=tip, last_seq=last)
+                if row.event_id in self._by_id or row.event_id in ids:
                     raise StoreError(f"cannot import {row.event_id!r}: already stored")
-                event = row.decode()
-                if row.seq != self.last_seq(row.case_id) + 1:
-                    raise ChainBroken(row.position, "imported seq breaks the case's sequence")
-                self._store([row], [event])
-                count += 1
-        return count
+                ids.add(row.event_id)
+                rows.append(row)
+                events.append(event)
+                seqs[row.case_id] = row.seq
+                tip = Tip(position=row.position, hash=row.hash, recorded_at=event.recorded_at)
+            self._store(rows, events)  # all or nothing, like an append
+        return len(rows)
 
     def close(self) -> None:
         pass

@@ -16,7 +16,13 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from comity.errors import ChainBroken, ConcurrencyConflict, DuplicateEventError
+from comity.errors import (
+    ChainBroken,
+    ConcurrencyConflict,
+    DuplicateEventError,
+    EventFormatError,
+    StoreError,
+)
 from comity.events.codec import canonical_json, decode_event, encode_event, parse_utc_datetime
 from comity.events.types import Event
 
@@ -29,6 +35,8 @@ __all__ = [
     "StoredEvent",
     "Tip",
     "VerifyReport",
+    "check_import",
+    "content_of",
     "format_recorded_at",
     "plan_append",
     "verify_records",
@@ -232,6 +240,52 @@ def content_of(body: str) -> str:
     return canonical_json(data)
 
 
+def _columns_agree(raw: RawRecord, data: Any) -> bool:
+    """Whether the indexed columns of a row say what its hashed body says."""
+    return (
+        isinstance(data, dict)
+        and data.get("position") == raw.position
+        and data.get("seq") == raw.seq
+        and data.get("case_id") == raw.case_id
+        and data.get("event_id") == raw.event_id
+        and data.get("recorded_at") == raw.recorded_at
+    )
+
+
+def check_import(row: RawRecord, *, tip: Tip, last_seq: int) -> StoredEvent:
+    """Check that a record copied from another store continues this log exactly.
+
+    `tip` is this log's last record (or the previous record of the same import) and
+    `last_seq` the last seq of the row's case. The checks are those of verify_records,
+    so that an import can never produce a log that fails verification. Returns the
+    record decoded; raises StoreError when the position does not follow the tip and
+    ChainBroken when the record does not chain or disagrees with itself.
+    """
+    import json
+
+    pos = row.position
+    if pos != tip.position + 1:
+        raise StoreError(f"cannot import position {pos}: this log ends at {tip.position}")
+    if _chain(tip.hash, row.body) != row.hash:
+        raise ChainBroken(pos, "the imported hash does not chain from the previous record")
+    try:
+        data = json.loads(row.body)
+    except ValueError:
+        raise ChainBroken(pos, "the imported body is not JSON") from None
+    if not isinstance(data, dict) or canonical_json(data) != row.body:
+        raise ChainBroken(pos, "the imported body is not in canonical form")
+    if not _columns_agree(row, data):
+        raise ChainBroken(pos, "the imported columns disagree with the hashed record")
+    if row.seq != last_seq + 1:
+        raise ChainBroken(pos, f"case {row.case_id!r} seq {row.seq} does not follow {last_seq}")
+    if tip.recorded_at is not None and row.recorded_at < format_recorded_at(tip.recorded_at):
+        raise ChainBroken(pos, "the imported recorded_at is before the previous record's")
+    try:
+        return row.decode()
+    except (EventFormatError, KeyError, TypeError, ValueError) as exc:
+        raise ChainBroken(pos, f"the imported record is not a valid v1 record: {exc}") from None
+
+
 @attrs.frozen(kw_only=True)
 class VerifyReport:
     """A sound chain: how many records were checked and the head they lead to."""
@@ -265,14 +319,7 @@ def verify_records(records: Iterable[RawRecord]) -> VerifyReport:
             raise ChainBroken(pos, "the stored body is not in canonical form")
         if _chain(prev, raw.body) != raw.hash:
             raise ChainBroken(pos, "hash mismatch: the record or an earlier one was altered")
-        agree = (
-            data.get("position") == pos
-            and data.get("seq") == raw.seq
-            and data.get("case_id") == raw.case_id
-            and data.get("event_id") == raw.event_id
-            and data.get("recorded_at") == raw.recorded_at
-        )
-        if not agree:
+        if not _columns_agree(raw, data):
             raise ChainBroken(pos, "the indexed columns disagree with the hashed record")
         if raw.seq != seqs.get(raw.case_id, 0) + 1:
             raise ChainBroken(pos, f"case {raw.case_id!r} seq {raw.seq} breaks the sequence")

@@ -1,0 +1,486 @@
+"""The SQLite log: the embedded default, one file (`./comity.db` unless told otherwise).
+
+What is stored, and how it is numbered and hashed, is decided by `comity.events.log`
+(`plan_append`, `check_import`); this module only keeps rows and takes locks:
+
+- one table `events`, one row per record, `position` the rowid; `meta` holds the
+  schema version so that later versions can migrate a store forward;
+- triggers refuse UPDATE and DELETE on `events` (a guard against accidents; the hash
+  chain and `comity verify` are what detect deliberate tampering);
+- WAL journal with `synchronous=FULL`: a commit returns only once it is on disk, so a
+  crash or a killed process loses at most the batch being written, never part of one
+  (docs/store.md);
+- every write is one `BEGIN IMMEDIATE` transaction, so writers in several processes
+  serialise on the file lock and the optimistic-concurrency check runs under it;
+- reads stream page by page (never the whole log in memory) and see the log as it
+  was when they started.
+
+A connection belongs to the thread that opened the log (sqlite3's default check).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from os import PathLike
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from comity.errors import ChainBroken, EventFormatError, StoreError, StoreUnavailable
+from comity.events.codec import parse_utc_datetime
+from comity.events.log import (
+    GENESIS_HASH,
+    AppendResult,
+    Head,
+    RawRecord,
+    StoredEvent,
+    Tip,
+    check_import,
+    content_of,
+    format_recorded_at,
+    plan_append,
+)
+from comity.events.types import Event
+
+__all__ = ["APPLICATION", "SCHEMA_VERSION", "SqliteLog"]
+
+#: What the `meta` table says a comity store is.
+APPLICATION = "comity-log"
+#: The schema this code writes; older stores are migrated forward on open.
+SCHEMA_VERSION = 1
+#: Written into the SQLite header (`PRAGMA application_id`) so that tools can tell the
+#: file apart: "CMTY" in ASCII.
+APPLICATION_ID = 0x434D5459
+#: How long a writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT_S = 30.0
+#: Rows fetched per round trip while streaming.
+FETCH_ROWS = 512
+#: Ids per `IN (...)` lookup; well below SQLite's bound-parameter limit.
+ID_CHUNK = 500
+
+_APPEND_ONLY = "comity log is append-only"
+
+_SCHEMA_V1 = (
+    """
+    CREATE TABLE IF NOT EXISTS meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        application TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS events (
+        position INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        case_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        UNIQUE (case_id, seq)
+    )
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END
+    """,
+)
+
+#: version -> the function that upgrades a store from that version to the next one,
+#: run inside the write transaction that also bumps `meta.schema_version`.
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+_COLUMNS = "position, case_id, seq, event_id, recorded_at, body, hash"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _decode(raw: RawRecord) -> StoredEvent:
+    """A stored row as an event; a row that does not decode was altered outside comity."""
+    try:
+        return raw.decode()
+    except (EventFormatError, KeyError, TypeError, ValueError) as exc:
+        raise ChainBroken(
+            raw.position, f"the stored record does not decode ({exc}); run `comity verify`"
+        ) from None
+
+
+def _raw(row: Sequence[Any]) -> RawRecord:
+    position, case_id, seq, event_id, recorded_at, body, hash_ = row
+    return RawRecord(
+        position=position,
+        case_id=case_id,
+        seq=seq,
+        event_id=event_id,
+        recorded_at=recorded_at,
+        body=body,
+        hash=hash_,
+    )
+
+
+class SqliteLog:
+    """An EventLog in one SQLite file; one connection per object, used from one thread."""
+
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        *,
+        create: bool = True,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        busy_timeout: float = BUSY_TIMEOUT_S,
+    ) -> None:
+        self.path = str(path)
+        self.url = f"sqlite:///{self.path}"
+        self._clock = clock
+        self._busy_timeout = busy_timeout
+        self._conn: sqlite3.Connection | None = None
+        in_memory = self.path == ":memory:"
+        if not create and not in_memory and not Path(self.path).exists():
+            raise StoreUnavailable(self._missing_message())
+        try:
+            self._conn = self._connect(create=create, in_memory=in_memory)
+            self._open(create=create)
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._error(exc, "open the store") from exc
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening -------------------------------------------------------------------
+
+    def _missing_message(self) -> str:
+        return (
+            f"{self.path}: no comity store there; run `comity init` to create one "
+            "(or pass --store / COMITY_STORE to name another)"
+        )
+
+    def _connect(self, *, create: bool, in_memory: bool) -> sqlite3.Connection:
+        if in_memory:
+            target, uri = ":memory:", False
+        else:
+            target, uri = f"file:{quote(self.path)}?mode={'rwc' if create else 'rw'}", True
+        try:
+            conn = sqlite3.connect(
+                target, uri=uri, timeout=self._busy_timeout, isolation_level=None
+            )
+        except sqlite3.OperationalError as exc:
+            if not create:
+                raise StoreUnavailable(self._missing_message()) from exc
+            raise StoreUnavailable(
+                f"{self.path}: cannot open or create the store file ({exc}); "
+                "check that the directory exists and is writable"
+            ) from exc
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        return conn
+
+    def _open(self, *, create: bool) -> None:
+        conn = self._connection()
+        # The first read of the file: this is where "file is not a database" shows.
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        if tables and "meta" not in tables:
+            raise StoreUnavailable(
+                f"{self.path}: an SQLite database, but not a comity store "
+                "(it has no comity meta table); name another file with --store"
+            )
+        if not tables and not create:
+            raise StoreUnavailable(
+                f"{self.path}: the file holds no comity store yet; run `comity init` first"
+            )
+        # WAL lets readers run while one writer appends; FULL makes every commit durable
+        # before it returns (docs/store.md says what a crash can and cannot lose).
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        # REPLACE conflict handling deletes rows; with this on, it fires the delete guard.
+        conn.execute("PRAGMA recursive_triggers = ON")
+        version = self._schema_version() if tables else None
+        if version == SCHEMA_VERSION:
+            return
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"{self.path}: the store has schema version {version}, newer than this "
+                f"comity understands ({SCHEMA_VERSION}); upgrade comity"
+            )
+        with self._write():
+            self._initialise_or_migrate()
+
+    def _schema_version(self) -> int:
+        row = (
+            self._connection()
+            .execute("SELECT application, schema_version FROM meta WHERE id = 1")
+            .fetchone()
+        )
+        if row is None or row[0] != APPLICATION or not isinstance(row[1], int):
+            raise StoreUnavailable(
+                f"{self.path}: an SQLite database with a meta table that is not comity's; "
+                "name another file with --store"
+            )
+        version: int = row[1]
+        return version
+
+    def _initialise_or_migrate(self) -> None:
+        """Inside the write lock: create the schema, or bring an old one forward.
+
+        Re-reads the version first, since another process may have done it meanwhile.
+        """
+        conn = self._connection()
+        has_meta = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if not has_meta:
+            for statement in _SCHEMA_V1:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(
+                "INSERT INTO meta (id, application, schema_version, created_at) "
+                "VALUES (1, ?, 1, ?)",
+                (APPLICATION, format_recorded_at(self._clock())),
+            )
+        version = self._schema_version()
+        while version < SCHEMA_VERSION:
+            _MIGRATIONS[version](conn)
+            version += 1
+            conn.execute("UPDATE meta SET schema_version = ? WHERE id = 1", (version,))
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreUnavailable(f"{self.path}: this log has been closed")
+        return self._conn
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        """The StoreError a caller sees for an sqlite3 error (never the raw exception)."""
+        text = str(exc)
+        lowered = text.lower()
+        where = f"{self.path}: could not {doing}"
+        if "not a database" in lowered:
+            return StoreUnavailable(
+                f"{self.path}: not an SQLite database, so not a comity store; "
+                "name another file with --store"
+            )
+        if "locked" in lowered or "busy" in lowered:
+            return StoreUnavailable(
+                f"{where}: the store is locked by another writer (waited up to "
+                f"{self._busy_timeout:g} s); try again"
+            )
+        if "malformed" in lowered or "corrupt" in lowered:
+            return StoreError(
+                f"{where}: the database file is damaged ({text}); restore it from a "
+                "backup and run `comity verify`"
+            )
+        if _APPEND_ONLY in text:
+            return StoreError(f"{where}: the comity log is append-only")
+        if "closed" in lowered:
+            return StoreUnavailable(f"{where}: this log has been closed")
+        if "readonly" in lowered or "read-only" in lowered:
+            return StoreUnavailable(f"{where}: the file or its directory is read-only")
+        if "unable to open" in lowered:
+            return StoreUnavailable(f"{where}: the file cannot be opened ({text})")
+        if isinstance(exc, sqlite3.ProgrammingError) and "thread" in lowered:
+            return StoreError(f"{where}: a log object must be used from the thread that opened it")
+        return StoreError(f"{where}: {text}")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE takes the file's write lock up front,
+        so that what is read inside (tip, seqs, known ids) cannot change before COMMIT.
+        Anything raised inside rolls everything back."""
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise self._error(exc, "write to the store") from exc
+
+    def _pages(self, sql: str, params: Sequence[Any], *, key: int, start: Any) -> Iterator[Any]:
+        """Stream a query's rows FETCH_ROWS at a time, by keyset pagination.
+
+        `sql` takes the keyset cursor as its first parameter (`key > ?`) and ends in
+        `ORDER BY key LIMIT ?`; `key` is the cursor's column index in a row. Each page is
+        a short statement run to completion, so no read transaction stays open while
+        the caller works: a paused reader neither blocks WAL checkpoints nor pins a
+        stale snapshot (which would make a later write through this connection fail
+        with SQLITE_BUSY_SNAPSHOT as soon as another process had written).
+        """
+        last = start
+        while True:
+            try:
+                rows = self._connection().execute(sql, (last, *params, FETCH_ROWS)).fetchall()
+            except sqlite3.Error as exc:
+                raise self._error(exc, "read the store") from exc
+            yield from rows
+            if len(rows) < FETCH_ROWS:
+                return
+            last = rows[-1][key]
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any] | None:
+        try:
+            rows = self._connection().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc, "read the store") from exc
+        return rows[0] if rows else None
+
+    def _tip(self) -> Tip:
+        row = self._one(
+            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
+        )
+        if row is None:
+            return Tip(position=0, hash=GENESIS_HASH, recorded_at=None)
+        try:
+            recorded_at = parse_utc_datetime(row[2])
+        except ValueError:
+            raise ChainBroken(row[0], "the stored recorded_at is not a UTC datetime") from None
+        return Tip(position=row[0], hash=row[1], recorded_at=recorded_at)
+
+    def _head_position(self) -> int:
+        """The snapshot bound of a read: rows appended after it started are not seen,
+        even those appended through this same connection while the read is paused."""
+        row = self._one("SELECT COALESCE(MAX(position), 0) FROM events")
+        return int(row[0]) if row else 0
+
+    def _existing(self, ids: Sequence[str]) -> Mapping[str, str]:
+        found: dict[str, str] = {}
+        conn = self._connection()
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = ids[start : start + ID_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for event_id, body in conn.execute(
+                f"SELECT event_id, body FROM events WHERE event_id IN ({marks})", chunk
+            ):
+                found[event_id] = content_of(body)
+        return found
+
+    # -- the EventLog protocol -----------------------------------------------------
+
+    def last_seq(self, case_id: str) -> int:
+        row = self._one("SELECT COALESCE(MAX(seq), 0) FROM events WHERE case_id = ?", (case_id,))
+        return int(row[0]) if row else 0
+
+    def append(
+        self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
+    ) -> AppendResult:
+        batch = list(events)
+        with self._write() as conn:
+            rows, stored, already = plan_append(
+                batch,
+                expected_seq=expected_seq,
+                tip=self._tip(),
+                existing=self._existing,
+                last_seq=self.last_seq,
+                now=self._clock(),
+            )
+            conn.executemany(
+                f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (r.position, r.case_id, r.seq, r.event_id, r.recorded_at, r.body, r.hash)
+                    for r in rows
+                ],
+            )
+        return AppendResult(stored=tuple(stored), already_stored=tuple(already))
+
+    def read_case(
+        self, case_id: str, *, known_at: dt.datetime | None = None
+    ) -> Iterator[StoredEvent]:
+        sql = f"SELECT {_COLUMNS} FROM events WHERE seq > ? AND case_id = ? AND position <= ?"
+        params: list[Any] = [case_id, self._head_position()]
+        if known_at is not None:
+            sql += " AND recorded_at <= ?"
+            params.append(format_recorded_at(known_at))
+        for row in self._pages(sql + " ORDER BY seq LIMIT ?", params, key=2, start=0):
+            yield _decode(_raw(row))
+
+    def read(
+        self,
+        *,
+        after: int = 0,
+        until: int | None = None,
+        known_at: dt.datetime | None = None,
+    ) -> Iterator[StoredEvent]:
+        for raw in self._raw_range(after, until, known_at):
+            yield _decode(raw)
+
+    def _raw_range(
+        self, after: int, until: int | None, known_at: dt.datetime | None
+    ) -> Iterator[RawRecord]:
+        bound = self._head_position()
+        if until is not None:
+            bound = min(bound, until)
+        sql = f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ?"
+        params: list[Any] = [bound]
+        if known_at is not None:
+            sql += " AND recorded_at <= ?"
+            params.append(format_recorded_at(known_at))
+        for row in self._pages(sql + " ORDER BY position LIMIT ?", params, key=0, start=after):
+            yield _raw(row)
+
+    def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
+        # A case exists from its first event (seq 1), which is also its earliest record.
+        sql = "SELECT case_id FROM events WHERE case_id > ? AND seq = 1 AND position <= ?"
+        params: list[Any] = [self._head_position()]
+        if known_at is not None:
+            sql += " AND recorded_at <= ?"
+            params.append(format_recorded_at(known_at))
+        for (case_id,) in self._pages(sql + " ORDER BY case_id LIMIT ?", params, key=0, start=""):
+            yield case_id
+
+    def head(self) -> Head:
+        tip = self._tip()
+        return Head(tip.position, tip.hash)
+
+    def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
+        yield from self._raw_range(after, None, None)
+
+    def import_records(self, records: Iterable[RawRecord]) -> int:
+        count = 0
+        with self._write() as conn:
+            tip = self._tip()
+            seqs: dict[str, int] = {}
+            for row in records:
+                last = seqs[row.case_id] if row.case_id in seqs else self.last_seq(row.case_id)
+                event = check_import(row, tip=tip, last_seq=last)
+                known = "SELECT 1 FROM events WHERE event_id = ?"
+                if conn.execute(known, (row.event_id,)).fetchall():
+                    raise StoreError(f"cannot import {row.event_id!r}: already stored")
+                conn.execute(
+                    f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        row.position,
+                        row.case_id,
+                        row.seq,
+                        row.event_id,
+                        row.recorded_at,
+                        row.body,
+                        row.hash,
+                    ),
+                )
+                seqs[row.case_id] = row.seq
+                tip = Tip(position=row.position, hash=row.hash, recorded_at=event.recorded_at)
+                count += 1
+        return count
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with suppress(sqlite3.Error):
+                conn.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteLog({self.path!r})"
