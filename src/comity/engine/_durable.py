@@ -1,0 +1,203 @@
+"""The only module that imports durable-rules, and the owner of its hazards.
+
+Each cure below is numbered as in notes/durable-rules.md:
+
+1. `_Host._run` is a no-op: no background timer threads; every call is synchronous.
+2. At most 1,024 live sessions per ruleset: sessions take a sid from a bounded pool
+   and give it back (deleting their state) when closed.
+3. Facts get explicit ids, allocated per session so that no two live facts share a
+   32-bit FNV-1a hash; an unexpected MessageObservedException is a bug, re-raised.
+4. Session ids come from the same pool, chosen so that their hashes differ.
+5. Joins on `id`/`sid` are refused by the rule language compiler (rules/language.py).
+6. Actions are wrapped: an exception inside one is collected and re-raised as
+   EngineError after the call; the session state's `exception` is checked too.
+7. MessageNotHandledException (a fact no rule uses) is normal in a replay: ignored.
+8. No durable timers: the caller's event-time clock is a fact it re-asserts.
+9. A re-fired match (the clock re-asserted) is reported again; callers dedupe by
+   identity (engine/replay.py emits each finding once).
+14. No `durable.lang` registry: rulesets are JSON dicts given to our own host, one
+    host per rule-pack digest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from durable import engine as _engine
+
+from comity.errors import EngineError
+from comity.rules.language import ALWAYS
+
+__all__ = ["MAX_SESSIONS", "DurableRuleset", "DurableSession", "Firing", "fnv1a_32"]
+
+#: durable-rules' MAX_STATE_INDEX_LENGTH is 1,024; keep a margin.
+MAX_SESSIONS = 1000
+
+Firing = tuple[str, dict[str, dict[str, Any]]]  # (durable rule name, binding -> fact)
+
+
+def fnv1a_32(text: str) -> int:
+    """The hash durable-rules keys messages and sessions by (state.c)."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h ^= byte
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+class _Host(_engine.Host):  # type: ignore[misc]
+    def _run(self) -> None:
+        """Hazard 1: durable's Host starts two timer threads here; we start none."""
+
+
+class DurableRuleset:
+    """One compiled ruleset on its own host; sessions are cheap, the ruleset is not.
+
+    `rules` maps durable rule names to their JSON patterns (the `all` list).
+    """
+
+    def __init__(self, name: str, rules: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        self.name = name
+        self._current: DurableSession | None = None
+        self._lock = threading.Lock()
+        definition: dict[str, Any] = {}
+        for rule_name in sorted(rules):
+            definition[rule_name] = {"all": list(rules[rule_name]), "run": self._action(rule_name)}
+        self._host = _Host()
+        try:
+            self._host.register_rulesets({name: definition})
+        except Exception as exc:  # durable raises bare Exception for bad definitions
+            raise EngineError(f"durable-rules refused ruleset {name}: {exc}") from exc
+        self.orphan_errors: list[BaseException] = []
+        self._free_sids = self._sid_pool()
+        self._live: dict[str, DurableSession] = {}
+
+    @staticmethod
+    def _sid_pool() -> list[str]:
+        seen: set[int] = set()
+        pool: list[str] = []
+        n = 0
+        while len(pool) < MAX_SESSIONS:
+            n += 1
+            sid = str(n)
+            h = fnv1a_32(sid)
+            if h not in seen:
+                seen.add(h)
+                pool.append(sid)
+        pool.reverse()
+        return pool
+
+    def _action(self, rule_name: str) -> Callable[[Any], None]:
+        def run(c: Any) -> None:
+            session = self._live.get(str(c.s.sid))
+            try:
+                bindings = {name: dict(getattr(fact, "_d", fact)) for name, fact in c._m.items()}
+                if session is None:
+                    raise EngineError(f"rule {rule_name} fired for an unknown session {c.s.sid}")
+                session.fired.append((rule_name, bindings))
+            except BaseException as exc:  # hazard 6: never let durable swallow it
+                if session is not None:
+                    session.errors.append(exc)
+                else:
+                    self.orphan_errors.append(exc)
+
+        return run
+
+    def open(self) -> DurableSession:
+        with self._lock:
+            if not self._free_sids:
+                raise EngineError(
+                    f"more than {MAX_SESSIONS} live case sessions; close sessions you no longer use"
+                )
+            sid = self._free_sids.pop()
+            session = DurableSession(self, sid)
+            self._live[sid] = session
+            return session
+
+    def _release(self, session: DurableSession) -> None:
+        with self._lock:
+            if self._live.pop(session.sid, None) is not None:
+                try:
+                    self._host.delete_state(self.name, session.sid)
+                except Exception:
+                    pass
+                self._free_sids.append(session.sid)
+
+
+class DurableSession:
+    """One case's live Rete state. Not thread-safe: one caller at a time."""
+
+    def __init__(self, ruleset: DurableRuleset, sid: str) -> None:
+        self._ruleset = ruleset
+        self.sid = sid
+        self.fired: list[Firing] = []
+        self.errors: list[BaseException] = []
+        self._next = 0
+        self._live_hashes: set[int] = set()
+        self._closed = False
+
+    def _new_id(self) -> str:
+        while True:
+            self._next += 1
+            candidate = f"f{self._next}"
+            h = fnv1a_32(candidate)
+            if h not in self._live_hashes:  # hazard 3
+                self._live_hashes.add(h)
+                return candidate
+
+    def _call(self, method: str, fact: dict[str, Any]) -> None:
+        if self._closed:
+            raise EngineError("the session is closed")
+        host = self._ruleset._host
+        try:
+            getattr(host, method)(self._ruleset.name, fact)
+        except _engine.MessageNotHandledException:
+            pass  # hazard 7: a fact no rule uses
+        except _engine.MessageObservedException as exc:
+            raise EngineError(
+                f"fact id collision in durable-rules (a bug): {fact.get('id')}"
+            ) from exc
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"durable-rules failed on {method} {fact.get('t')}: {exc}") from exc
+        if self._ruleset.orphan_errors:
+            self.errors.extend(self._ruleset.orphan_errors)
+            self._ruleset.orphan_errors.clear()
+        if self.errors:
+            first = self.errors[0]
+            self.errors.clear()
+            if isinstance(first, EngineError):
+                raise first
+            raise EngineError(f"a rule action failed: {first!r}") from first
+
+    def assert_fact(self, fact: Mapping[str, Any]) -> dict[str, Any]:
+        """Assert a flat fact; returns it with the `id` and `sid` it was given."""
+        stored = dict(fact)
+        stored[ALWAYS] = 1  # see rules/language.py: the always-true join condition
+        stored["id"] = self._new_id()
+        stored["sid"] = self.sid
+        self._call("assert_fact", stored)
+        return stored
+
+    def retract_fact(self, stored: Mapping[str, Any]) -> None:
+        self._call("retract_fact", dict(stored))
+        self._live_hashes.discard(fnv1a_32(str(stored["id"])))
+
+    def take_fired(self) -> list[Firing]:
+        fired, self.fired = self.fired, []
+        return fired
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._ruleset._release(self)
+
+    def __enter__(self) -> DurableSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,204 @@
+"""Events to flat facts: the shape the rules see.
+
+Facts are small and flat (hazard 13: at most 255 properties, nested objects flattened)
+and carry only what rules test, plus `ev` (the event id, for provenance) and `at` (the
+valid time as a fixed-width UTC string, which compares correctly as text: hazard 12).
+A list field (an order's `asset_ids`) becomes one fact per element, because the Rete
+network joins on scalars. Money stays a decimal string (hazard 11).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from comity.events import types as t
+from comity.events.codec import format_time
+
+__all__ = ["FactProjector", "instant", "instant_of_date"]
+
+
+def instant(value: t.ValidTime) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`: a date is its first instant; seconds resolution."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def instant_of_date(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _s(value: str | None) -> str:
+    return "" if value is None else value
+
+
+class FactProjector:
+    """Turns one case's events into facts; remembers orders to expand recognitions."""
+
+    def __init__(self) -> None:
+        self._order_assets: dict[str, tuple[str, ...]] = {}
+        self._asset_orders: dict[str, list[str]] = {}
+
+    def facts(self, event: t.Event) -> Iterator[dict[str, Any]]:
+        at = instant(event.occurred_at)
+        base = {
+            "ev": event.event_id,
+            "at": at,
+            "day": at[:10],
+            "atd": format_time(event.occurred_at),
+        }
+
+        def fact(fact_type: str, /, **fields: Any) -> dict[str, Any]:
+            return {"t": fact_type, **base, **fields}
+
+        def involved(jurisdiction: str) -> dict[str, Any]:
+            return fact("involved", jurisdiction=jurisdiction)
+
+        match event:
+            case t.CaseOpened():
+                yield fact("case", lead=event.lead_jurisdiction)
+                yield involved(event.lead_jurisdiction)
+            case t.SubjectIdentified():
+                yield fact("subject", subject_id=event.subject_id, kind=event.kind)
+            case t.AssetLocated():
+                yield fact(
+                    "asset",
+                    asset_id=event.asset_id,
+                    asset_type=event.asset_type,
+                    jurisdiction=event.jurisdiction,
+                    holder=_s(event.holder),
+                    amount="" if event.value is None else str(event.value.amount),
+                    currency="" if event.value is None else event.value.currency,
+                )
+                yield involved(event.jurisdiction)
+            case t.ProceedingOpened():
+                for subject in event.subject_ids or ("",):
+                    yield fact(
+                        "proceeding",
+                        proceeding_id=event.proceeding_id,
+                        jurisdiction=event.jurisdiction,
+                        kind=event.kind,
+                        subject_id=subject,
+                    )
+                yield involved(event.jurisdiction)
+            case t.OrderIssued():
+                if event.order_type == "confiscation":
+                    # A confiscation order takes over from the measures holding its assets.
+                    held = sorted(
+                        {o for a in event.asset_ids for o in self._asset_orders.get(a, ())}
+                    )
+                    for order_id in held:
+                        yield fact("confiscation_of", order_id=order_id, asset_id="")
+                self._order_assets[event.order_id] = event.asset_ids
+                for asset in event.asset_ids:
+                    self._asset_orders.setdefault(asset, []).append(event.order_id)
+                # One fact per order (its lapse is one deadline), one per asset it holds.
+                yield fact(
+                    "issued",
+                    order_id=event.order_id,
+                    order_type=event.order_type,
+                    jurisdiction=event.issuing_jurisdiction,
+                    assets=",".join(event.asset_ids),
+                    final=bool(event.final),
+                    expires_on="" if event.expires_on is None else event.expires_on.isoformat(),
+                    basis=_s(event.legal_basis),
+                )
+                for asset in event.asset_ids or ("",):
+                    yield fact(
+                        "order",
+                        order_id=event.order_id,
+                        order_type=event.order_type,
+                        jurisdiction=event.issuing_jurisdiction,
+                        asset_id=asset,
+                        final=bool(event.final),
+                        expires_on="" if event.expires_on is None else event.expires_on.isoformat(),
+                        basis=_s(event.legal_basis),
+                    )
+                yield involved(event.issuing_jurisdiction)
+            case t.OrderExtended():
+                yield fact(
+                    "extension", order_id=event.order_id, expires_on=event.expires_on.isoformat()
+                )
+            case t.OrderLifted():
+                yield fact("lifted", order_id=event.order_id)
+            case t.MlaRequestSent():
+                # One fact per request (its answer is due once), one per asset it covers.
+                yield fact(
+                    "mla",
+                    request_id=event.request_id,
+                    requesting=event.requesting_jurisdiction,
+                    to=event.requested_jurisdiction,
+                    purpose=event.purpose,
+                    assets=",".join(event.asset_ids),
+                    order_id=_s(event.order_id),
+                    instrument=_s(event.instrument),
+                    urgent=event.urgent,
+                )
+                for asset in event.asset_ids or ("",):
+                    yield fact(
+                        "request",
+                        request_id=event.request_id,
+                        requesting=event.requesting_jurisdiction,
+                        to=event.requested_jurisdiction,
+                        purpose=event.purpose,
+                        asset_id=asset,
+                        order_id=_s(event.order_id),
+                        instrument=_s(event.instrument),
+                        urgent=event.urgent,
+                    )
+                yield involved(event.requested_jurisdiction)
+            case t.MlaRequestReceived():
+                yield fact("received", request_id=event.request_id)
+            case t.MlaRequestAnswered():
+                yield fact("answer", request_id=event.request_id, outcome=event.outcome)
+            case t.OrderRecognized():
+                for asset in self._order_assets.get(event.order_id, ()) or ("",):
+                    yield fact(
+                        "recognition",
+                        order_id=event.order_id,
+                        jurisdiction=event.executing_jurisdiction,
+                        executed=event.executed,
+                        asset_id=asset,
+                    )
+                yield involved(event.executing_jurisdiction)
+            case t.TransferDetected():
+                yield fact(
+                    "transfer",
+                    transfer_id=event.transfer_id,
+                    from_asset=event.from_asset_id,
+                    to_asset=_s(event.to_asset_id),
+                    from_j=event.from_jurisdiction,
+                    to_j=event.to_jurisdiction,
+                    amount=str(event.amount.amount),
+                    currency=event.amount.currency,
+                )
+                yield involved(event.to_jurisdiction)
+            case t.FiuPostponement():
+                for asset in event.asset_ids or ("",):
+                    yield fact(
+                        "postponement",
+                        postponement_id=event.postponement_id,
+                        jurisdiction=event.jurisdiction,
+                        asset_id=asset,
+                    )
+                yield involved(event.jurisdiction)
+            case t.AssetConfiscated():
+                yield fact(
+                    "confiscated",
+                    asset_id=event.asset_id,
+                    jurisdiction=event.jurisdiction,
+                    order_id=event.order_id,
+                )
+                for order_id in self._asset_orders.get(event.asset_id, ()):
+                    yield fact("confiscation_of", order_id=order_id, asset_id=event.asset_id)
+            case t.AssetReturned():
+                yield fact(
+                    "returned",
+                    asset_id=event.asset_id,
+                    from_j=event.from_jurisdiction,
+                    to=event.to_jurisdiction,
+                )
+            case t.CaseClosed():
+                yield fact("closed")

@@ -1,0 +1,129 @@
+"""What the engine says: findings and open deadlines, in their contract JSON form.
+
+Field names are the contract of DESIGN.md section 6: fields may be added, never
+renamed. `to_json` returns fields in the documented order so that output reads the
+same everywhere; serialisation itself (sorted or not) is the caller's choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+__all__ = ["CaseResult", "Changes", "Finding", "OpenDeadline", "finding_id"]
+
+
+def finding_id(rule_id: str, event_ids: Iterable[str], subject: Iterable[str] = ()) -> str:
+    """Stable across processes, stores and replays: the rule id and the matched events.
+
+    `subject` (the assets, or a deadline's reference) separates two findings that one
+    event supports, e.g. an FIU suspension of two accounts lapsing for both.
+    """
+    material = "\n".join([rule_id, *sorted(set(event_ids)), "", *sorted(set(subject))])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    finding_id: str
+    case_id: str
+    category: str
+    code: str
+    rule: str
+    rulepack: str
+    severity: str
+    title: str
+    message: str
+    jurisdictions: tuple[str, ...]
+    assets: tuple[str, ...]
+    due: str | None
+    raised_at: str
+    resolved_at: str | None
+    resolved_by: tuple[str, ...] | None
+    because: tuple[str, ...]
+    legal_basis: tuple[dict[str, Any], ...]
+    deadline: dict[str, Any] | None = (
+        None  # for deadlines and warnings: parameter, source, counting
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "finding_id": self.finding_id,
+            "case_id": self.case_id,
+            "category": self.category,
+            "code": self.code,
+            "rule": self.rule,
+            "rulepack": self.rulepack,
+            "severity": self.severity,
+            "title": self.title,
+            "message": self.message,
+            "jurisdictions": list(self.jurisdictions),
+            "assets": list(self.assets),
+            "due": self.due,
+            "raised_at": self.raised_at,
+            "resolved_at": self.resolved_at,
+            "resolved_by": None if self.resolved_by is None else list(self.resolved_by),
+            "because": list(self.because),
+            "legal_basis": [dict(b) for b in self.legal_basis],
+        }
+        if self.deadline is not None:
+            out["deadline"] = self.deadline
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class OpenDeadline:
+    """A period running at `as_of`: neither met nor breached yet."""
+
+    case_id: str
+    rule: str
+    code: str
+    ref: str
+    due: str
+    breach_at: str
+    because: tuple[str, ...]
+    detail: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "rule": self.rule,
+            "code": self.code,
+            "ref": self.ref,
+            "due": self.due,
+            "breach_at": self.breach_at,
+            "because": list(self.because),
+            **self.detail,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class CaseResult:
+    case_id: str
+    findings: tuple[Finding, ...]
+    open_deadlines: tuple[OpenDeadline, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "findings": [f.to_json() for f in self.findings],
+            "open_deadlines": [d.to_json() for d in self.open_deadlines],
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Changes:
+    """What one incremental step changed: findings raised and findings resolved."""
+
+    raised: tuple[Finding, ...] = ()
+    resolved: tuple[Finding, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.raised or self.resolved)

@@ -1,0 +1,376 @@
+"""Rule definitions as data, and the rule pack: rules plus dated legal parameters.
+
+A rule is a TOML table (see docs/rules.md for the format). Keeping rules as data lets
+users add their own without editing the package (`--rules DIR`), lets the pack digest
+cover rule text and parameters alike, and keeps the conditions reviewable.
+
+Three shapes of rule:
+
+- a *finding* rule (`when`): the patterns match, a finding is raised; `resolved_by`
+  alternatives close it later (overlaps and next steps);
+- a *deadline* rule (`[[rule.deadline]]` clauses): the clause's `when` starts a period
+  (length from a parameter, or a last day from an event field); unless a `met_by`
+  alternative happens first, the finding is raised at the breach instant;
+- a *warning* rule (`[rule.warning]`): a next step raised a number of days before a
+  deadline rule's breach, resolved by that deadline's `met_by`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from comity.errors import RulePackError
+from comity.events.codec import canonical_json
+from comity.rules.language import LanguageError, Pattern, compile_patterns
+from comity.rules.params import ParameterSet, load_parameters
+
+__all__ = [
+    "CATEGORIES",
+    "SEVERITIES",
+    "DeadlineClause",
+    "LegalBasis",
+    "Rule",
+    "RulePack",
+    "Warning",
+    "builtin_dirs",
+    "load_pack",
+]
+
+CATEGORIES = ("overlap", "deadline", "next_step")
+SEVERITIES = ("info", "warning", "critical")
+_REF = re.compile(r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+
+
+@attrs.frozen(kw_only=True)
+class LegalBasis:
+    instrument: str
+    article: str
+    reference: str
+    confidence: str  # "verified" only where the text was read; see notes/legal-sources.md
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "instrument": self.instrument,
+            "article": self.article,
+            "reference": self.reference,
+            "confidence": self.confidence,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineClause:
+    """One way a period starts. Exactly one of `parameter` and `last_day` is set."""
+
+    when: tuple[str, ...]
+    ref: str  # binding.field: what the deadline is about (a request id, an order id)
+    trigger: str | None  # binding.field holding the instant the period starts
+    parameter: str | None  # parameter name, may contain {binding.field} placeholders
+    calendar: str | None  # binding.field: the jurisdiction whose holidays apply
+    last_day: str | None  # binding.field holding a date: the last day in time
+    met_by: tuple[tuple[str, ...], ...]  # alternatives; `d` is the deadline
+
+
+@attrs.frozen(kw_only=True)
+class Warning:
+    deadline: str  # id of the deadline rule this warns about
+    days_before: str  # a parameter name holding the window in days
+
+
+@attrs.frozen(kw_only=True)
+class Rule:
+    id: str
+    code: str
+    category: str
+    severity: str
+    title: str
+    description: str
+    message: str
+    legal_basis: tuple[LegalBasis, ...]
+    jurisdictions: tuple[str, ...] = ()
+    assets: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
+    when: tuple[tuple[str, ...], ...] = ()
+    resolved_by: tuple[tuple[str, ...], ...] = ()
+    deadline: tuple[DeadlineClause, ...] = ()
+    warning: Warning | None = None
+    source: str = ""  # the file it came from (not part of the digest)
+
+    def to_json(self) -> dict[str, Any]:
+        """The digest material: everything that changes what the rule says or does."""
+        data = attrs.asdict(self, recurse=True)
+        data.pop("source")
+        return data
+
+
+def _fail(file: str, key: str, message: str) -> RulePackError:
+    return RulePackError(f"{file}: {key}: {message}")
+
+
+def _str(
+    table: Mapping[str, Any], key: str, file: str, where: str, *, required: bool = True
+) -> Any:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise _fail(file, f"{where}.{key}", "is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(file, f"{where}.{key}", f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _strs(table: Mapping[str, Any], key: str, file: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(file, f"{where}.{key}", f"expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _alternatives(
+    table: Mapping[str, Any], key: str, file: str, where: str
+) -> tuple[tuple[str, ...], ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list):
+        raise _fail(file, f"{where}.{key}", f"expected a list, got {value!r}")
+    if value and all(isinstance(v, str) for v in value):
+        return (tuple(value),)
+    if not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value):
+        raise _fail(file, f"{where}.{key}", "expected a list of patterns or a list of such lists")
+    return tuple(tuple(v) for v in value)
+
+
+def _check_patterns(
+    lines: Sequence[str], file: str, where: str, bound: Iterable[str] = ()
+) -> list[Pattern]:
+    prefix = [f"{name}: _bound" for name in bound]
+    try:
+        patterns, _ = compile_patterns([*prefix, *lines])
+    except LanguageError as exc:
+        raise _fail(file, where, str(exc)) from None
+    return patterns[len(prefix) :]
+
+
+def _binding_ref(value: str | None, file: str, where: str) -> str | None:
+    if value is not None and not _REF.match(value):
+        raise _fail(file, where, f"expected binding.field, got {value!r}")
+    return value
+
+
+def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
+    where = f"rule[{index}]"
+    rule_id = _str(table, "id", file, where)
+    where = f"rule {rule_id}"
+    category = _str(table, "category", file, where)
+    if category not in CATEGORIES:
+        raise _fail(
+            file, f"{where}.category", f"expected one of {', '.join(CATEGORIES)}, got {category!r}"
+        )
+    severity = _str(table, "severity", file, where)
+    if severity not in SEVERITIES:
+        raise _fail(
+            file, f"{where}.severity", f"expected one of {', '.join(SEVERITIES)}, got {severity!r}"
+        )
+    bases = table.get("legal_basis", [])
+    if not isinstance(bases, list) or not bases:
+        raise _fail(file, f"{where}.legal_basis", "every rule needs at least one legal basis")
+    legal = []
+    for n, basis in enumerate(bases):
+        bw = f"{where}.legal_basis[{n}]"
+        if not isinstance(basis, dict):
+            raise _fail(file, bw, "expected a table")
+        confidence = _str(basis, "confidence", file, bw)
+        if confidence not in ("verified", "unverified"):
+            raise _fail(
+                file, f"{bw}.confidence", f"expected verified or unverified, got {confidence!r}"
+            )
+        legal.append(
+            LegalBasis(
+                instrument=_str(basis, "instrument", file, bw),
+                article=_str(basis, "article", file, bw),
+                reference=_str(basis, "reference", file, bw),
+                confidence=confidence,
+                note=_str(basis, "note", file, bw, required=False),
+            )
+        )
+    when = _alternatives(table, "when", file, where)
+    resolved_by = _alternatives(table, "resolved_by", file, where)
+    for n, alt in enumerate(when):
+        pats = _check_patterns(alt, file, f"{where}.when[{n}]")
+        positive = [p.name for p in pats if not p.negated]
+        for m, res in enumerate(resolved_by):
+            _check_patterns(res, file, f"{where}.resolved_by[{m}]", positive)
+    clauses = []
+    raw_deadline = table.get("deadline", [])
+    if isinstance(raw_deadline, dict):
+        raw_deadline = [raw_deadline]
+    for n, clause in enumerate(raw_deadline):
+        cw = f"{where}.deadline[{n}]"
+        if not isinstance(clause, dict):
+            raise _fail(file, cw, "expected a table")
+        c_when = _strs(clause, "when", file, cw)
+        pats = _check_patterns(c_when, file, f"{cw}.when")
+        positive = [p.name for p in pats if not p.negated]
+        met_by = _alternatives(clause, "met_by", file, cw)
+        for m, alt in enumerate(met_by):
+            _check_patterns(alt, file, f"{cw}.met_by[{m}]", ["d"])
+        parameter = _str(clause, "parameter", file, cw, required=False)
+        last_day = _binding_ref(
+            _str(clause, "last_day", file, cw, required=False), file, f"{cw}.last_day"
+        )
+        if (parameter is None) == (last_day is None):
+            raise _fail(file, cw, "give exactly one of parameter and last_day")
+        trigger = _binding_ref(
+            _str(clause, "trigger", file, cw, required=False), file, f"{cw}.trigger"
+        )
+        if parameter is not None and trigger is None:
+            raise _fail(
+                file, f"{cw}.trigger", "a period from a parameter needs a trigger binding.field"
+            )
+        for ref in (trigger, last_day, clause.get("calendar"), clause.get("ref")):
+            if isinstance(ref, str) and ref.split(".")[0] not in positive:
+                raise _fail(file, cw, f"{ref!r} names a binding the clause does not make")
+        clauses.append(
+            DeadlineClause(
+                when=c_when,
+                ref=_binding_ref(_str(clause, "ref", file, cw), file, f"{cw}.ref") or "",
+                trigger=trigger,
+                parameter=parameter,
+                calendar=_binding_ref(
+                    _str(clause, "calendar", file, cw, required=False), file, f"{cw}.calendar"
+                ),
+                last_day=last_day,
+                met_by=met_by,
+            )
+        )
+    warning = None
+    raw_warning = table.get("warning")
+    if raw_warning is not None:
+        ww = f"{where}.warning"
+        if not isinstance(raw_warning, dict):
+            raise _fail(file, ww, "expected a table")
+        warning = Warning(
+            deadline=_str(raw_warning, "deadline", file, ww),
+            days_before=_str(raw_warning, "days_before", file, ww),
+        )
+    shapes = sum(bool(x) for x in (when, clauses, warning))
+    if shapes != 1:
+        raise _fail(file, where, "give exactly one of when, deadline or warning")
+    if clauses and category != "deadline":
+        raise _fail(
+            file, f"{where}.category", "a rule with deadline clauses is in category deadline"
+        )
+    return Rule(
+        id=rule_id,
+        code=_str(table, "code", file, where),
+        category=category,
+        severity=severity,
+        title=_str(table, "title", file, where),
+        description=_str(table, "description", file, where),
+        message=_str(table, "message", file, where),
+        legal_basis=tuple(legal),
+        jurisdictions=_strs(table, "jurisdictions", file, where),
+        assets=_strs(table, "assets", file, where),
+        key=_strs(table, "key", file, where),
+        when=when,
+        resolved_by=resolved_by,
+        deadline=tuple(clauses),
+        warning=warning,
+        source=file,
+    )
+
+
+def _load_rule_file(path: Path, label: str) -> list[Rule]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulePackError(f"{label}: cannot read the file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulePackError(f"{label}: not valid TOML ({exc})") from None
+    unknown = set(data) - {"rule"}
+    if unknown:
+        raise _fail(
+            label, ", ".join(sorted(unknown)), "unknown top-level key; rules go in [[rule]] tables"
+        )
+    tables = data.get("rule", [])
+    if not isinstance(tables, list):
+        raise _fail(label, "rule", "expected [[rule]] tables")
+    return [_parse_rule(t, label, n) for n, t in enumerate(tables)]
+
+
+def builtin_dirs() -> tuple[Path, Path]:
+    """The package's own rule and parameter directories."""
+    base = Path(str(resources.files("comity.rules") / "data"))
+    return base / "rules", base / "params"
+
+
+@attrs.frozen(kw_only=True)
+class RulePack:
+    """Rules and parameters, identified by one digest that every finding carries."""
+
+    rules: tuple[Rule, ...]
+    parameters: ParameterSet
+    digest: str
+    sources: tuple[str, ...]
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def load_pack(*user_dirs: str | os.PathLike[str]) -> RulePack:
+    """Load the built-in pack, then each user directory over it.
+
+    A user directory may hold rule files (`*.toml` with `[[rule]]` tables, in it or in
+    `rules/`) and parameter files (in `params/`). A user rule with a built-in id
+    replaces it; a user parameter with a built-in name replaces it.
+    """
+    rules_dir, params_dir = builtin_dirs()
+    rule_dirs: list[tuple[Path, str]] = [(rules_dir, "rules")]
+    param_dirs: list[Path] = [params_dir]
+    for raw in user_dirs:
+        d = Path(raw)
+        if not d.is_dir():
+            raise RulePackError(
+                f"{d}: not a directory of rules; give a directory with rules/ and params/"
+            )
+        rule_dirs.append((d / "rules", str(d / "rules")))
+        rule_dirs.append((d, str(d)))
+        if (d / "params").is_dir():
+            param_dirs.append(d / "params")
+    by_id: dict[str, Rule] = {}
+    sources: list[str] = []
+    for directory, label in rule_dirs:
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.toml")):
+            file_label = f"{label}/{path.name}" if label == "rules" else str(path)
+            for rule in _load_rule_file(path, file_label):
+                by_id[rule.id] = rule
+            sources.append(file_label)
+    parameters = load_parameters(*param_dirs)
+    rules = tuple(sorted(by_id.values(), key=lambda r: r.id))
+    for rule in rules:
+        if rule.warning and rule.warning.deadline not in by_id:
+            raise RulePackError(
+                f"{rule.source}: rule {rule.id}.warning.deadline: no rule {rule.warning.deadline!r}"
+            )
+    material = canonical_json(
+        {"rules": [r.to_json() for r in rules], "parameters": parameters.to_json()}
+    )
+    digest = hashlib.sha256(material.encode("utf-8")).hexdigest()
+    return RulePack(rules=rules, parameters=parameters, digest=digest, sources=tuple(sources))
