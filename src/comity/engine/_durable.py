@@ -120,10 +120,9 @@ class DurableRuleset:
     def _release(self, session: DurableSession) -> None:
         with self._lock:
             if self._live.pop(session.sid, None) is not None:
-                try:
+                # A session that never asserted a fact has no state to delete.
+                with contextlib.suppress(Exception):
                     self._host.delete_state(self.name, session.sid)
-                except Exception:
-                    pass
                 self._free_sids.append(session.sid)
 
 

@@ -104,7 +104,8 @@ class _Compiled:
                 for alt in clause.met_by:
                     if len(alt) != 1:
                         raise RulePackError(
-                            f"{rule.source}: rule {rule.id}.deadline[{c}].met_by: each alternative is one pattern"
+                            f"{rule.source}: rule {rule.id}.deadline[{c}].met_by: "
+                            "each alternative is one pattern"
                         )
                     negations.append("not " + alt[0])
                 add(
