@@ -1,0 +1,597 @@
+"""Dated legal parameters: the built-in files, the loader's checks, overrides, the digest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from comity.errors import RulePackError
+from comity.rules.calendar import Counting
+from comity.rules.params import (
+    CONFIDENCES,
+    ParameterSet,
+    ParamValue,
+    Reference,
+    builtin_params_dir,
+    load_parameters,
+)
+
+BUILTIN = builtin_params_dir()
+
+# Which values may say "verified", and the row of notes/legal-sources.md that marks them
+# plain [seen]. Keyed by (parameter, from-date) because a parameter's values can differ:
+# Dir. 2023/977's "7 days" is from memory while the FD 2006/960 values before it were seen.
+VERIFIED_VALUES: dict[tuple[str, date], str] = {
+    ("eu_2018_1805.urgent_freezing_decision", date(2020, 12, 19)): "D1",
+    ("eu_2018_1805.urgent_freezing_execution", date(2020, 12, 19)): "D2",
+    ("eu_2018_1805.limit_freezing_reply", date(2020, 12, 19)): "D5",
+    ("eu_2018_1805.confiscation_decision", date(2020, 12, 19)): "D6",
+    ("eu_eio.decision", date(2017, 5, 22)): "D11",
+    ("eu_eio.decision_extension", date(2017, 5, 22)): "D11",
+    ("eu_eio.execution", date(2017, 5, 22)): "D11",
+    ("eu_info_exchange.urgent", date(2008, 12, 19)): "D12",
+    ("eu_info_exchange.urgent", date(2024, 12, 12)): "D13 (8 h)",
+    ("eu_info_exchange.urgent_indirect", date(2024, 12, 12)): "D13 (3 days)",
+    ("eu_info_exchange.non_urgent", date(2008, 12, 19)): "D12",
+    ("eu_info_exchange.other", date(2008, 12, 19)): "D12",
+    ("fiu_suspension.EU", date(2027, 7, 10)): "D15",
+    ("fiu_suspension_account.EU", date(2027, 7, 10)): "D15",
+    ("fiu_suspension.FR", date(2021, 7, 22)): "D16",
+    ("de.str_waiting_period", date(2017, 6, 26)): "D17",
+    ("fiu_suspension.DE", date(2017, 6, 26)): "D18",
+    ("fiu_suspension.AE", date(2000, 1, 1)): "D20",
+    ("ch.fiaa_art3_freeze", date(2016, 7, 1)): "D23",
+    ("ch.fiaa_art3_extension", date(2016, 7, 1)): "D23",
+    ("ch.fiaa_art3_maximum", date(2016, 7, 1)): "D23",
+    ("ch.fiaa_art4_confiscation_start", date(2016, 7, 1)): "D24",
+    ("us.seizure_notice_983a1", date(2000, 8, 23)): "D25 (60 days only)",
+    ("us.complaint_983a3", date(2000, 8, 23)): "D27",
+    ("us.restraint_981b4", date(2000, 8, 23)): "D28",
+    ("us.restraint_983j", date(2000, 8, 23)): "D29",
+    ("us.tro_983j", date(2009, 12, 1)): "D29",
+    ("us.set_aside_motion_983e", date(2000, 8, 23)): "D30",
+    ("co.legality_control", date(2014, 7, 20)): "D32",
+}
+
+# Values whose from/until dates the notes mark plain [seen]: FD 2006/960's compliance
+# date (19 Dec 2008) and Dir. 2023/977's transposition date (12 Dec 2024), §2.2, D13.
+VERIFIED_DATES: dict[tuple[str, date], str] = {
+    ("eu_info_exchange.urgent", date(2008, 12, 19)): "§2.2, D13",
+    ("eu_info_exchange.urgent", date(2024, 12, 12)): "D13",
+    ("eu_info_exchange.urgent_indirect", date(2024, 12, 12)): "D13",
+    ("eu_info_exchange.non_urgent", date(2008, 12, 19)): "§2.2, D13",
+    ("eu_info_exchange.non_urgent", date(2024, 12, 12)): "D13",
+    ("eu_info_exchange.other", date(2008, 12, 19)): "§2.2, D13",
+    ("eu_info_exchange.other", date(2024, 12, 12)): "D13",
+}
+
+# The names the engine looks up; they must exist.
+ENGINE_NAMES = [
+    "eu_2018_1805.urgent_freezing_decision",
+    "eu_2018_1805.urgent_freezing_execution",
+    "eu_2018_1805.confiscation_decision",
+    "eu_2018_1805.limit_freezing_reply",
+    "eu_2018_1805.bound_states",
+    "eu_eio.decision",
+    "eu_eio.execution",
+    "fiu_suspension.CH",
+    "fiu_suspension.FR",
+    "fiu_suspension.DE",
+    "fiu_suspension.AE",
+    "fiu_suspension.EU",
+    "us.restraint_981b4",
+    "us.restraint_983j",
+    "us.tro_983j",
+    "ch.fiaa_art3_freeze",
+    "ch.fiaa_art4_confiscation_start",
+    "co.extincion_precautionary",
+    "co.legality_control",
+    "pa.aprehension_provisional",
+    "gt.extincion_precautionary",
+    "hn.privacion_precautionary",
+    "sv.extincion_precautionary",
+    "mx.extincion_precautionary",
+    "policy.extend_order_warning_days",
+    "policy.obtain_freezing_order_warning_days",
+]
+
+
+@pytest.fixture(scope="module")
+def params() -> ParameterSet:
+    return load_parameters(BUILTIN)
+
+
+def _all_values(params: ParameterSet) -> list[ParamValue]:
+    return [v for p in params.values() for v in p.values]
+
+
+# --- the built-in pack -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(BUILTIN.glob("*.toml")), ids=lambda p: p.name)
+def test_every_builtin_file_loads_on_its_own(path: Path, tmp_path: Path) -> None:
+    shutil.copy(path, tmp_path / path.name)
+    assert len(load_parameters(tmp_path)) >= 1
+
+
+def test_builtin_pack_has_the_expected_files() -> None:
+    names = {p.name for p in BUILTIN.glob("*.toml")}
+    assert {
+        "eu-2018-1805.toml",
+        "eu-eio.toml",
+        "eu-amld6.toml",
+        "policy.toml",
+        "treaties.toml",
+    } <= names
+    assert load_parameters().names() == load_parameters(BUILTIN).names()
+
+
+def test_engine_names_exist(params: ParameterSet) -> None:
+    missing = [n for n in ENGINE_NAMES if n not in params]
+    assert not missing
+
+
+def test_at_most_one_value_in_force_each_day_and_exactly_one_where_covered(
+    params: ParameterSet,
+) -> None:
+    start, end = date(2000, 1, 1), date(2035, 12, 31)
+    for parameter in params.values():
+        day = start
+        while day <= end:
+            in_force = [v for v in parameter.values if v.in_force(day)]
+            covered = parameter.covers_from <= day and (
+                parameter.covers_until is None or day < parameter.covers_until
+            )
+            assert len(in_force) == (1 if covered else 0), (parameter.name, day)
+            day += timedelta(days=1)
+
+
+def test_every_value_has_a_full_reference_and_an_allowed_confidence(params: ParameterSet) -> None:
+    for value in _all_values(params):
+        ref = value.reference
+        assert ref.instrument.strip() and ref.article.strip() and ref.address.strip(), value.name
+        assert value.confidence in CONFIDENCES
+        assert value.dates_confidence in CONFIDENCES
+        if value.name.startswith("policy."):
+            assert value.confidence == value.dates_confidence == "policy"
+        else:
+            assert ref.address.startswith(("https://", "http://")), value.name
+            assert value.confidence != "policy"
+
+
+def test_verified_values_are_only_those_the_notes_mark_seen(params: ParameterSet) -> None:
+    verified = {(v.name, v.valid_from) for v in _all_values(params) if v.confidence == "verified"}
+    assert verified == set(VERIFIED_VALUES), (
+        "update VERIFIED_VALUES only with a [seen] row of the notes"
+    )
+    dates = {
+        (v.name, v.valid_from) for v in _all_values(params) if v.dates_confidence == "verified"
+    }
+    assert dates == set(VERIFIED_DATES)
+
+
+def test_unverified_items_stay_unverified(params: ParameterSet) -> None:
+    on = date(2024, 1, 1)
+    for name in ("co.extincion_precautionary", "fiu_suspension.CH", "eu_2018_1805.bound_states"):
+        assert params.require(name, on).confidence == "unverified", name
+    assert params.require("us.seizure_notice_983a1_adopted", on).confidence == "unverified"
+
+
+def test_none_found_is_not_zero(params: ParameterSet) -> None:
+    for name in (
+        "pa.aprehension_provisional",
+        "gt.extincion_precautionary",
+        "hn.privacion_precautionary",
+        "sv.extincion_precautionary",
+        "mx.extincion_precautionary",
+    ):
+        value = params.require(name, date(2024, 1, 1))
+        assert value.none_found and value.amount is None and value.counting is None
+        assert value.due(date(2024, 1, 1), calendar="PA") is None
+
+
+def test_engine_values_and_units(params: ParameterSet) -> None:
+    on = date(2024, 6, 1)
+    expected = {
+        "eu_2018_1805.urgent_freezing_decision": (48, "hours"),
+        "eu_2018_1805.urgent_freezing_execution": (48, "hours"),
+        "eu_2018_1805.confiscation_decision": (45, "calendar_days"),
+        "eu_2018_1805.limit_freezing_reply": (6, "weeks"),
+        "eu_eio.decision": (30, "calendar_days"),
+        "eu_eio.execution": (90, "calendar_days"),
+        "fiu_suspension.DE": (1, "months"),
+        "fiu_suspension.FR": (10, "working_days"),
+        "fiu_suspension.CH": (5, "working_days"),
+        "fiu_suspension.AE": (7, "working_days"),
+        "us.restraint_981b4": (30, "calendar_days"),
+        "us.restraint_983j": (90, "calendar_days"),
+        "us.tro_983j": (14, "calendar_days"),
+        "ch.fiaa_art3_freeze": (4, "years"),
+        "ch.fiaa_art3_maximum": (10, "years"),
+        "ch.fiaa_art4_confiscation_start": (10, "years"),
+        "co.extincion_precautionary": (6, "months"),
+        "co.legality_control": (10, "working_days"),
+        "policy.extend_order_warning_days": (14, "calendar_days"),
+        "policy.obtain_freezing_order_warning_days": (2, "calendar_days"),
+    }
+    for name, (amount, unit) in expected.items():
+        value = params.require(name, on)
+        assert (value.amount, value.unit) == (amount, unit), name
+    # Reg. 1182/71 art. 3(1): the trigger day or hour does not count.
+    assert params.require("eu_2018_1805.confiscation_decision", on).counting == Counting(
+        unit="calendar_days",
+        trigger_counts=False,
+        roll_forward=True,
+        source="Reg. (EEC, Euratom) 1182/71 art. 3(1) and (4), applied by recital 29",
+    )
+    assert params.require("eu_2018_1805.urgent_freezing_decision", on).counting.caveat  # type: ignore[union-attr]
+
+
+def test_eu_regulation_binds_25_states_from_19_december_2020(params: ParameterSet) -> None:
+    assert params.get("eu_2018_1805.bound_states", date(2020, 12, 18)) is None
+    states = params.require("eu_2018_1805.bound_states", date(2020, 12, 19)).items
+    assert states is not None and len(states) == 25
+    assert "IE" not in states and "DK" not in states and "FR" in states
+    assert params.get("eu_2018_1805.confiscation_decision", date(2020, 12, 18)) is None
+
+
+def test_amld6_suspension_applies_only_from_its_date_of_application(params: ParameterSet) -> None:
+    assert params.get("fiu_suspension.EU", date(2027, 7, 9)) is None
+    value = params.require("fiu_suspension.EU", date(2027, 7, 10))
+    assert (value.amount, value.unit) == (10, "working_days")
+
+
+def test_a_value_that_changed_on_a_date(params: ParameterSet) -> None:
+    before = params.require("eu_info_exchange.other", date(2024, 12, 11))
+    after = params.require("eu_info_exchange.other", date(2024, 12, 12))
+    assert (before.amount, before.confidence, before.reference.instrument) == (
+        14,
+        "verified",
+        "Framework Decision 2006/960/JHA",
+    )
+    assert (after.amount, after.confidence, after.reference.instrument) == (
+        7,
+        "unverified",
+        "Directive (EU) 2023/977",
+    )
+    assert before.valid_until == after.valid_from == date(2024, 12, 12)
+
+
+def test_french_period_carries_its_counting_caveat(params: ParameterSet) -> None:
+    value = params.require("fiu_suspension.FR", date(2024, 1, 1))
+    due = value.due(date(2024, 4, 26), calendar="FR", trigger_name="notification of the opposition")
+    # From Friday 26 April 2024, skipping 1 May, 8 May and Ascension (9 May).
+    assert due is not None and due.last_day == date(2024, 5, 15)
+    assert due.caveat and "jours ouvrables" in due.caveat
+    assert "jours ouvrables" in due.convention
+
+
+def test_lookups(params: ParameterSet) -> None:
+    assert params.get("no.such_parameter", date(2024, 1, 1)) is None
+    assert params.get("fiu_suspension.DE", datetime(2024, 1, 1, 12, tzinfo=UTC)) is not None
+    with pytest.raises(ValueError, match="no time zone"):
+        params.get("fiu_suspension.DE", datetime(2024, 1, 1, 12))  # noqa: DTZ001
+    with pytest.raises(
+        RulePackError, match=r"parameter fiu_suspension\.EU: no value in force on 2024-01-01"
+    ):
+        params.require("fiu_suspension.EU", date(2024, 1, 1))
+    with pytest.raises(RulePackError, match=r"parameter no\.such: no such parameter .*2024-01-01"):
+        params.require("no.such", date(2024, 1, 1))
+    with pytest.raises(TypeError):
+        params.require("eu_2018_1805.bound_states", date(2024, 1, 1)).due(
+            date(2024, 1, 1), calendar=None
+        )
+    assert list(params) == list(params.names()) == sorted(params.names())
+    assert [p.name for p in params.values()] == list(params.names())
+
+
+# --- overrides ---------------------------------------------------------------------
+
+USER_CH = """
+format = 1
+
+[fiu_suspension.CH]
+title = "Our reading of the Swiss freeze"
+holidays_of = "CH"
+unit = "working_days"
+counting = { trigger_counts = false, roll_forward = false }
+reference = { instrument = "AMLA", article = "10", address = "https://example.org/amla" }
+
+[[fiu_suspension.CH.values]]
+from = 2000-01-01
+amount = 3
+confidence = "unverified"
+
+[mine.new_period]
+title = "A period of our own"
+unit = "calendar_days"
+counting = { trigger_counts = false, roll_forward = true }
+reference = { instrument = "Our statute", article = "1", address = "https://example.org/s" }
+
+[[mine.new_period.values]]
+from = 2010-01-01
+amount = 12
+confidence = "verified"
+"""
+
+
+def test_a_user_directory_overrides_and_extends_the_builtin_pack(
+    tmp_path: Path, params: ParameterSet
+) -> None:
+    (tmp_path / "ours.toml").write_text(USER_CH, encoding="utf-8")
+    merged = load_parameters(BUILTIN, tmp_path)
+    assert merged.require("fiu_suspension.CH", date(2024, 1, 1)).amount == 3
+    assert merged.parameter("fiu_suspension.CH").origin == f"{tmp_path.name}/ours.toml"
+    assert merged.require("mine.new_period", date(2024, 1, 1)).amount == 12
+    assert merged.require("fiu_suspension.FR", date(2024, 1, 1)).amount == 10  # untouched
+    assert set(merged.names()) == set(params.names()) | {"mine.new_period"}
+    assert merged.to_json() != params.to_json()
+    # Order matters: the later directory wins.
+    assert (
+        load_parameters(tmp_path, BUILTIN).require("fiu_suspension.CH", date(2024, 1, 1)).amount
+        == 5
+    )
+
+
+def test_one_name_in_two_files_of_one_directory_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(USER_CH, encoding="utf-8")
+    (tmp_path / "b.toml").write_text(USER_CH, encoding="utf-8")
+    with pytest.raises(
+        RulePackError, match=r"b\.toml: fiu_suspension\.CH: already defined in .*a\.toml"
+    ):
+        load_parameters(tmp_path)
+
+
+def test_a_missing_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(RulePackError, match="not a directory"):
+        load_parameters(tmp_path / "absent")
+
+
+# --- malformed files ---------------------------------------------------------------
+
+HEAD = """format = 1
+[fiu_suspension.CH]
+title = "t"
+unit = "working_days"
+counting = { trigger_counts = false, roll_forward = false }
+reference = { instrument = "AMLA", article = "10", address = "https://example.org" }
+"""
+
+
+def _value(body: str) -> str:
+    return f"\n[[fiu_suspension.CH.values]]\n{body}\n"
+
+
+GOOD = _value('from = 2000-01-01\nuntil = 2020-01-01\namount = 5\nconfidence = "unverified"')
+
+MALFORMED = [
+    (
+        HEAD + GOOD + _value('from = "2020/1/1"\namount = 3\nconfidence = "unverified"'),
+        'params/ch.toml: fiu_suspension.CH.values[1].from: expected a date, got "2020/1/1"',
+    ),
+    ("format = 1\n[x\n", "params/ch.toml: invalid TOML"),
+    (HEAD.replace("format = 1\n", "") + GOOD, "params/ch.toml: format: expected format = 1"),
+    (
+        HEAD + GOOD + _value('from = 2019-06-01\namount = 3\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[1].from: 2019-06-01 overlaps values[0]",
+    ),
+    (
+        HEAD + GOOD + _value('from = 2020-01-02\namount = 3\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[1].from: gap after values[0] (until 2020-01-01); "
+        "until is exclusive, so write until = 2020-01-02",
+    ),
+    (
+        HEAD + GOOD + _value('from = 2021-01-01\namount = 3\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[1].from: gap after values[0]",
+    ),
+    (
+        HEAD
+        + _value('from = 2000-01-01\namount = 5\nconfidence = "unverified"')
+        + _value('from = 2020-01-01\namount = 3\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[1].from: values[0] has no until",
+    ),
+    (
+        HEAD
+        + _value('from = 2020-01-01\nuntil = 2020-01-01\namount = 5\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].until: 2020-01-01 is not after from",
+    ),
+    (
+        HEAD
+        + _value(
+            'from = 2020-01-01\nuntil = 2021-01-01T00:00:00Z\namount = 5\nconfidence = "unverified"'
+        ),
+        "params/ch.toml: fiu_suspension.CH.values[0].until: expected a date, got a datetime",
+    ),
+    (
+        HEAD + _value('from = 2020-01-01\namount = 0\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].amount: expected a whole number >= 1, got 0",
+    ),
+    (
+        HEAD + _value('from = 2020-01-01\namount = 5\nitems = ["a"]\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0]: "
+        "give exactly one of amount, items, none_found",
+    ),
+    (
+        HEAD + _value('from = 2020-01-01\nnone_found = true\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].note: required for none_found",
+    ),
+    (
+        HEAD + _value('from = 2020-01-01\namount = 5\nconfidence = "sure"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].confidence: "
+        'expected one of verified, unverified, policy, got "sure"',
+    ),
+    (
+        HEAD + _value('from = 2020-01-01\namount = 5\nconfidence = "policy"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].confidence: only policy.* parameters",
+    ),
+    (
+        HEAD + _value('from = 2020-01-01\namount = 5\nconfidence = "unverified"\nsource = "x"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].source: unknown key",
+    ),
+    (
+        HEAD.replace('unit = "working_days"', 'unit = "fortnights"')
+        + _value('from = 2020-01-01\namount = 5\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].unit: expected one of hours, "
+        'calendar_days, working_days, weeks, months, years, got "fortnights"',
+    ),
+    (
+        HEAD.replace('unit = "working_days"', 'unit = "hours"').replace(
+            "roll_forward = false", "roll_forward = true"
+        )
+        + _value('from = 2020-01-01\namount = 5\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].counting: "
+        "roll_forward applies to periods in days",
+    ),
+    (
+        HEAD.replace("trigger_counts = false, ", "")
+        + _value('from = 2020-01-01\namount = 5\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].counting.trigger_counts: required",
+    ),
+    (
+        HEAD.replace('address = "https://example.org"', 'address = "a book on my desk"')
+        + _value('from = 2020-01-01\namount = 5\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].reference.address: "
+        "expected a public http(s) address",
+    ),
+    (
+        HEAD.replace('title = "t"', 'title = "t"\nholidays_of = "Switzerland"')
+        + _value('from = 2020-01-01\namount = 5\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.holidays_of: expected an ISO 3166-1 alpha-2 code",
+    ),
+    (
+        HEAD
+        + _value('from = 2020-01-01\nuntil = 2021-01-01\namount = 5\nconfidence = "unverified"')
+        + _value('from = 2019-01-01\namount = 3\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[1].from: values must be in date order",
+    ),
+    (
+        HEAD.replace('title = "t"\n', "")
+        + _value('from = 2020-01-01\namount = 5\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.title: required",
+    ),
+    (
+        'format = 1\n[policy.window]\ntitle = "w"\nunit = "calendar_days"\n'
+        "counting = { trigger_counts = false, roll_forward = false }\n"
+        'reference = { instrument = "comity policy", article = "-", address = "docs" }\n'
+        '[[policy.window.values]]\nfrom = 2000-01-01\namount = 3\nconfidence = "verified"\n',
+        "params/ch.toml: policy.window.values[0].confidence: "
+        'policy.* parameters are comity settings: confidence must be "policy"',
+    ),
+    (
+        'format = 1\n[lonely]\nvalues = []\ntitle = "x"\n',
+        "params/ch.toml: lonely: parameter names need a namespace",
+    ),
+    (
+        "format = 1\n[fiu_suspension]\nCH = 5\n",
+        "params/ch.toml: fiu_suspension.CH: expected a parameter table",
+    ),
+    (
+        HEAD + _value('from = 2020-01-01\nitems = ["A", "A"]\nconfidence = "unverified"'),
+        "params/ch.toml: fiu_suspension.CH.values[0].items: lists an entry twice",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), MALFORMED, ids=[m for _, m in MALFORMED])
+def test_malformed_files_name_the_file_and_the_key(text: str, message: str, tmp_path: Path) -> None:
+    directory = tmp_path / "params"
+    directory.mkdir()
+    (directory / "ch.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(RulePackError) as caught:
+        load_parameters(directory)
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+# --- the digest material -----------------------------------------------------------
+
+
+def _digest_of(params: ParameterSet) -> str:
+    return json.dumps(params.to_json(), sort_keys=True, separators=(",", ":"))
+
+
+def test_to_json_is_plain_json_and_stable(params: ParameterSet) -> None:
+    text = _digest_of(params)
+    assert json.loads(text) == params.to_json()
+    assert _digest_of(load_parameters(BUILTIN)) == text
+    assert params.digest() == load_parameters(BUILTIN).digest()
+
+
+def _changed(value: ParamValue, field: str) -> ParamValue:
+    """The same value with one field changed, whatever its type."""
+    current = getattr(value, field)
+    if field == "reference":
+        new: Any = attrs.evolve(current, article=current.article + " (amended)")
+    elif field == "counting":
+        new = (
+            Counting(unit="calendar_days", trigger_counts=False, roll_forward=False)
+            if current is None
+            else attrs.evolve(current, trigger_counts=not current.trigger_counts)
+        )
+    elif field in ("valid_from",):
+        new = current - timedelta(days=1)
+    elif field == "valid_until":
+        new = date(2099, 1, 1) if current is None else current + timedelta(days=1)
+    elif field == "amount":
+        new = 1 if current is None else current + 1
+    elif field == "items":
+        new = ("ZZ",) if current is None else (*current, "ZZ")
+    elif field in ("confidence", "dates_confidence"):
+        new = "verified" if current != "verified" else "unverified"
+    elif field == "kind":
+        new = "list" if current != "list" else "amount"
+    elif field in ("note", "name"):
+        new = (current or "") + " changed"
+    else:  # pragma: no cover - a new field must be added here
+        raise AssertionError(f"no change rule for {field}")
+    return attrs.evolve(value, **{field: new})
+
+
+def test_any_change_of_any_value_changes_the_digest_material(params: ParameterSet) -> None:
+    before = _digest_of(params)
+    fields = [f.name for f in attrs.fields(ParamValue) if f.name != "name"]
+    for parameter in params.values():
+        for index, value in enumerate(parameter.values):
+            for field in fields:
+                values = list(parameter.values)
+                values[index] = _changed(value, field)
+                changed = attrs.evolve(parameter, values=tuple(values))
+                mapping = {p.name: p for p in params.values()} | {parameter.name: changed}
+                assert _digest_of(ParameterSet(mapping)) != before, (parameter.name, index, field)
+
+
+def test_parameter_level_fields_change_the_digest_material(params: ParameterSet) -> None:
+    before = _digest_of(params)
+    parameter = params.parameter("fiu_suspension.FR")
+    for field in ("title", "description", "trigger", "jurisdiction", "holidays_of"):
+        change: dict[str, Any] = {field: "changed"}
+        changed = attrs.evolve(parameter, **change)
+        mapping = {p.name: p for p in params.values()} | {parameter.name: changed}
+        assert _digest_of(ParameterSet(mapping)) != before, field
+
+
+def test_editing_a_file_changes_the_digest(tmp_path: Path, params: ParameterSet) -> None:
+    shutil.copytree(BUILTIN, tmp_path / "params")
+    path = tmp_path / "params" / "eu-2018-1805.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("amount = 45", "amount = 46"), encoding="utf-8"
+    )
+    edited = load_parameters(tmp_path / "params")
+    assert edited.require("eu_2018_1805.confiscation_decision", date(2024, 1, 1)).amount == 46
+    assert edited.digest() != params.digest()
+
+
+def test_references_are_plain_data() -> None:
+    ref = Reference(instrument="I", article="1", address="https://example.org")
+    assert ref.to_json() == {
+        "instrument": "I",
+        "article": "1",
+        "address": "https://example.org",
+        "also": [],
+    }
