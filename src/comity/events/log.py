@@ -50,7 +50,13 @@ ENVELOPE_FIELDS = ("recorded_at", "seq", "position")
 
 
 def format_recorded_at(value: dt.datetime) -> str:
-    """Fixed width, microseconds always shown, so that text order is time order."""
+    """Fixed width, microseconds always shown, so that text order is time order.
+
+    A naive datetime is refused rather than read as the host's local time, which would
+    shift record times (and `known_at` cut-offs) by the machine's time zone.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value!r} has no time zone; record times must be aware (UTC)")
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -192,6 +198,7 @@ def plan_append(
         if have != want:
             raise ConcurrencyConflict(case, want, have)
 
+    format_recorded_at(now)  # refuses a naive clock
     recorded_at = now.astimezone(dt.UTC)
     if tip.recorded_at is not None and recorded_at < tip.recorded_at:
         recorded_at = tip.recorded_at  # record time never goes backwards
