@@ -769,7 +769,7 @@ def _period(detail: Mapping[str, Any]) -> str:
 def _status(finding: Finding) -> str:
     if finding.is_open:
         return "missed" if finding.category == "deadline" else "open"
-    superseded = (finding.deadline or {}).get("superseded_by")
+    superseded = finding.superseded_by
     if superseded:
         return f"closed {finding.resolved_at}: the deadline was missed (see {superseded})"
     if finding.resolved_by:
@@ -1090,7 +1090,7 @@ def _explain_lines(
     yield from _events_block(finding.because, events, 2)
     yield ""
     yield "Resolution"
-    superseded = (finding.deadline or {}).get("superseded_by")
+    superseded = finding.superseded_by
     if finding.is_open:
         if finding.category == "deadline":
             yield (

@@ -6,11 +6,13 @@ Each cure below is numbered as in notes/durable-rules.md:
 2. At most 1,024 live sessions per ruleset: sessions take a sid from a bounded pool
    and give it back (deleting their state) when closed.
 3. Facts get explicit ids, allocated per session so that no two live facts share a
-   32-bit FNV-1a hash; an unexpected MessageObservedException is a bug, re-raised.
+   32-bit FNV-1a hash, nor share it with the session's state message (`sid-<sid>`);
+   an unexpected MessageObservedException is a bug, re-raised.
 4. Session ids come from the same pool, chosen so that their hashes differ.
 5. Joins on `id`/`sid` are refused by the rule language compiler (rules/language.py).
-6. Actions are wrapped: an exception inside one is collected and re-raised as
-   EngineError after the call; the session state's `exception` is checked too.
+6. Actions are wrapped: any exception inside one (reading the closure included) is
+   collected and re-raised as EngineError after the call, so that durable never gets
+   to swallow it into the session state's `exception`.
 7. MessageNotHandledException (a fact no rule uses) is normal in a replay: ignored.
 8. No durable timers: the caller's event-time clock is a fact it re-asserts.
 9. A re-fired match (the clock re-asserted) is reported again; callers dedupe by
@@ -92,8 +94,9 @@ class DurableRuleset:
 
     def _action(self, rule_name: str) -> Callable[[Any], None]:
         def run(c: Any) -> None:
-            session = self._live.get(str(c.s.sid))
+            session: DurableSession | None = None
             try:
+                session = self._live.get(str(c.s.sid))
                 bindings = {name: dict(getattr(fact, "_d", fact)) for name, fact in c._m.items()}
                 if session is None:
                     raise EngineError(f"rule {rule_name} fired for an unknown session {c.s.sid}")
@@ -135,7 +138,9 @@ class DurableSession:
         self.fired: list[Firing] = []
         self.errors: list[BaseException] = []
         self._next = 0
-        self._live_hashes: set[int] = set()
+        # durable stores the session's own state as a message with id "sid-<sid>" in
+        # the same 32-bit index as the facts: its hash is taken from the start.
+        self._live_hashes: set[int] = {fnv1a_32(f"sid-{sid}")}
         self._closed = False
 
     def _new_id(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from comity.events import types as t
@@ -32,6 +33,23 @@ def instant_of_date(day: dt.date) -> str:
 
 def _s(value: str | None) -> str:
     return "" if value is None else value
+
+
+def basis_key(text: str | None) -> str:
+    """A citation folded so that spelling variants compare equal.
+
+    `18 U.S.C. § 981(b)(4)`, `18 USC 981(b)(4)` and `18 u.s.c. §981(b)(4)` all become
+    `18usc981(b)(4)`; `FIAA Article 3` and `FIAA art. 3` become `fiaaart3`.
+    """
+    if not text:
+        return ""
+    folded = text.lower().replace("article", "art").replace("section", "")
+    return "".join(ch for ch in folded if ch not in " .,§\t")
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """`USD 150,000.00`: how a finding's message shows money (digits kept exactly)."""
+    return f"{currency} {amount:,}"
 
 
 class FactProjector:
@@ -101,9 +119,11 @@ class FactProjector:
                     order_type=event.order_type,
                     jurisdiction=event.issuing_jurisdiction,
                     assets=",".join(event.asset_ids),
+                    assets_text=", ".join(event.asset_ids) or "no listed asset",
                     final=bool(event.final),
                     expires_on="" if event.expires_on is None else event.expires_on.isoformat(),
                     basis=_s(event.legal_basis),
+                    basis_key=basis_key(event.legal_basis),
                 )
                 for asset in event.asset_ids or ("",):
                     yield fact(
@@ -173,6 +193,12 @@ class FactProjector:
                     to_j=event.to_jurisdiction,
                     amount=str(event.amount.amount),
                     currency=event.amount.currency,
+                    amount_text=money_text(event.amount.amount, event.amount.currency),
+                    to_text=(
+                        f"{event.to_asset_id} ({event.to_jurisdiction})"
+                        if event.to_asset_id
+                        else event.to_jurisdiction
+                    ),
                 )
                 yield involved(event.to_jurisdiction)
             case t.FiuPostponement():

@@ -45,9 +45,10 @@ class Finding:
     resolved_by: tuple[str, ...] | None
     because: tuple[str, ...]
     legal_basis: tuple[dict[str, Any], ...]
-    deadline: dict[str, Any] | None = (
-        None  # for deadlines and warnings: parameter, source, counting
-    )
+    # For deadlines and warnings: the parameter, its source and the counting used.
+    deadline: dict[str, Any] | None = None
+    # A warning closed because the deadline it warned about was missed: the breach finding.
+    superseded_by: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -75,6 +76,8 @@ class Finding:
         }
         if self.deadline is not None:
             out["deadline"] = self.deadline
+        if self.superseded_by is not None:
+            out["superseded_by"] = self.superseded_by
         return out
 
 

@@ -47,6 +47,25 @@ def _display(inst: str, *, day_based: bool) -> str:
     return inst[:10] if day_based and inst.endswith("T00:00:00Z") else inst
 
 
+_TRIGGER_WORDS = {
+    "received": "receipt of request {request_id}",
+    "postponement": "FIU suspension {postponement_id}",
+    "issued": "order {order_id}",
+    "extension": "the extension of order {order_id}",
+    "mla": "request {request_id}",
+}
+
+
+def _trigger_label(fact: dict[str, Any], when: str) -> str:
+    """Words for what started a period, e.g. `receipt of request R1 (2019-05-28)`."""
+    template = _TRIGGER_WORDS.get(str(fact.get("t")), "event {ev}")
+    try:
+        text = template.format(**fact)
+    except KeyError:
+        text = f"event {fact.get('ev', '?')}"
+    return f"{text} ({when})"
+
+
 def _warn_field(rule_id: str) -> str:
     return "warn_" + re.sub(r"[^a-z0-9]", "_", rule_id.lower())
 
@@ -165,6 +184,7 @@ class _Open:
     deadline: dict[str, Any] | None = None
     resolved_at: str | None = None
     resolved_by: tuple[str, ...] | None = None
+    superseded_by: str | None = None
 
 
 @attrs.define
@@ -344,9 +364,10 @@ class _CaseRun:
             )
             breach_inst = f"{(last_day + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
             due, breach_display = last_day.isoformat(), breach_inst[:10]
+            stated_by = bindings[clause.last_day.split(".", 1)[0]]
             detail = {
                 "parameter": None,
-                "source": f"the date stated in the event ({clause.last_day})",
+                "source": f"the expiry date stated in event {stated_by.get('ev', '?')}",
                 "convention": (
                     f"in force to the end of {due}; it lapses at the start of {breach_display}"
                 ),
@@ -366,18 +387,26 @@ class _CaseRun:
                 else dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
             )
             trigger_day = trigger if not isinstance(trigger, dt.datetime) else trigger.date()
-            value = self.pack.parameters.get(name, trigger_day)
-            if value is None or value.none_found or value.amount is None or value.counting is None:
-                return  # no value in force, or the sources found no duration: no invented deadline
             calendar = (
                 str(self._value(bindings, *clause.calendar.split(".", 1)))
                 if clause.calendar
                 else None
             )
+            params = self.pack.parameters
+            value = params.get(name, trigger_day)
+            if value is None and name not in params and clause.fallback_only_for:
+                members = params.get(clause.fallback_only_for, trigger_day)
+                if members is not None and calendar in (members.items or ()):
+                    assert clause.fallback is not None
+                    name = clause.fallback
+                    value = params.get(name, trigger_day)
+            if value is None or value.none_found or value.amount is None or value.counting is None:
+                return  # no value in force, or the sources found no duration: no invented deadline
             fixed = self.pack.parameters.parameter(name).holidays_of
             if fixed is not None and fixed not in HOLIDAY_ROLES:
                 calendar = fixed
-            due_obj = value.due(trigger, calendar=calendar, trigger_name=f"{binding} ({raw})")
+            label = _trigger_label(bindings.get(binding, {}), raw)
+            due_obj = value.due(trigger, calendar=calendar, trigger_name=label)
             assert due_obj is not None
             breach_inst = instant(due_obj.breach_at)
             day_based = due_obj.last_day is not None
@@ -389,9 +418,12 @@ class _CaseRun:
                 "unit": value.counting.unit,
                 "convention": due_obj.convention,
                 "source": {
-                    **value.reference.to_json(),
+                    # the same shape as a rule's legal basis, so consumers read one form
+                    "instrument": value.reference.instrument,
+                    "article": value.reference.article,
+                    "reference": value.reference.address,
                     "confidence": value.confidence,
-                    "in_force_from": value.valid_from.isoformat(),
+                    "note": f"parameter {name}, value in force from {value.valid_from}",
                 },
                 "confidence": value.confidence,
                 "trigger": raw,
@@ -454,10 +486,7 @@ class _CaseRun:
             if open_warning is not None and open_warning.resolved_at is None:
                 open_warning.resolved_at = record.breach_display
                 open_warning.resolved_by = ()
-                open_warning.deadline = {
-                    **(open_warning.deadline or {}),
-                    "superseded_by": breach_fid,
-                }
+                open_warning.superseded_by = breach_fid
                 self.changed_resolved.append(open_warning.fid)
         self._finish_deadline(bindings["d"])
 
@@ -491,9 +520,24 @@ class _CaseRun:
         )
 
     # -- results -----------------------------------------------------------------------
+    def _bases(
+        self, rule: Rule, jurisdictions: Sequence[str], raised_day: str
+    ) -> list[dict[str, Any]]:
+        """The rule's legal bases that apply between these jurisdictions on that day."""
+        out = []
+        for basis in rule.legal_basis:
+            allowed = basis.only_for
+            if isinstance(allowed, str):
+                value = self.pack.parameters.get(allowed, dt.date.fromisoformat(raised_day))
+                allowed = value.items if value is not None and value.items is not None else ()
+            if allowed is None or (jurisdictions and set(jurisdictions) <= set(allowed)):
+                out.append(basis.to_json())
+        return out
+
     def _finding(self, item: _Open) -> Finding:
         rule = item.rule
-        legal = [b.to_json() for b in rule.legal_basis]
+        jurisdictions = self._list(rule.jurisdictions, item.bindings)
+        legal = self._bases(rule, jurisdictions, item.raised_inst[:10])
         if item.deadline and isinstance(item.deadline.get("source"), dict):
             legal.append(item.deadline["source"])
         return Finding(
@@ -506,7 +550,7 @@ class _CaseRun:
             severity=rule.severity,
             title=rule.title,
             message=self._render(rule, item.bindings),
-            jurisdictions=self._list(rule.jurisdictions, item.bindings),
+            jurisdictions=jurisdictions,
             assets=self._list(rule.assets, item.bindings),
             due=item.due,
             raised_at=item.raised_at,
@@ -515,6 +559,7 @@ class _CaseRun:
             because=item.because,
             legal_basis=tuple(legal),
             deadline=item.deadline,
+            superseded_by=item.superseded_by,
         )
 
     def take_changes(self) -> Changes:
@@ -571,8 +616,9 @@ def replay_case(
     returned for `known_at`. Events after `as_of` are not applied.
     """
     limit = as_of_limit(as_of)
-    ordered = [s for s in _order(events) if instant(s.event.occurred_at) <= limit]
-    cid = case_id or (ordered[0].case_id if ordered else "")
+    every = _order(events)
+    ordered = [s for s in every if instant(s.event.occurred_at) <= limit]
+    cid = case_id or (every[0].case_id if every else "")  # even if all are after as_of
     run = _CaseRun(_compiled(pack), cid)
     try:
         for stored in ordered:

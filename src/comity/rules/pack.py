@@ -57,6 +57,10 @@ class LegalBasis:
     reference: str
     confidence: str  # "verified" only where the text was read; see notes/legal-sources.md
     note: str | None = None
+    # Cite this basis only when every jurisdiction of the finding is in this list of
+    # codes, or in the list parameter of that name (e.g. the states bound by Reg.
+    # 2018/1805): an EU instrument is no basis between Panama and Switzerland.
+    only_for: tuple[str, ...] | str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -81,6 +85,11 @@ class DeadlineClause:
     calendar: str | None  # binding.field: the jurisdiction whose holidays apply
     last_day: str | None  # binding.field holding a date: the last day in time
     met_by: tuple[tuple[str, ...], ...]  # alternatives; `d` is the deadline
+    # When `parameter` has no value for the jurisdiction (`calendar`) on the trigger
+    # day, use this one instead, but only if that jurisdiction is in the list
+    # parameter `fallback_only_for` (e.g. the EU minimum for a Member State's FIU).
+    fallback: str | None = None
+    fallback_only_for: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -196,6 +205,11 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
             raise _fail(
                 file, f"{bw}.confidence", f"expected verified or unverified, got {confidence!r}"
             )
+        only_for = basis.get("only_for")
+        if isinstance(only_for, list):
+            only_for = tuple(_strs(basis, "only_for", file, bw))
+        elif only_for is not None and not isinstance(only_for, str):
+            raise _fail(file, f"{bw}.only_for", "expected a list of codes or a parameter name")
         legal.append(
             LegalBasis(
                 instrument=_str(basis, "instrument", file, bw),
@@ -203,8 +217,11 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
                 reference=_str(basis, "reference", file, bw),
                 confidence=confidence,
                 note=_str(basis, "note", file, bw, required=False),
+                only_for=only_for,
             )
         )
+    if all(b.only_for is not None for b in legal):
+        raise _fail(file, f"{where}.legal_basis", "at least one legal basis must apply everywhere")
     when = _alternatives(table, "when", file, where)
     resolved_by = _alternatives(table, "resolved_by", file, where)
     for n, alt in enumerate(when):
@@ -253,8 +270,12 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
                 ),
                 last_day=last_day,
                 met_by=met_by,
+                fallback=_str(clause, "fallback", file, cw, required=False),
+                fallback_only_for=_str(clause, "fallback_only_for", file, cw, required=False),
             )
         )
+        if (clauses[-1].fallback is None) != (clauses[-1].fallback_only_for is None):
+            raise _fail(file, cw, "give fallback and fallback_only_for together")
     warning = None
     raw_warning = table.get("warning")
     if raw_warning is not None:
