@@ -4,7 +4,9 @@ Each cure below is numbered as in notes/durable-rules.md:
 
 1. `_Host._run` is a no-op: no background timer threads; every call is synchronous.
 2. At most 1,024 live sessions per ruleset: sessions take a sid from a bounded pool
-   and give it back (deleting their state) when closed.
+   and give it back (deleting their state) when closed. durable segfaults deleting
+   the state of a session that only ever saw facts no rule uses (or retractions), so
+   such a session first asserts a fact of the adapter's own anchor rule.
 3. Facts get explicit ids, allocated per session so that no two live facts share a
    32-bit FNV-1a hash, nor share it with the session's state message (`sid-<sid>`);
    an unexpected MessageObservedException is a bug, re-raised.
@@ -37,6 +39,8 @@ __all__ = ["MAX_SESSIONS", "DurableRuleset", "DurableSession", "Firing", "fnv1a_
 
 #: durable-rules' MAX_STATE_INDEX_LENGTH is 1,024; keep a margin.
 MAX_SESSIONS = 1000
+#: The adapter's own rule and fact kind: a handled fact that makes a state safe to delete.
+_ANCHOR = "comity:session"
 
 Firing = tuple[str, dict[str, dict[str, Any]]]  # (durable rule name, binding -> fact)
 
@@ -48,6 +52,11 @@ def fnv1a_32(text: str) -> int:
         h ^= byte
         h = (h * 0x01000193) & 0xFFFFFFFF
     return h
+
+
+def _ignore(c: Any) -> None:
+    """The anchor rule's action (one parameter: durable calls two-parameter actions
+    asynchronously)."""
 
 
 class _Host(_engine.Host):  # type: ignore[misc]
@@ -68,6 +77,7 @@ class DurableRuleset:
         definition: dict[str, Any] = {}
         for rule_name in sorted(rules):
             definition[rule_name] = {"all": list(rules[rule_name]), "run": self._action(rule_name)}
+        definition[_ANCHOR] = {"all": [{"s": {"t": _ANCHOR}}], "run": _ignore}
         self._host = _Host()
         try:
             self._host.register_rulesets({name: definition})
@@ -125,6 +135,10 @@ class DurableRuleset:
             if self._live.pop(session.sid, None) is not None:
                 # A session that never asserted a fact has no state to delete.
                 with contextlib.suppress(Exception):
+                    if session._touched and not session._handled:
+                        # hazard 2: deleting it now would segfault
+                        anchor = {"t": _ANCHOR, "id": _ANCHOR, "sid": session.sid}
+                        self._host.assert_fact(self.name, anchor)
                     self._host.delete_state(self.name, session.sid)
                 self._free_sids.append(session.sid)
 
@@ -142,6 +156,8 @@ class DurableSession:
         # the same 32-bit index as the facts: its hash is taken from the start.
         self._live_hashes: set[int] = {fnv1a_32(f"sid-{sid}")}
         self._closed = False
+        self._touched = False  # any call reached durable
+        self._handled = False  # some asserted fact was taken by a rule
 
     def _new_id(self) -> str:
         while True:
@@ -156,8 +172,10 @@ class DurableSession:
         if self._closed:
             raise EngineError("the session is closed")
         host = self._ruleset._host
+        self._touched = True
         try:
             getattr(host, method)(self._ruleset.name, fact)
+            self._handled = self._handled or method == "assert_fact"
         except _engine.MessageNotHandledException:
             pass  # hazard 7: a fact no rule uses
         except _engine.MessageObservedException as exc:

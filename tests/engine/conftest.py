@@ -1,0 +1,13 @@
+"""Fixtures for the engine's tests; builders live in engine_cases.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from comity.rules import RulePack, load_pack
+
+
+@pytest.fixture(scope="session")
+def pack() -> RulePack:
+    """The built-in rule pack (loaded once; the engine compiles it once per process)."""
+    return load_pack()
