@@ -471,12 +471,13 @@ def test_closing_a_session_of_unused_facts_only() -> None:
     """Found while writing these tests: durable segfaults in `delete_state` for a
     session whose every assert was a fact no rule uses (retractions included). The
     adapter first asserts a fact its own anchor rule takes. Both run in subprocesses:
-    uncured it dies of SIGSEGV; cured the sid is deleted and reused cleanly."""
+    uncured it dies of a signal (SIGSEGV, sometimes SIGABRT from the allocator); cured
+    the sid is deleted and reused cleanly."""
     cured = _python(_ONLY_UNUSED, "cured")
     assert cured.returncode == 0, cured.stderr[-2000:]
     assert cured.stdout.split() == ["ok"]
     uncured = _python(_ONLY_UNUSED, "uncured")
-    assert uncured.returncode == -11, (uncured.returncode, uncured.stderr[-2000:])
+    assert uncured.returncode < 0, (uncured.returncode, uncured.stderr[-2000:])
 
 
 # --------------------------------------------------------------------- 5. id joins
