@@ -12,6 +12,7 @@ from comity.events.log import (
     VerifyReport,
     verify_records,
 )
+from comity.events.schema import event_schema
 from comity.events.store import DEFAULT_STORE, open_log
 from comity.events.types import *  # noqa: F403
 from comity.events.types import __all__ as _types_all
@@ -28,6 +29,7 @@ __all__ = [
     "canonical_json",
     "decode_event",
     "encode_event",
+    "event_schema",
     "format_time",
     "open_log",
     "parse_jsonl",

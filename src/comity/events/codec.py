@@ -5,8 +5,12 @@ Decisions, made once here so that every reader and writer agrees:
 - the tag is `type` (a tagged union over every event class);
 - unknown keys are refused, never dropped;
 - dates are `YYYY-MM-DD`; datetimes are ISO 8601 in UTC (`Z` or `+00:00`), never naive;
-- money amounts are decimal strings (`"150000.00"`), never JSON numbers;
-- strings must be JSON strings (cattrs would otherwise turn `5` into `"5"`);
+- money amounts are decimal strings (`"150000.00"`), never JSON numbers, and are written
+  back in plain positional notation (never `1E+2`), so that what the codec writes it reads;
+- strings must be JSON strings (cattrs would otherwise turn `5` into `"5"`) of valid
+  Unicode (a lone surrogate such as `"\\ud800"` cannot be stored as UTF-8);
+- integers are JSON numbers without a fraction (`1` or `1.0`, as JSON Schema counts them);
+- every pattern must match the whole value (a trailing newline is not allowed);
 - ids are 1-128 characters; jurisdictions are ISO 3166-1 alpha-2 (or `EU`);
 - `null` for an optional field means absent, and the canonical form omits it, so that
   `{"source": null}` and no `source` are the same content for idempotency.
@@ -22,7 +26,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import attrs
 import cattrs
@@ -51,10 +55,16 @@ TEXT_MAX = 10_000
 JURISDICTION_PATTERN = r"^[A-Z]{2}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Patterns are applied with fullmatch: Python's `$` also matches before a final newline.
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _DATETIME_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|\+00:00)$"
 )
+# A well-formed datetime that is naive or states another offset (even -00:00): refused.
+_LOCAL_DATETIME_RE = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?([+-][0-9]{2}:[0-9]{2})?$"
+)
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _JURISDICTION_RE = re.compile(JURISDICTION_PATTERN)
 _CURRENCY_RE = re.compile(CURRENCY_PATTERN)
 _DECIMAL_RE = re.compile(DECIMAL_PATTERN)
@@ -84,7 +94,8 @@ def _show(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        shown = str(value)
+        return f"the number {shown if len(shown) <= 40 else shown[:37] + '...'}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -104,7 +115,7 @@ def _expect_str(value: Any, what: str = "a string") -> str:
 
 def parse_date(value: Any) -> dt.date:
     text = _expect_str(value, "an ISO date (YYYY-MM-DD)")
-    if not _DATE_RE.match(text):
+    if not _DATE_RE.fullmatch(text):
         raise _Invalid(f"expected an ISO date (YYYY-MM-DD), got {_show(value)}")
     try:
         return dt.date.fromisoformat(text)
@@ -116,20 +127,20 @@ def parse_utc_datetime(value: Any) -> dt.datetime:
     """Parse an ISO 8601 instant that states UTC; naive or other offsets are refused."""
     what = "a UTC datetime (YYYY-MM-DDTHH:MM:SSZ)"
     text = _expect_str(value, what)
-    if not _DATETIME_RE.match(text):
+    if not _DATETIME_RE.fullmatch(text):
+        if _LOCAL_DATETIME_RE.fullmatch(text):
+            raise _Invalid(f"expected a UTC datetime ending in Z or +00:00, got {_show(value)}")
         raise _Invalid(f"expected {what}, got {_show(value)}")
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise _Invalid(f"expected {what}, got {_show(value)}") from None
-    if parsed.utcoffset() != dt.timedelta(0):
-        raise _Invalid(f"expected {what} in UTC (Z or +00:00), got {_show(value)}")
     return parsed.replace(tzinfo=dt.UTC)
 
 
 def _parse_valid_time(value: Any) -> ValidTime:
     text = _expect_str(value, "an ISO date or UTC datetime")
-    if _DATE_RE.match(text):
+    if _DATE_RE.fullmatch(text):
         return parse_date(text)
     if "T" in text:
         return parse_utc_datetime(text)
@@ -151,13 +162,23 @@ def _parse_decimal(value: Any) -> Decimal:
             "quote the amount so that no precision is lost"
         )
     text = _expect_str(value, 'a decimal string such as "150000.00"')
-    if not _DECIMAL_RE.match(text):
-        raise _Invalid(f'expected a non-negative decimal string such as "150000.00", got {_show(value)}')
+    if not _DECIMAL_RE.fullmatch(text):
+        raise _Invalid(
+            f'expected a non-negative decimal string such as "150000.00", got {_show(value)}'
+        )
     return Decimal(text)
+
+
+def _format_decimal(value: Decimal) -> str:
+    """Positional notation, never an exponent: `Decimal("1E+2")` is written `"100"`."""
+    return format(value, "f")
 
 
 def _check_text(value: Any, kind: str | None) -> str:
     text = _expect_str(value)
+    if found := _SURROGATE_RE.search(text):
+        code = f"U+{ord(found.group()):04X}"
+        raise _Invalid(f"expected valid Unicode text, got a lone surrogate ({code})")
     if kind == "id":
         if not 1 <= len(text) <= ID_MAX or text.strip() != text:
             raise _Invalid(
@@ -165,12 +186,12 @@ def _check_text(value: Any, kind: str | None) -> str:
                 f"got {_show(value)}"
             )
     elif kind == "jurisdiction":
-        if not _JURISDICTION_RE.match(text):
+        if not _JURISDICTION_RE.fullmatch(text):
             raise _Invalid(
-                f"expected an ISO 3166-1 alpha-2 code such as \"PA\" (or \"EU\"), got {_show(value)}"
+                f'expected an ISO 3166-1 alpha-2 code such as "PA" (or "EU"), got {_show(value)}'
             )
     elif kind == "currency":
-        if not _CURRENCY_RE.match(text):
+        if not _CURRENCY_RE.fullmatch(text):
             raise _Invalid(f'expected an ISO 4217 currency code such as "USD", got {_show(value)}')
     elif len(text) > TEXT_MAX:
         raise _Invalid(f"expected at most {TEXT_MAX} characters, got {len(text)}")
@@ -188,6 +209,26 @@ def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
     return structure
 
 
+def _field_of(exc: BaseException) -> str | None:
+    """The attribute an error is about: from the note cattrs attached, or from the
+    plain note (`name` or `name[i]`) that the name-implied checks attach."""
+    for note in getattr(exc, "__notes__", None) or []:
+        name = getattr(note, "name", None)
+        if isinstance(name, str):
+            return name
+        if isinstance(note, str) and not note.startswith("Structuring"):
+            return note.split("[", 1)[0]
+    return None
+
+
+def _is_literal(tp: Any) -> bool:
+    return get_origin(tp) is Literal
+
+
+def _is_tuple(tp: Any) -> bool:
+    return get_origin(tp) is tuple
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
@@ -196,10 +237,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(Decimal, lambda v, _: _parse_decimal(v))
     conv.register_unstructure_hook(dt.date, format_time)
     conv.register_unstructure_hook(dt.datetime, format_time)
-    conv.register_unstructure_hook(Decimal, str)
-    conv.register_structure_hook_func(
-        lambda t: t == ValidTime, lambda v, _: _parse_valid_time(v)
-    )
+    conv.register_unstructure_hook(Decimal, _format_decimal)
+    conv.register_structure_hook_func(lambda t: t == ValidTime, lambda v, _: _parse_valid_time(v))
 
     def structure_bool(value: Any, _: Any) -> bool:
         if not isinstance(value, bool):
@@ -207,6 +246,9 @@ def _make_converter() -> cattrs.Converter:
         return value
 
     def structure_int(value: Any, _: Any) -> int:
+        # JSON has one number type: `1.0` is the integer 1 (as JSON Schema counts it).
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _Invalid(f"expected an integer, got {_show(value)}")
         return value
@@ -214,50 +256,76 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(bool, structure_bool)
     conv.register_structure_hook(int, structure_int)
     conv.register_structure_hook(str, lambda v, _: _check_text(v, None))
-    conv.register_structure_hook_factory(lambda t: get_origin(t) is Literal, _literal_hook)
+    conv.register_structure_hook_factory(_is_literal, _literal_hook)
 
     def structure_list(value: Any, tp: Any) -> tuple[Any, ...]:
         if not isinstance(value, list):
             raise _Invalid(f"expected a list, got {_show(value)}")
         (item,) = (a for a in get_args(tp) if a is not Ellipsis)
-        return tuple(conv.structure(v, item) for v in value)
+        out: list[Any] = []
+        errors: list[Exception] = []
+        for i, v in enumerate(value):  # every bad item, each named by its index
+            try:
+                out.append(conv.structure(v, item))
+            except Exception as exc:
+                exc.add_note(f"[{i}]")
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError("invalid items", errors, tp)
+        return tuple(out)
 
-    conv.register_structure_hook_func(
-        lambda t: get_origin(t) is tuple, structure_list
-    )
+    conv.register_structure_hook_func(_is_tuple, structure_list)
 
     # Name-implied constraints (ids, jurisdictions, currencies) on every attrs class.
     def class_hook(cls: type) -> Callable[[Any, Any], Any]:
-        base = cattrs.gen.make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
-        fields = attrs.fields(cls)
+        base: Callable[[Any, Any], Any] = cattrs.gen.make_dict_structure_fn(
+            cls, conv, _cattrs_forbid_extra_keys=True
+        )
+        hints = get_type_hints(cls)
+        names = frozenset(f.name for f in attrs.fields(cls))
+        order = {f.name: i for i, f in enumerate(attrs.fields(cls))}  # to report in field order
+        # (name, kind, is a list field) for the fields whose name implies a constraint
+        checked = [
+            (f.name, kind, get_origin(hints[f.name]) is tuple)
+            for f in attrs.fields(cls)
+            if (kind := field_kind(f.name)) is not None
+        ]
 
         def structure(value: Any, _: Any) -> Any:
             if not isinstance(value, dict):
                 raise _Invalid(f"expected an object, got {_show(value)}")
-            value = {k: v for k, v in value.items() if v is not None}
+            # null means absent for a known field; an unknown key is refused even if null
+            value = {k: v for k, v in value.items() if v is not None or k not in names}
             errors: list[Exception] = []
-            for f in fields:
-                kind = field_kind(f.name)
-                if kind is None or f.name not in value:
-                    continue
-                raw = value[f.name]
-                try:
-                    if isinstance(raw, list):
-                        for i, item in enumerate(raw):
-                            try:
-                                _check_text(item, kind)
-                            except _Invalid as exc:
-                                exc.add_note(f"{f.name}[{i}]")
-                                raise
-                    elif isinstance(raw, str):
+            bad: set[str] = set()
+            for name, kind, is_list in checked:
+                raw = value.get(name)
+                if is_list and isinstance(raw, list):
+                    for i, item in enumerate(raw):
+                        try:
+                            _check_text(item, kind)
+                        except _Invalid as exc:
+                            exc.add_note(f"{name}[{i}]")
+                            errors.append(exc)
+                            bad.add(name)
+                elif not is_list and isinstance(raw, str):
+                    try:
                         _check_text(raw, kind)
-                except _Invalid as exc:
-                    if not getattr(exc, "__notes__", None):
-                        exc.add_note(f.name)
-                    errors.append(exc)
-            if errors:
-                raise ClassValidationError("invalid fields", errors, cls)
-            return base(value, cls)
+                    except _Invalid as exc:
+                        exc.add_note(name)
+                        errors.append(exc)
+                        bad.add(name)
+            if not errors:
+                return base(value, cls)
+            # Report the other fields' problems too, once each: structure the rest.
+            try:
+                base({k: v for k, v in value.items() if k not in bad}, cls)
+            except ClassValidationError as exc:
+                errors.extend(e for e in exc.exceptions if _field_of(e) not in bad)
+            except ForbiddenExtraKeysError as exc:
+                errors.append(exc)
+            errors.sort(key=lambda e: order.get(_field_of(e) or "", len(order)))
+            raise ClassValidationError("invalid fields", errors, cls)
 
         return structure
 
@@ -279,10 +347,13 @@ def _make_converter() -> cattrs.Converter:
 
     conv.register_unstructure_hook_factory(attrs.has, unstructure_class)
     conv.register_unstructure_hook_func(
-        lambda t: get_origin(t) is tuple or t is tuple, lambda v: [conv.unstructure(i) for i in v]
+        lambda t: _is_tuple(t) or t is tuple, lambda v: [conv.unstructure(i) for i in v]
     )
     configure_tagged_union(
-        Event, conv, tag_name="type", tag_generator=lambda cl: cl.TYPE  # type: ignore[attr-defined]
+        Event,
+        conv,
+        tag_name="type",
+        tag_generator=lambda cl: cl.TYPE,  # type: ignore[attr-defined]
     )
     return conv
 
@@ -318,8 +389,16 @@ def _flatten(exc: BaseException, prefix: str) -> list[tuple[str, str]]:
     here = _path_of(exc)
     path = ".".join(p for p in (prefix, here) if p).replace(".[", "[")
     if isinstance(exc, ForbiddenExtraKeysError):
-        extra = ", ".join(sorted(exc.extra_fields))
-        return [(path or "", f"unknown field(s) {extra}; the v1 format allows no other fields")]
+        known = ", ".join(
+            ["type"] * (exc.cl in EVENT_TYPES.values()) + [f.name for f in attrs.fields(exc.cl)]
+        )
+        return [
+            (
+                ".".join(p for p in (path, key) if p),
+                f"unknown field; the v1 format allows no other fields (allowed: {known})",
+            )
+            for key in sorted(exc.extra_fields)
+        ]
     if isinstance(exc, ClassValidationError | IterableValidationError):
         out: list[tuple[str, str]] = []
         for sub in exc.exceptions:
@@ -332,9 +411,7 @@ def _flatten(exc: BaseException, prefix: str) -> list[tuple[str, str]]:
     return [(path, f"invalid value ({exc})")]
 
 
-def decode_event(
-    obj: Any, *, source: str = "<event>", line: int | None = None
-) -> Event:
+def decode_event(obj: Any, *, source: str = "<event>", line: int | None = None) -> Event:
     """Structure one decoded JSON value into an event, or raise EventFormatError."""
 
     def fail(path: str, message: str) -> EventFormatError:
@@ -346,7 +423,9 @@ def decode_event(
     if tag is None:
         raise fail("type", f"is required; one of {', '.join(EVENT_TYPES)}")
     if not isinstance(tag, str) or tag not in EVENT_TYPES:
-        raise fail("type", f"unknown event type {_show(tag)}; expected one of {', '.join(EVENT_TYPES)}")
+        raise fail(
+            "type", f"unknown event type {_show(tag)}; expected one of {', '.join(EVENT_TYPES)}"
+        )
     try:
         event: Event = _converter.structure(obj, Event)  # type: ignore[arg-type]
     except (ClassValidationError, ForbiddenExtraKeysError, _Invalid) as exc:
@@ -358,4 +437,3 @@ def decode_event(
 def canonical_json(data: Mapping[str, Any]) -> str:
     """Sorted keys, no whitespace, UTF-8 text: the form that is hashed and stored."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-

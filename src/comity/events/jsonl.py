@@ -48,10 +48,7 @@ def parse_one(data: Any, *, source: str, line: int | None) -> Event:
 
 
 def _lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
-    number = 0
-    for raw in chunks:
-        number += 1
-        yield number, raw
+    yield from enumerate(chunks, start=1)
 
 
 def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
@@ -66,14 +63,21 @@ def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
             break
         if len(raw) > MAX_LINE_BYTES:
             problems.append(
-                Problem(source, number, "", f"line is {len(raw)} bytes; at most {MAX_LINE_BYTES} allowed")
+                Problem(
+                    source,
+                    number,
+                    "",
+                    f"line is {len(raw)} bytes; at most {MAX_LINE_BYTES} allowed",
+                )
             )
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             problems.append(
-                Problem(source, number, "", f"not UTF-8 (byte {exc.start + 1}); save the file as UTF-8")
+                Problem(
+                    source, number, "", f"not UTF-8 (byte {exc.start + 1}); save the file as UTF-8"
+                )
             )
             continue
         text = text.rstrip("\r\n")
@@ -87,7 +91,19 @@ def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            problems.append(Problem(source, number, "", f"malformed JSON: {exc.msg} (column {exc.colno})"))
+            problems.append(
+                Problem(source, number, "", f"malformed JSON: {exc.msg} (column {exc.colno})")
+            )
+            continue
+        except (ValueError, RecursionError) as exc:
+            # json raises these for valid-looking text it cannot hold: an integer of more
+            # than 4300 digits, or arrays/objects nested deeper than the recursion limit.
+            reason = (
+                "nested too deeply"
+                if isinstance(exc, RecursionError)
+                else "a number has too many digits"
+            )
+            problems.append(Problem(source, number, "", f"malformed JSON: {reason}"))
             continue
         try:
             event = parse_one(data, source=source, line=number)

@@ -1,0 +1,8 @@
+"""Shared test set-up.
+
+There is no ``tests/__init__.py``, so pytest puts this directory on ``sys.path`` when it
+loads this file: test modules import the shared Hypothesis strategies as
+``import strategies`` (tests/strategies.py). Keep this file even if it holds nothing
+else. Hypothesis example counts are set per test (``@settings``), modest, so that the
+whole suite stays fast.
+"""

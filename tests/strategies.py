@@ -1,0 +1,652 @@
+"""Hypothesis strategies for v1 events, derived from the attrs classes.
+
+Nothing is written per event type: :func:`event_of` walks a class's attrs fields and
+type hints, so a new type or field is generated (and so tested) without an edit here.
+Composable pieces, from small to large:
+
+- values: ``ids``, ``jurisdictions``, ``currencies``, ``texts``, ``amounts``,
+  ``money``, ``dates``, ``utc_datetimes``, ``valid_times``; ``values_for(tp, name)``
+  for any field type;
+- events: ``event_of(cls, full=False)``; ``EVENTS_BY_TYPE`` and ``FULL_EVENTS_BY_TYPE``
+  (every optional field set) keyed by type tag; ``events``, any of them;
+- wire documents: ``wire_forms(event)`` (the encoded event, with the spellings the
+  codec must also accept: explicit nulls, ``1.0`` for an integer), and
+  ``broken(event)``, a mutated document that both the codec and the JSON Schema must
+  refuse, with the field path the error has to name.
+
+Imported by tests as ``import strategies`` (tests/conftest.py puts tests/ on sys.path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import string
+import types
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+import attrs
+from hypothesis import reject
+from hypothesis import strategies as st
+
+from comity.events import EVENT_TYPES, Event, encode_event
+from comity.events.codec import ID_MAX, TEXT_MAX, field_kind
+from comity.events.types import ValidTime
+
+# --------------------------------------------------------------------------- values
+
+
+_short_ids = st.one_of(
+    st.text(string.ascii_letters + string.digits + "._:/-", min_size=1, max_size=20),
+    st.text(min_size=1, max_size=20).map(str.strip).filter(bool),  # any Unicode
+)
+
+
+def _repeat_to(size: int) -> Callable[[str], str]:
+    """Repeat an id to exactly `size` characters, ending (as it starts) on non-space."""
+    return lambda text: (text * size)[: size - 1] + text[-1]
+
+
+ids = st.one_of(
+    _short_ids,
+    _short_ids.map(_repeat_to(ID_MAX)),  # the longest allowed, cheaply
+)
+jurisdictions = st.one_of(
+    st.sampled_from(["PA", "CH", "US", "EU", "GB", "CO"]),
+    st.text(string.ascii_uppercase, min_size=2, max_size=2),
+)
+currencies = st.one_of(
+    st.sampled_from(["USD", "EUR", "CHF"]),
+    st.text(string.ascii_uppercase, min_size=3, max_size=3),
+)
+texts = st.text(max_size=40)
+#: Non-negative Decimals with exponents from -9 (nanos) to +4 (`1.5E+5`).
+amounts = st.builds(
+    lambda coefficient, exponent: Decimal(coefficient).scaleb(exponent),
+    st.integers(min_value=0, max_value=10**18),
+    st.integers(min_value=-9, max_value=4),
+)
+dates = st.dates()
+_aware = st.datetimes(timezones=st.just(dt.UTC))
+#: UTC instants, with and without microseconds.
+utc_datetimes = st.one_of(_aware.map(lambda d: d.replace(microsecond=0)), _aware)
+valid_times = st.one_of(dates, utc_datetimes)
+
+_BY_KIND: dict[str | None, st.SearchStrategy[str]] = {
+    "id": ids,
+    "jurisdiction": jurisdictions,
+    "currency": currencies,
+    None: texts,
+}
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def _members(tp: Any) -> tuple[Any, ...]:
+    """The non-None members of a union (None is absence, governed by the default)."""
+    return tuple(a for a in get_args(tp) if a is not type(None))
+
+
+def values_for(tp: Any, name: str) -> st.SearchStrategy[Any]:
+    """Valid values of type `tp` for the field called `name` (names imply constraints)."""
+    if tp is str:
+        return _BY_KIND[field_kind(name)]
+    if tp is bool:
+        return st.booleans()
+    if tp is int:
+        return st.integers()
+    if tp is Decimal:
+        return amounts
+    if tp is dt.datetime:
+        return utc_datetimes
+    if tp is dt.date:
+        return dates
+    if get_origin(tp) is Literal:
+        return st.sampled_from(get_args(tp))
+    if get_origin(tp) is tuple:
+        return st.lists(values_for(get_args(tp)[0], name), max_size=4).map(tuple)
+    if _is_union(tp):
+        members = _members(tp)
+        if set(members) == set(get_args(ValidTime)):
+            return valid_times
+        (member,) = members
+        return values_for(member, name)
+    if isinstance(tp, type) and attrs.has(tp):
+        return object_of(tp)
+    raise TypeError(f"no strategy for {tp!r} (field {name})")
+
+
+def object_of(cls: type, *, full: bool = False) -> st.SearchStrategy[Any]:
+    """Instances of an attrs class; fields with a default are sometimes left out,
+    always set when `full`."""
+    hints = get_type_hints(cls)
+    required: dict[str, st.SearchStrategy[Any]] = {}
+    optional: dict[str, st.SearchStrategy[Any]] = {}
+    for field in attrs.fields(cls):
+        target = optional if field.default is not attrs.NOTHING and not full else required
+        target[field.name] = values_for(hints[field.name], field.name)
+    return st.fixed_dictionaries(required, optional=optional).map(lambda kw: cls(**kw))
+
+
+money = values_for(get_type_hints(EVENT_TYPES["transfer_detected"])["amount"], "amount")
+
+
+def event_of(cls: type[Event], *, full: bool = False) -> st.SearchStrategy[Event]:
+    return object_of(cls, full=full)
+
+
+EVENTS_BY_TYPE: dict[str, st.SearchStrategy[Event]] = {
+    tag: event_of(cls) for tag, cls in EVENT_TYPES.items()
+}
+FULL_EVENTS_BY_TYPE: dict[str, st.SearchStrategy[Event]] = {
+    tag: event_of(cls, full=True) for tag, cls in EVENT_TYPES.items()
+}
+events: st.SearchStrategy[Event] = st.one_of(*EVENTS_BY_TYPE.values())
+
+
+# --------------------------------------------------------------------------- fields
+
+
+@attrs.frozen
+class FieldInfo:
+    """One field of an attrs class as the wire format sees it."""
+
+    name: str
+    tp: Any  # the type without None
+    required: bool
+    default: Any  # the encoded default, or attrs.NOTHING
+
+    @property
+    def item(self) -> Any:
+        """The item type of a list field, else None."""
+        return get_args(self.tp)[0] if get_origin(self.tp) is tuple else None
+
+
+@functools.cache
+def fields_of(cls: type) -> list[FieldInfo]:
+    hints = get_type_hints(cls)
+    out = []
+    for field in attrs.fields(cls):
+        tp = hints[field.name]
+        if _is_union(tp) and set(_members(tp)) != set(get_args(ValidTime)):
+            (tp,) = _members(tp)
+        default = field.default
+        if isinstance(default, tuple):
+            default = list(default)
+        out.append(FieldInfo(field.name, tp, field.default is attrs.NOTHING, default))
+    return out
+
+
+def json_kind(tp: Any) -> str:
+    """The JSON type a value of `tp` is written as."""
+    if tp is bool:
+        return "boolean"
+    if tp is int:
+        return "integer"
+    if get_origin(tp) is tuple:
+        return "array"
+    if isinstance(tp, type) and attrs.has(tp):
+        return "object"
+    return "string"  # str, Literal, Decimal, dates, datetimes
+
+
+def is_date_like(tp: Any) -> bool:
+    return tp is dt.date or tp is dt.datetime or (_is_union(tp) and tp == ValidTime)
+
+
+# --------------------------------------------------------------------------- wire forms
+
+
+@st.composite
+def wire_forms(draw: st.DrawFn, event: Event) -> dict[str, Any]:
+    """`encode_event(event)` as JSON would carry it, plus spellings of the same content
+    that the codec must accept: `null` for an optional field that is absent or at its
+    default, and an integer written as `1.0`."""
+    doc: dict[str, Any] = json.loads(json.dumps(encode_event(event)))
+    for info in fields_of(type(event)):
+        if info.required:
+            continue
+        absent_or_default = info.name not in doc or doc[info.name] == info.default
+        if absent_or_default and draw(st.booleans()):
+            doc[info.name] = None
+        elif (
+            info.tp is int
+            and info.name in doc
+            and abs(doc[info.name]) < 2**53
+            and draw(st.booleans())
+        ):
+            doc[info.name] = float(doc[info.name])
+    return doc
+
+
+# --------------------------------------------------------------------------- broken forms
+
+
+@attrs.frozen
+class Broken:
+    """A wire document with one thing wrong, the field path an error must name, and
+    what the message must contain (the bad value as shown, or the kind of problem)."""
+
+    doc: dict[str, Any]
+    path: str
+    says: str
+    mutation: str
+
+    def __str__(self) -> str:
+        return f"{self.mutation} at {self.path!r}: {self.doc!r}"
+
+
+def shown(value: Any) -> str:
+    """The part of an error message that quotes `value` (see codec._show)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)[:50]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return f"the number {str(value)[:30]}"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+_JSON_OF_KIND: dict[str, st.SearchStrategy[Any]] = {
+    "string": st.text(max_size=8),
+    "boolean": st.booleans(),
+    "integer": st.integers(),
+    "number": st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()),
+    "array": st.lists(st.integers(), max_size=2),
+    "object": st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+}
+json_values = st.one_of(st.none(), *_JSON_OF_KIND.values())
+
+BAD_DATES = [
+    "24/07/2019",
+    "2019-7-24",
+    "20190724",
+    "2019-07-24 ",
+    " 2019-07-24",
+    "2019-07-24\n",
+    "2019-13-01",
+    "2019-00-10",
+    "2019-07-00",
+    "2019-07-32",
+    "2019-04-31",
+    "2019-02-29",
+    "1900-02-29",
+    "2100-02-29",
+    "0000-01-01",
+    "١٩٩٩-٠١-٠١",  # Arabic-Indic digits
+    "+2019-07-24",
+    "2019-W30-3",
+    "2019-205",
+    "",
+]
+BAD_DATETIMES = [
+    "2019-07-24T14:00:00",  # naive
+    "2019-07-24T14:00:00.123456",
+    "2019-07-24T14:00:00-00:00",  # "unknown offset" in RFC 3339, not UTC
+    "2019-07-24T14:00:00+01:00",
+    "2019-07-24T14:00:00-05:00",
+    "2019-07-24T14:00:00z",
+    "2019-07-24t14:00:00Z",
+    "2019-07-24 14:00:00Z",
+    "2019-07-24T14Z",
+    "2019-07-24T24:00:00Z",
+    "2019-07-24T14:60:00Z",
+    "2019-07-24T14:00:60Z",
+    "2019-07-24T14:00:00.1234567Z",
+    "2019-07-24T14:00:00.Z",
+    "2019-07-24T14:00:00,5Z",
+    "2019-02-30T14:00:00Z",
+    "2019-07-24T14:00:00Z\n",
+    "2019-07-24T14:00:00+0000",
+    "2019-07-24T14:00:00UTC",
+]
+BAD_DECIMALS = [
+    "-1",
+    "-0.01",
+    "1E+2",
+    "1e2",
+    "1,000.00",
+    "01.5",
+    ".5",
+    "1.",
+    " 1",
+    "1 ",
+    "1\n",
+    "+1",
+    "NaN",
+    "Infinity",
+    "",
+    "0x10",
+    "١٢",
+]
+
+
+#: The kinds of breakage `broken` makes, by name.
+MUTATIONS = (
+    "drop a required field",
+    "drop the type",
+    "null for a required field",
+    "unknown key",
+    "unknown key in an object",
+    "wrong JSON type",
+    "bad date",
+    "naive or non-UTC datetime",
+    "float amount",
+    "negative or malformed amount",
+    "lowercase or malformed code",
+    "unknown enum value",
+    "unknown type",
+    "empty, long or padded id",
+    "text too long",
+    "integer with a fraction",
+)
+
+
+def _locations(doc: dict[str, Any], cls: type) -> list[tuple[dict[str, Any], str, FieldInfo]]:
+    """Every (object, path prefix, field) in `doc`: the event's own fields and those of
+    any nested object (money) that is present."""
+    out: list[tuple[dict[str, Any], str, FieldInfo]] = []
+    for info in fields_of(cls):
+        out.append((doc, "", info))
+        if json_kind(info.tp) == "object" and isinstance(doc.get(info.name), dict):
+            for sub in fields_of(info.tp):
+                out.append((doc[info.name], f"{info.name}.", sub))
+    return out
+
+
+@st.composite
+def broken(draw: st.DrawFn, event: Event, only: str | None = None) -> Broken:
+    """`event` encoded, then broken in one way that the codec and the schema must both
+    refuse; the result says which path the codec's error must name. `only` names one
+    of MUTATIONS (every one applies to a fully set `asset_located`)."""
+    doc: dict[str, Any] = json.loads(json.dumps(encode_event(event)))
+    cls = type(event)
+    places = _locations(doc, cls)
+    # each mutation: (name, function drawing the change and returning (path, says)),
+    # offered only where it applies to this document
+    mutations: list[tuple[str, Callable[[], tuple[str, str]]]] = []
+
+    def pick(
+        test: Callable[[FieldInfo], bool], *, present: bool = True
+    ) -> list[tuple[dict[str, Any], str, FieldInfo]]:
+        return [
+            (obj, prefix, info)
+            for obj, prefix, info in places
+            if test(info) and (not present or obj.get(info.name) is not None)
+        ]
+
+    def set_value(obj: dict[str, Any], prefix: str, info: FieldInfo, value: Any) -> str:
+        """Put `value` in the field, or in one item of a list field; return the path."""
+        current = obj.get(info.name)
+        if info.item is not None and isinstance(current, list) and current:
+            i = draw(st.integers(0, len(current) - 1))
+            current[i] = value
+            return f"{prefix}{info.name}[{i}]"
+        if info.item is not None:
+            obj[info.name] = [value]
+            return f"{prefix}{info.name}[0]"
+        obj[info.name] = value
+        return f"{prefix}{info.name}"
+
+    def kind_of(info: FieldInfo) -> str | None:
+        tp = info.item if info.item is not None else info.tp
+        return field_kind(info.name) if tp is str else None
+
+    # drop a required field, or the tag
+    required = pick(lambda i: i.required)
+    if required:
+
+        def drop() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(required))
+            del obj[info.name]
+            return f"{prefix}{info.name}", "is required"
+
+        mutations.append(("drop a required field", drop))
+
+    def drop_type() -> tuple[str, str]:
+        del doc["type"]
+        return "type", "is required"
+
+    mutations.append(("drop the type", drop_type))
+
+    # unknown keys, at the top level (the log's own fields among them) or in money
+    def unknown_top() -> tuple[str, str]:
+        known = {"type", *(i.name for i in fields_of(cls))}
+        key = draw(
+            st.one_of(
+                st.sampled_from(["seq", "recorded_at", "position", "hash", "Type"]),
+                st.text(min_size=1, max_size=10),
+            ).filter(lambda k: k not in known)
+        )
+        doc[key] = draw(json_values)
+        return key, "unknown field"
+
+    mutations.append(("unknown key", unknown_top))
+    objects = [
+        info
+        for obj, prefix, info in places
+        if prefix == "" and json_kind(info.tp) == "object" and isinstance(doc.get(info.name), dict)
+    ]
+    if objects:
+
+        def unknown_nested() -> tuple[str, str]:
+            info = draw(st.sampled_from(objects))
+            known = {i.name for i in fields_of(info.tp)}
+            key = draw(st.text(min_size=1, max_size=10).filter(lambda k: k not in known))
+            doc[info.name][key] = draw(json_values)
+            return f"{info.name}.{key}", "unknown field"
+
+        mutations.append(("unknown key in an object", unknown_nested))
+
+    # a value of the wrong JSON type, for a field or for one item of a list
+    typed = pick(lambda i: True, present=False)
+
+    def wrong_type() -> tuple[str, str]:
+        obj, prefix, info = draw(st.sampled_from(typed))
+        in_list = info.item is not None and draw(st.booleans())
+        tp = info.item if in_list else info.tp
+        kinds = [k for k in _JSON_OF_KIND if k != json_kind(tp)]
+        value = draw(st.one_of(*(_JSON_OF_KIND[k] for k in kinds)))
+        if in_list:
+            return set_value(obj, prefix, info, value), shown(value)
+        obj[info.name] = value  # never null here: null is absence (or "is required")
+        return f"{prefix}{info.name}", shown(value)
+
+    mutations.append(("wrong JSON type", wrong_type))
+
+    def required_null() -> tuple[str, str]:
+        obj, prefix, info = draw(st.sampled_from(required))
+        obj[info.name] = None
+        return f"{prefix}{info.name}", "is required"
+
+    if required:
+        mutations.append(("null for a required field", required_null))
+
+    # bad dates and datetimes
+    dated = pick(lambda i: is_date_like(i.tp), present=False)
+    if dated:
+
+        def bad_date() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(dated))
+            value = draw(st.one_of(st.sampled_from(BAD_DATES), _impossible_dates))
+            if info.tp is dt.date:  # a date-only field refuses a datetime too
+                value = draw(st.one_of(st.just(value), st.sampled_from(["2019-07-24T14:00:00Z"])))
+            obj[info.name] = value
+            return f"{prefix}{info.name}", shown(value)
+
+        def bad_datetime() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(dated))
+            value = draw(st.one_of(st.sampled_from(BAD_DATETIMES), _local_datetimes))
+            obj[info.name] = value
+            return f"{prefix}{info.name}", shown(value)
+
+        mutations.append(("bad date", bad_date))
+        mutations.append(("naive or non-UTC datetime", bad_datetime))
+
+    # money amounts: floats, negatives, other malformed decimals
+    amounts_at = pick(lambda i: i.tp is Decimal)
+    if amounts_at:
+
+        def float_amount() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(amounts_at))
+            value = draw(
+                st.one_of(
+                    st.floats(min_value=0, max_value=1e12, allow_nan=False),
+                    st.integers(min_value=0, max_value=10**12),
+                )
+            )
+            obj[info.name] = value
+            return f"{prefix}{info.name}", shown(value)
+
+        def bad_amount() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(amounts_at))
+            value = draw(
+                st.one_of(
+                    st.sampled_from(BAD_DECIMALS),
+                    amounts.map(lambda d: "-" + format(d, "f")),
+                )
+            )
+            obj[info.name] = value
+            return f"{prefix}{info.name}", shown(value)
+
+        mutations.append(("float amount", float_amount))
+        mutations.append(("negative or malformed amount", bad_amount))
+
+    # codes: lowercase or otherwise malformed jurisdictions and currencies
+    coded = pick(lambda i: kind_of(i) in ("jurisdiction", "currency"), present=False)
+    if coded:
+
+        def bad_code() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(coded))
+            size = 3 if kind_of(info) == "currency" else 2
+            good = draw(st.text(string.ascii_uppercase, min_size=size, max_size=size))
+            value = draw(
+                st.sampled_from(
+                    [
+                        good.lower(),
+                        good[0] + good[1:].lower(),
+                        good + "\n",
+                        good[:-1],
+                        good + "A",
+                        " " + good,
+                    ]
+                )
+            )
+            return set_value(obj, prefix, info, value), shown(value)
+
+        mutations.append(("lowercase or malformed code", bad_code))
+
+    # enums
+    enums = pick(lambda i: get_origin(i.item or i.tp) is Literal, present=False)
+    if enums:
+
+        def unknown_enum() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(enums))
+            allowed = get_args(info.item or info.tp)
+            value = draw(
+                st.one_of(
+                    st.sampled_from([a.upper() for a in allowed] + [a + " " for a in allowed]),
+                    st.text(max_size=12),
+                ).filter(lambda v: v not in allowed)
+            )
+            return set_value(obj, prefix, info, value), shown(value)
+
+        mutations.append(("unknown enum value", unknown_enum))
+
+    def unknown_tag() -> tuple[str, str]:
+        value = draw(
+            st.one_of(
+                st.sampled_from(["CaseOpened", "case-opened", "case_opened ", "", "event"]),
+                st.text(max_size=12),
+                st.integers(),
+                st.booleans(),
+                st.lists(st.integers(), max_size=1),
+            ).filter(lambda v: not (isinstance(v, str) and v in EVENT_TYPES))
+        )
+        doc["type"] = value
+        return "type", shown(value)
+
+    mutations.append(("unknown type", unknown_tag))
+
+    # ids: empty, too long, surrounded by whitespace
+    id_fields = pick(lambda i: kind_of(i) == "id", present=False)
+
+    def bad_id() -> tuple[str, str]:
+        obj, prefix, info = draw(st.sampled_from(id_fields))
+        good = draw(ids)
+        value = draw(
+            st.one_of(
+                st.just(""),
+                _short_ids.map(_repeat_to(ID_MAX + 1)),
+                st.sampled_from([" ", "\n", "\t", "\u3000", "\xa0", "\x1c"]).flatmap(
+                    lambda ws: st.sampled_from([ws + good, good + ws, ws])
+                ),
+            )
+        )
+        return set_value(obj, prefix, info, value), shown(value)
+
+    mutations.append(("empty, long or padded id", bad_id))
+
+    # free text over the limit
+    text_fields = pick(lambda i: i.tp is str and kind_of(i) is None, present=False)
+    if text_fields:
+
+        def long_text() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(text_fields))
+            obj[info.name] = "x" * (TEXT_MAX + 1)
+            return f"{prefix}{info.name}", f"at most {TEXT_MAX} characters"
+
+        mutations.append(("text too long", long_text))
+
+    # the integer field given a number with a fraction
+    integers = pick(lambda i: i.tp is int, present=False)
+    if integers:
+
+        def fraction() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(integers))
+            value = draw(_JSON_OF_KIND["number"])
+            obj[info.name] = value
+            return f"{prefix}{info.name}", shown(value)
+
+        mutations.append(("integer with a fraction", fraction))
+
+    assert {name for name, _ in mutations} <= set(MUTATIONS)
+    if only is not None:
+        mutations = [m for m in mutations if m[0] == only]
+        if not mutations:
+            reject()
+    name, mutate = draw(st.sampled_from(mutations))
+    path, says = mutate()
+    return Broken(doc, path, says, name)
+
+
+def _calendar_valid(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+_impossible_dates = st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True).filter(
+    lambda s: not _calendar_valid(s)
+)
+_offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).filter(bool)
+#: Well-formed ISO datetimes that are naive or carry a non-zero offset.
+_local_datetimes = st.one_of(
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.builds(
+        lambda d, minutes: d.replace(tzinfo=dt.timezone(dt.timedelta(minutes=minutes))).isoformat(),
+        st.datetimes(),
+        _offsets,
+    ),
+)
