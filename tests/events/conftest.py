@@ -15,11 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from comity.events import AssetLocated, CaseOpened, Event, EventLog, Money, TransferDetected
 from comity.events._memory import MemoryLog
+from comity.events._postgres import PostgresLog
 from comity.events._sqlite import SqliteLog
+from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -95,16 +98,17 @@ class EventMaker:
 BACKENDS = [
     "memory",
     "sqlite",
-    # pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("postgres", marks=pytest.mark.postgres),
 ]
 
 
 class LogFactory:
     """Makes fresh, empty logs of one backend, and closes them after the test."""
 
-    def __init__(self, kind: str, tmp_path: Path) -> None:
+    def __init__(self, kind: str, tmp_path: Path, pg: PgDatabase | None = None) -> None:
         self.kind = kind
         self._tmp = tmp_path
+        self._pg = pg
         self._made: list[EventLog] = []
 
     def __call__(self, *, clock: Callable[[], dt.datetime] | None = None) -> EventLog:
@@ -117,7 +121,9 @@ class LogFactory:
             return MemoryLog(clock=clock)
         if self.kind == "sqlite":
             return SqliteLog(self._tmp / f"store-{len(self._made)}.db", clock=clock)
-        # "postgres": create a fresh database on the test server, return PostgresLog(dsn).
+        if self.kind == "postgres":
+            assert self._pg is not None
+            return PostgresLog(self._pg.new_url(), clock=clock)  # a fresh schema each
         raise AssertionError(f"unknown backend {self.kind}")
 
     def raw_refusal(self, log: EventLog, statement: str) -> str | None:
@@ -133,6 +139,14 @@ class LogFactory:
             finally:
                 conn.close()
             return None
+        if self.kind == "postgres":
+            assert isinstance(log, PostgresLog)
+            with psycopg.connect(log.url, autocommit=True) as pg:
+                try:
+                    pg.execute(statement)
+                except psycopg.Error as exc:
+                    return str(exc)
+            return None
         pytest.skip(f"the {self.kind} backend has no SQL to bypass the API with")
 
     def close_all(self) -> None:
@@ -142,7 +156,8 @@ class LogFactory:
 
 @pytest.fixture(params=BACKENDS)
 def log_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LogFactory]:
-    factory = LogFactory(request.param, tmp_path)
+    pg = request.getfixturevalue("pg_database") if request.param == "postgres" else None
+    factory = LogFactory(request.param, tmp_path, pg)
     yield factory
     factory.close_all()
 

@@ -1,0 +1,759 @@
+"""The PostgreSQL log: for shared deployments, many writers and many readers.
+
+What is stored, and how it is numbered and hashed, is decided by `comity.events.log`
+(`plan_append`, `check_import`), exactly as for SQLite; this module only keeps rows and
+takes locks:
+
+- one table `events` (one row per record, the same columns as SQLite's) and one table
+  `comity_meta` holding the schema version; a new store is created by running every
+  migration in order, an older store is brought forward by running the missing ones,
+  each under the store's lock and in the transaction that records the new version;
+- statement-level triggers refuse UPDATE, DELETE and TRUNCATE on `events`, and the
+  documented role set-up (docs/store.md) gives the application role only INSERT and
+  SELECT, so it can neither change rows nor drop the triggers;
+- **appends are serialised by a transaction-scoped advisory lock**, taken before the
+  tip is read: positions are assigned under the lock, and the lock is released only
+  after COMMIT has made the rows visible, so commit order is position order. A reader
+  that tails the log by position (`read(after=last)`) can therefore never see position
+  n+1 before position n, nor miss a row that commits later with a smaller position.
+  The unique constraints (position, event_id, (case_id, seq)) are the last line of
+  defence against a writer that bypasses the lock: a violation re-runs the append
+  under the lock, which then reports the duplicate or the conflict as usual;
+- reads stream through server-side cursors, each in its own read-only REPEATABLE READ
+  transaction on a connection of its own, so a read sees the log as it was when it
+  began, however long the caller takes and whatever is appended meanwhile;
+- every committed append sends a notification (LISTEN/NOTIFY), which
+  `wait_for_append` uses to wake `comity.events.follow` without busy polling.
+
+A log object holds a few connections and is meant to be used from one thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import errors as pgerrors
+from psycopg.conninfo import conninfo_to_dict
+
+from comity.errors import (
+    ChainBroken,
+    ConcurrencyConflict,
+    DuplicateEventError,
+    EventFormatError,
+    StoreError,
+    StoreUnavailable,
+)
+from comity.events.codec import parse_utc_datetime
+from comity.events.log import (
+    GENESIS_HASH,
+    AppendResult,
+    Head,
+    RawRecord,
+    StoredEvent,
+    Tip,
+    check_import,
+    content_of,
+    format_recorded_at,
+    plan_append,
+)
+from comity.events.types import Event
+
+__all__ = ["APPLICATION", "SCHEMA_VERSION", "PostgresLog", "redact_url"]
+
+#: What `comity_meta` says a comity store is.
+APPLICATION = "comity-log"
+#: The first key of every advisory lock comity takes: "CMTY" in ASCII.
+LOCK_CLASS = 0x434D5459
+#: How long a writer waits for another writer's transaction before giving up.
+LOCK_TIMEOUT_S = 30.0
+#: How long opening a connection may take.
+CONNECT_TIMEOUT_S = 10
+#: Rows fetched per round trip while streaming.
+FETCH_ROWS = 512
+#: Records checked and inserted per statement while importing.
+IMPORT_CHUNK = 1000
+#: Idle read connections kept for the next read.
+IDLE_READERS = 4
+#: How often an append is re-run after a unique violation (a writer that bypassed the
+#: lock got there first) before the violation itself is reported.
+UNIQUE_RETRIES = 3
+
+_APPEND_ONLY = "comity log is append-only"
+
+# -- the schema, as ordered migrations ---------------------------------------------------
+
+_META = """
+CREATE TABLE IF NOT EXISTS comity_meta (
+    id integer PRIMARY KEY CHECK (id = 1),
+    application text NOT NULL,
+    schema_version integer NOT NULL,
+    created_at text NOT NULL
+)
+"""
+
+_V1 = (
+    """
+    CREATE TABLE IF NOT EXISTS events (
+        position bigint PRIMARY KEY CHECK (position >= 1),
+        event_id text COLLATE "C" NOT NULL UNIQUE,
+        case_id text COLLATE "C" NOT NULL,
+        seq bigint NOT NULL CHECK (seq >= 1),
+        recorded_at text COLLATE "C" NOT NULL,
+        body text NOT NULL,
+        hash text COLLATE "C" NOT NULL,
+        CONSTRAINT events_case_seq_key UNIQUE (case_id, seq)
+    )
+    """,
+    # case_ids() reads the first event of every case.
+    "CREATE INDEX IF NOT EXISTS events_case_start ON events (case_id) WHERE seq = 1",
+    f"""
+    CREATE OR REPLACE FUNCTION comity_refuse_change() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '{_APPEND_ONLY}' USING ERRCODE = 'insufficient_privilege',
+            HINT = 'stored events are never updated, deleted or truncated';
+    END
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION comity_notify_append() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('comity_log_' || TG_RELID::text, '');
+        RETURN NULL;
+    END
+    $$
+    """,
+    "DROP TRIGGER IF EXISTS events_no_update ON events",
+    """
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION comity_refuse_change()
+    """,
+    "DROP TRIGGER IF EXISTS events_no_delete ON events",
+    """
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION comity_refuse_change()
+    """,
+    "DROP TRIGGER IF EXISTS events_no_truncate ON events",
+    """
+    CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION comity_refuse_change()
+    """,
+    "DROP TRIGGER IF EXISTS events_notify ON events",
+    """
+    CREATE TRIGGER events_notify AFTER INSERT ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION comity_notify_append()
+    """,
+)
+
+#: (version, statements): migration n brings a store from version n-1 to n. Each
+#: statement is idempotent, and each migration runs in the transaction that records
+#: its version, so a migration interrupted half-way is simply run again.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1),)
+#: The schema this code writes; older stores are migrated forward on open.
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_COLUMNS = "position, case_id, seq, event_id, recorded_at, body, hash"
+
+_UNNEST_INSERT = (
+    f"INSERT INTO events ({_COLUMNS}) SELECT * FROM unnest("
+    "%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])"
+)
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password (in the user part or as a `password=` parameter)."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if parts.password is not None:
+            userinfo, _, hostinfo = netloc.rpartition("@")
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}:***@{hostinfo}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            if any(k == "password" for k, _ in pairs):
+                query = urlencode(
+                    [(k, "***" if k == "password" else v) for k, v in pairs], safe="*"
+                )
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return "<a PostgreSQL URL that does not parse>"
+
+
+def _decode(raw: RawRecord) -> StoredEvent:
+    """A stored row as an event; a row that does not decode was altered outside comity."""
+    try:
+        return raw.decode()
+    except (EventFormatError, KeyError, TypeError, ValueError) as exc:
+        raise ChainBroken(
+            raw.position, f"the stored record does not decode ({exc}); run `comity verify`"
+        ) from None
+
+
+def _raw(row: Sequence[Any]) -> RawRecord:
+    position, case_id, seq, event_id, recorded_at, body, hash_ = row
+    return RawRecord(
+        position=position,
+        case_id=case_id,
+        seq=seq,
+        event_id=event_id,
+        recorded_at=recorded_at,
+        body=body,
+        hash=hash_,
+    )
+
+
+def _chunks(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _columns(rows: Sequence[RawRecord]) -> list[list[Any]]:
+    return [
+        [r.position for r in rows],
+        [r.case_id for r in rows],
+        [r.seq for r in rows],
+        [r.event_id for r in rows],
+        [r.recorded_at for r in rows],
+        [r.body for r in rows],
+        [r.hash for r in rows],
+    ]
+
+
+_KEY_DETAIL = re.compile(r"Key \((?P<cols>[^)]*)\)=\((?P<vals>.*)\) already exists")
+
+
+class PostgresLog:
+    """An EventLog in a PostgreSQL database (the first schema of its `search_path`).
+
+    `url` is a libpq URL, `postgresql://user[:password]@host[:port]/dbname[?...]`; add
+    `?options=-csearch_path%3Dmyschema` to keep the store in a schema other than
+    `public`. `clock` gives record time; by default the server's clock, read under the
+    write lock, so that writers on several hosts share one time source.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        create: bool = True,
+        clock: Callable[[], dt.datetime] | None = None,
+        lock_timeout: float = LOCK_TIMEOUT_S,
+    ) -> None:
+        self.url = url
+        self.where = redact_url(url)
+        self._clock = clock
+        self._lock_timeout = lock_timeout
+        self._guard = threading.Lock()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._listener: psycopg.Connection[Any] | None = None
+        self._idle: list[psycopg.Connection[Any]] = []
+        self._busy: set[psycopg.Connection[Any]] = set()
+        self._closed = False
+        self._cursors = itertools.count(1)
+        try:
+            self._params = conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            raise StoreUnavailable(
+                f"{self.where}: not a PostgreSQL URL ({self._scrub(str(exc))}); "
+                "expected postgresql://user@host:5432/dbname"
+            ) from None
+        self._lock_key = 0
+        self._channel = ""
+        try:
+            self._open(create=create)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- connections ---------------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        password = getattr(self, "_params", {}).get("password")
+        if password:
+            text = text.replace(str(password), "***")
+        return text.strip().splitlines()[0] if text.strip() else text
+
+    def _connect(self, *, reader: bool = False) -> psycopg.Connection[Any]:
+        if self._closed:
+            raise StoreUnavailable(f"{self.where}: this log has been closed")
+        extra: dict[str, Any] = {"client_encoding": "utf8"}
+        if "connect_timeout" not in self._params:
+            extra["connect_timeout"] = CONNECT_TIMEOUT_S
+        if "application_name" not in self._params:
+            extra["application_name"] = "comity"
+        try:
+            conn = psycopg.connect(self.url, autocommit=not reader, **extra)
+        except psycopg.Error as exc:
+            raise StoreUnavailable(
+                f"{self.where}: cannot connect to the PostgreSQL server "
+                f"({self._scrub(str(exc))}); check that it is running, that the URL names "
+                "the right host, port, user and database, and that the user may connect"
+            ) from None
+        try:
+            if reader:
+                conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                conn.read_only = True
+            else:
+                conn.execute(f"SET lock_timeout = {int(self._lock_timeout * 1000)}")
+        except psycopg.Error as exc:
+            conn.close()
+            raise self._error(exc, "open the store") from exc
+        return conn
+
+    def _writer(self) -> psycopg.Connection[Any]:
+        """The connection for writes and short reads (autocommit; reconnects if lost)."""
+        if self._closed:
+            raise StoreUnavailable(f"{self.where}: this log has been closed")
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            if conn is not None:
+                with suppress(psycopg.Error):
+                    conn.close()
+            self._conn = conn = self._connect()
+        return conn
+
+    @contextmanager
+    def _reader(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection of its own for one streaming read, returned to the pool after."""
+        with self._guard:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._connect(reader=True)
+        with self._guard:
+            self._busy.add(conn)
+        try:
+            yield conn
+        finally:
+            reusable = False
+            with suppress(psycopg.Error):
+                conn.rollback()  # ends the read-only transaction and its snapshot
+                reusable = not conn.broken and not conn.closed
+            with self._guard:
+                self._busy.discard(conn)
+                if reusable and not self._closed and len(self._idle) < IDLE_READERS:
+                    self._idle.append(conn)
+                    conn = None
+            if conn is not None:
+                with suppress(psycopg.Error):
+                    conn.close()
+
+    def _error(self, exc: psycopg.Error, doing: str) -> StoreError:
+        """The StoreError a caller sees for a psycopg error (never the raw exception)."""
+        text = self._scrub(str(exc))
+        where = f"{self.where}: could not {doing}"
+        if self._closed:
+            return StoreUnavailable(f"{where}: this log has been closed")
+        if _APPEND_ONLY in str(exc):
+            return StoreError(f"{where}: the comity log is append-only")
+        if isinstance(exc, pgerrors.LockNotAvailable):
+            return StoreUnavailable(
+                f"{where}: the store is locked by another writer (waited up to "
+                f"{self._lock_timeout:g} s); try again"
+            )
+        if isinstance(exc, pgerrors.InsufficientPrivilege):
+            return StoreError(
+                f"{where}: permission denied ({text}); the role in the URL lacks a "
+                "privilege (docs/store.md: roles)"
+            )
+        if isinstance(exc, pgerrors.ReadOnlySqlTransaction):
+            return StoreUnavailable(f"{where}: the server is read-only ({text})")
+        if isinstance(exc, pgerrors.QueryCanceled):
+            return StoreUnavailable(f"{where}: the statement was cancelled ({text}); try again")
+        if isinstance(exc, psycopg.OperationalError):
+            return StoreUnavailable(
+                f"{where}: lost the connection to the PostgreSQL server ({text}); try again"
+            )
+        return StoreError(f"{where}: {text}")
+
+    @contextmanager
+    def _write(self, doing: str) -> Iterator[psycopg.Connection[Any]]:
+        """One write transaction holding the store's lock: what is read inside (tip,
+        seqs, known ids) cannot change before COMMIT; anything raised rolls back."""
+        conn = self._writer()
+        try:
+            with conn.transaction():
+                self._take_lock(conn)
+                yield conn
+        except psycopg.Error as exc:
+            raise self._error(exc, doing) from exc
+
+    def _take_lock(self, conn: psycopg.Connection[Any]) -> None:
+        """The store's write lock, held to the end of the transaction.
+
+        Its own statement, so that the statements after it (READ COMMITTED: a snapshot
+        per statement) see every append that committed before the lock was granted.
+        """
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, self._lock_key))
+
+    def _one(self, sql: str, params: Sequence[Any] = (), *, doing: str = "read the store") -> Any:
+        try:
+            return self._writer().execute(sql, params).fetchone()
+        except psycopg.Error as exc:
+            raise self._error(exc, doing) from exc
+
+    # -- opening -------------------------------------------------------------------
+
+    def _open(self, *, create: bool) -> None:
+        conn = self._writer()
+        try:
+            row = conn.execute(
+                "SELECT current_schema(), hashtext(current_schema()), "
+                "current_setting('server_encoding'), "
+                "to_regclass('comity_meta') IS NOT NULL, to_regclass('events') IS NOT NULL"
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise self._error(exc, "open the store") from exc
+        assert row is not None
+        schema, key, encoding, has_meta, has_events = row
+        if schema is None:
+            raise StoreUnavailable(
+                f"{self.where}: no schema of the search_path exists; create one or name "
+                "an existing one with ?options=-csearch_path%3Dname"
+            )
+        if encoding.upper() not in ("UTF8", "UTF-8"):
+            raise StoreUnavailable(
+                f"{self.where}: the database's encoding is {encoding}; a comity store needs "
+                "a UTF8 database (CREATE DATABASE ... ENCODING 'UTF8')"
+            )
+        self._lock_key = int(key)
+        if has_events and not has_meta:
+            raise StoreUnavailable(
+                f"{self.where}: schema {schema!r} has an events table but no comity_meta "
+                "table, so it is not a comity store; name another database or schema"
+            )
+        if not has_meta and not create:
+            raise StoreUnavailable(
+                f"{self.where}: the database holds no comity store yet; run `comity init` first"
+            )
+        version = self._schema_version() if has_meta else 0
+        if version > SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"{self.where}: the store has schema version {version}, newer than this "
+                f"comity understands ({SCHEMA_VERSION}); upgrade comity"
+            )
+        if version < SCHEMA_VERSION:
+            with self._write("create or migrate the store") as wconn:
+                self._migrate(wconn)
+        row = self._one("SELECT 'events'::regclass::oid::bigint", doing="open the store")
+        self._channel = f"comity_log_{row[0]}"
+
+    def _schema_version(self) -> int:
+        row = self._one(
+            "SELECT application, schema_version FROM comity_meta WHERE id = 1",
+            doing="open the store",
+        )
+        if row is None or row[0] != APPLICATION:
+            raise StoreUnavailable(
+                f"{self.where}: a comity_meta table that is not comity's; "
+                "name another database or schema"
+            )
+        return int(row[1])
+
+    def _migrate(self, conn: psycopg.Connection[Any]) -> None:
+        """Inside the lock: create the schema, or bring an old one forward, in order.
+
+        Re-reads the version first, since another process may have done it meanwhile.
+        """
+        conn.execute(_META)
+        row = conn.execute("SELECT application, schema_version FROM comity_meta").fetchone()
+        if row is None:
+            now = self._clock() if self._clock is not None else self._server_now(conn)
+            conn.execute(
+                "INSERT INTO comity_meta (id, application, schema_version, created_at) "
+                "VALUES (1, %s, 0, %s)",
+                (APPLICATION, format_recorded_at(now)),
+            )
+            version = 0
+        elif row[0] != APPLICATION:
+            raise StoreUnavailable(
+                f"{self.where}: a comity_meta table that is not comity's; "
+                "name another database or schema"
+            )
+        else:
+            version = int(row[1])
+        for target, statements in MIGRATIONS:
+            if target <= version:
+                continue
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("UPDATE comity_meta SET schema_version = %s WHERE id = 1", (target,))
+            version = target
+
+    @staticmethod
+    def _server_now(conn: psycopg.Connection[Any]) -> dt.datetime:
+        row = conn.execute("SELECT clock_timestamp()").fetchone()
+        assert row is not None
+        now: dt.datetime = row[0]
+        return now
+
+    # -- inside the write lock -----------------------------------------------------
+
+    def _tip(self, conn: psycopg.Connection[Any]) -> Tip:
+        row = conn.execute(
+            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return Tip(position=0, hash=GENESIS_HASH, recorded_at=None)
+        try:
+            recorded_at = parse_utc_datetime(row[2])
+        except ValueError:
+            raise ChainBroken(row[0], "the stored recorded_at is not a UTC datetime") from None
+        return Tip(position=row[0], hash=row[1], recorded_at=recorded_at)
+
+    @staticmethod
+    def _existing(conn: psycopg.Connection[Any], ids: Sequence[str]) -> Mapping[str, str]:
+        if not ids:
+            return {}
+        rows = conn.execute(
+            "SELECT event_id, body FROM events WHERE event_id = ANY(%s)", (list(ids),)
+        ).fetchall()
+        return {event_id: content_of(body) for event_id, body in rows}
+
+    @staticmethod
+    def _last_seqs(conn: psycopg.Connection[Any], cases: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(cases))
+        if not wanted:
+            return {}
+        found = dict.fromkeys(wanted, 0)
+        rows = conn.execute(
+            "SELECT case_id, max(seq) FROM events WHERE case_id = ANY(%s) GROUP BY case_id",
+            (wanted,),
+        ).fetchall()
+        found.update({case: int(seq) for case, seq in rows})
+        return found
+
+    # -- the EventLog protocol -----------------------------------------------------
+
+    def last_seq(self, case_id: str) -> int:
+        row = self._one("SELECT COALESCE(max(seq), 0) FROM events WHERE case_id = %s", (case_id,))
+        return int(row[0]) if row else 0
+
+    def head(self) -> Head:
+        row = self._one("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+        return Head(0, GENESIS_HASH) if row is None else Head(int(row[0]), row[1])
+
+    def append(
+        self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
+    ) -> AppendResult:
+        batch = list(events)
+        if not batch:
+            return AppendResult(stored=(), already_stored=())
+        for attempt in itertools.count(1):
+            try:
+                return self._append_once(batch, expected_seq)
+            except psycopg.errors.UniqueViolation as exc:
+                # Only a writer that bypassed the lock can cause this; the retry re-plans
+                # under the lock and reports what that writer did (duplicate, conflict).
+                if attempt >= UNIQUE_RETRIES:
+                    raise self._unique_error(exc, batch, expected_seq) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _append_once(
+        self, batch: list[Event], expected_seq: int | Mapping[str, int] | None
+    ) -> AppendResult:
+        conn = self._writer()
+        try:
+            with conn.transaction():
+                self._take_lock(conn)
+                tip = self._tip(conn)
+                cases = {e.case_id for e in batch}
+                if isinstance(expected_seq, Mapping):
+                    cases.update(expected_seq)
+                seqs = self._last_seqs(conn, cases)
+
+                def last_seq(case: str) -> int:
+                    if case not in seqs:
+                        seqs.update(self._last_seqs(conn, [case]))
+                    return seqs[case]
+
+                now = self._clock() if self._clock is not None else self._server_now(conn)
+                rows, stored, already = plan_append(
+                    batch,
+                    expected_seq=expected_seq,
+                    tip=tip,
+                    existing=lambda ids: self._existing(conn, ids),
+                    last_seq=last_seq,
+                    now=now,
+                )
+                if rows:
+                    conn.execute(_UNNEST_INSERT, _columns(rows))
+        except pgerrors.UniqueViolation:
+            raise
+        except psycopg.Error as exc:
+            raise self._error(exc, "write to the store") from exc
+        return AppendResult(stored=tuple(stored), already_stored=tuple(already))
+
+    def _unique_error(
+        self,
+        exc: pgerrors.UniqueViolation,
+        batch: Sequence[Event],
+        expected_seq: int | Mapping[str, int] | None,
+    ) -> StoreError:
+        """The comity error for a unique violation that persisted across retries."""
+        constraint = exc.diag.constraint_name or ""
+        match = _KEY_DETAIL.search(exc.diag.message_detail or "")
+        values = match.group("vals") if match else ""
+        if constraint == "events_event_id_key":
+            event_id = values or (batch[0].event_id if batch else "?")
+            return DuplicateEventError(event_id, "another writer stored it meanwhile")
+        if constraint == "events_case_seq_key":
+            case_id = values.rsplit(", ", 1)[0] if values else batch[0].case_id
+            if isinstance(expected_seq, int):
+                expected = expected_seq
+            elif isinstance(expected_seq, Mapping):
+                expected = expected_seq.get(case_id, -1)
+            else:
+                expected = -1
+            return ConcurrencyConflict(case_id, expected, self.last_seq(case_id))
+        return StoreUnavailable(
+            f"{self.where}: could not write to the store: another writer keeps appending "
+            "without comity's lock (position already taken); try again"
+        )
+
+    # -- streaming reads -----------------------------------------------------------
+
+    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+        """Rows of one query through a server-side cursor, FETCH_ROWS at a time, in a
+        read-only REPEATABLE READ transaction: the read sees one snapshot throughout."""
+        with self._reader() as conn:
+            try:
+                with conn.cursor(name=f"comity_read_{next(self._cursors)}") as cur:
+                    cur.itersize = FETCH_ROWS
+                    cur.execute(sql, params)
+                    yield from cur
+            except psycopg.Error as exc:
+                raise self._error(exc, "read the store") from exc
+
+    def read_case(
+        self, case_id: str, *, known_at: dt.datetime | None = None
+    ) -> Iterator[StoredEvent]:
+        sql = f"SELECT {_COLUMNS} FROM events WHERE case_id = %s"
+        params: list[Any] = [case_id]
+        if known_at is not None:
+            sql += " AND recorded_at <= %s"
+            params.append(format_recorded_at(known_at))
+        for row in self._stream(sql + " ORDER BY seq", params):
+            yield _decode(_raw(row))
+
+    def read(
+        self,
+        *,
+        after: int = 0,
+        until: int | None = None,
+        known_at: dt.datetime | None = None,
+    ) -> Iterator[StoredEvent]:
+        for raw in self._raw_range(after, until, known_at):
+            yield _decode(raw)
+
+    def _raw_range(
+        self, after: int, until: int | None, known_at: dt.datetime | None
+    ) -> Iterator[RawRecord]:
+        sql = f"SELECT {_COLUMNS} FROM events WHERE position > %s"
+        params: list[Any] = [after]
+        if until is not None:
+            sql += " AND position <= %s"
+            params.append(until)
+        if known_at is not None:
+            sql += " AND recorded_at <= %s"
+            params.append(format_recorded_at(known_at))
+        for row in self._stream(sql + " ORDER BY position", params):
+            yield _raw(row)
+
+    def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
+        # A case exists from its first event (seq 1), which is also its earliest record.
+        sql = "SELECT case_id FROM events WHERE seq = 1"
+        params: list[Any] = []
+        if known_at is not None:
+            sql += " AND recorded_at <= %s"
+            params.append(format_recorded_at(known_at))
+        for (case_id,) in self._stream(sql + " ORDER BY case_id", params):
+            yield case_id
+
+    def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
+        yield from self._raw_range(after, None, None)
+
+    # -- copying -------------------------------------------------------------------
+
+    def import_records(self, records: Iterable[RawRecord]) -> int:
+        count = 0
+        try:
+            with self._write("import records") as conn:
+                tip = self._tip(conn)
+                seqs: dict[str, int] = {}
+                for chunk in _chunks(records, IMPORT_CHUNK):
+                    seqs.update(self._last_seqs(conn, {r.case_id for r in chunk} - seqs.keys()))
+                    known = self._existing(conn, [r.event_id for r in chunk])
+                    seen: set[str] = set()
+                    for row in chunk:
+                        event = check_import(row, tip=tip, last_seq=seqs[row.case_id])
+                        if row.event_id in known or row.event_id in seen:
+                            raise StoreError(f"cannot import {row.event_id!r}: already stored")
+                        seen.add(row.event_id)
+                        seqs[row.case_id] = row.seq
+                        tip = Tip(
+                            position=row.position, hash=row.hash, recorded_at=event.recorded_at
+                        )
+                    conn.execute(_UNNEST_INSERT, _columns(chunk))
+                    count += len(chunk)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, pgerrors.UniqueViolation):
+                raise StoreError(
+                    f"{self.where}: could not import: another writer appended meanwhile "
+                    "without comity's lock; nothing was imported"
+                ) from exc
+            raise
+        return count
+
+    # -- following -----------------------------------------------------------------
+
+    def wait_for_append(self, timeout: float) -> bool:
+        """Block until an append commits or `timeout` seconds pass; True if woken.
+
+        The first call only starts listening and returns True at once, so that the
+        caller reads again: nothing committed between its last read and the LISTEN is
+        missed. Used by `comity.events.follow`; a poll after a timeout stays correct.
+        """
+        listener = self._listener
+        if listener is None or listener.closed or listener.broken:
+            self._listener = listener = self._connect()
+            try:
+                listener.execute(f'LISTEN "{self._channel}"')
+            except psycopg.Error as exc:
+                raise self._error(exc, "listen for appends") from exc
+            return True
+        try:
+            woken = False
+            for _ in listener.notifies(timeout=max(timeout, 0.0), stop_after=1):
+                woken = True
+            # Drain what else is queued: one read catches up with all of it.
+            for _ in listener.notifies(timeout=0):
+                pass
+        except psycopg.Error as exc:
+            raise self._error(exc, "listen for appends") from exc
+        return woken
+
+    def close(self) -> None:
+        self._closed = True
+        with self._guard:
+            conns = [self._conn, self._listener, *self._idle, *self._busy]
+            self._conn, self._listener = None, None
+            self._idle, self._busy = [], set()
+        for conn in conns:
+            if conn is not None:
+                with suppress(psycopg.Error):
+                    conn.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresLog({self.where!r})"
