@@ -447,36 +447,54 @@ def test_message_not_handled_is_swallowed(pack: RulePack) -> None:
     assert replay_case(store_events(c.events)["N1"], pack, as_of=D(2020, 2, 1)).findings == ()
 
 
-_ONLY_UNUSED = textwrap.dedent(
+_NOTHING_FIRED = textwrap.dedent(
     """
     import sys
-    from comity.engine import _durable
-    ruleset = _durable.DurableRuleset("only_unused", {"r": [{"a": {"t": "x"}}]})
-    session = ruleset.open()
-    session.retract_fact(session.assert_fact({"t": "unused"}))
-    if sys.argv[1] == "uncured":
-        session._touched = False  # as if the adapter did not know: plain delete_state
-    session.close()
-    again = ruleset.open()
-    assert again.sid == session.sid
-    again.assert_fact({"t": "x"})
-    assert [name for name, _ in again.take_fired()] == ["r"]
-    again.close()
+    import datetime as dt
+    from comity.engine import _durable, replay_case
+    from comity.events import CaseOpened, open_log
+    from comity.rules import load_pack
+    from comity.rules.language import compile_patterns
+    rules = {"r": compile_patterns(["a: x", "b: y where n == a.n"])[1]}
+    ruleset = _durable.DurableRuleset("nothing_fired", rules)
+    waiting, unused = [{"t": "x", "n": 1}], [{"t": "unused"}]
+    for facts in (waiting, unused, [*waiting, {"t": "y", "n": 2}]):
+        session = ruleset.open()
+        for fact in facts:
+            session.assert_fact(fact)
+        assert session.take_fired() == []
+        if sys.argv[1] == "uncured":
+            session._acted = True  # as if an action had run: a plain delete_state
+        session.close()
+        again = ruleset.open()
+        assert again.sid == session.sid
+        again.assert_fact({"t": "x", "n": 1})
+        again.assert_fact({"t": "y", "n": 1})
+        assert [name for name, _ in again.take_fired()] == ["r"]
+        again.close()
+    log = open_log("memory:")  # a case no rule fires on, replayed twice
+    log.append([CaseOpened(event_id="e1", case_id="C", occurred_at=dt.date(2020, 1, 1),
+                           lead_jurisdiction="PA")])
+    for _ in range(2):
+        result = replay_case(list(log.read_case("C")), load_pack(), as_of=dt.date(2021, 1, 1))
+        assert result.findings == ()
     print("ok")
     """
 )
 
 
-def test_closing_a_session_of_unused_facts_only() -> None:
-    """Found while writing these tests: durable segfaults in `delete_state` for a
-    session whose every assert was a fact no rule uses (retractions included). The
-    adapter first asserts a fact its own anchor rule takes. Both run in subprocesses:
-    uncured it dies of a signal (SIGSEGV, sometimes SIGABRT from the allocator); cured
-    the sid is deleted and reused cleanly."""
-    cured = _python(_ONLY_UNUSED, "cured")
+def test_closing_a_session_where_no_rule_fired() -> None:
+    """Found by the property tests: durable segfaults (or corrupts its heap) in
+    `delete_state` for a session in which no rule action has run yet: facts no rule
+    uses, or facts waiting in a join (a case with nothing to report, such as a lone
+    case_opened, closed its replay this way). The adapter first asserts the fact of
+    its own anchor rule, whose action runs. In subprocesses: uncured it dies of a
+    signal (SIGSEGV, sometimes SIGABRT from the allocator); cured the sids are
+    deleted and reused cleanly, and the lone case replays twice."""
+    cured = _python(_NOTHING_FIRED, "cured")
     assert cured.returncode == 0, cured.stderr[-2000:]
     assert cured.stdout.split() == ["ok"]
-    uncured = _python(_ONLY_UNUSED, "uncured")
+    uncured = _python(_NOTHING_FIRED, "uncured")
     assert uncured.returncode < 0, (uncured.returncode, uncured.stderr[-2000:])
 
 

@@ -4,9 +4,10 @@ Each cure below is numbered as in notes/durable-rules.md:
 
 1. `_Host._run` is a no-op: no background timer threads; every call is synchronous.
 2. At most 1,024 live sessions per ruleset: sessions take a sid from a bounded pool
-   and give it back (deleting their state) when closed. durable segfaults deleting
-   the state of a session that only ever saw facts no rule uses (or retractions), so
-   such a session first asserts a fact of the adapter's own anchor rule.
+   and give it back (deleting their state) when closed. durable segfaults (or
+   corrupts its heap) deleting the state of a session in which no rule action has
+   run yet, so such a session first asserts the fact of the adapter's own anchor
+   rule, whose action runs.
 3. Facts get explicit ids, allocated per session so that no two live facts share a
    32-bit FNV-1a hash, nor share it with the session's state message (`sid-<sid>`);
    an unexpected MessageObservedException is a bug, re-raised.
@@ -39,7 +40,7 @@ __all__ = ["MAX_SESSIONS", "DurableRuleset", "DurableSession", "Firing", "fnv1a_
 
 #: durable-rules' MAX_STATE_INDEX_LENGTH is 1,024; keep a margin.
 MAX_SESSIONS = 1000
-#: The adapter's own rule and fact kind: a handled fact that makes a state safe to delete.
+#: The adapter's own rule and fact kind: its action running makes a state safe to delete.
 _ANCHOR = "comity:session"
 
 Firing = tuple[str, dict[str, dict[str, Any]]]  # (durable rule name, binding -> fact)
@@ -107,6 +108,8 @@ class DurableRuleset:
             session: DurableSession | None = None
             try:
                 session = self._live.get(str(c.s.sid))
+                if session is not None:
+                    session._acted = True
                 bindings = {name: dict(getattr(fact, "_d", fact)) for name, fact in c._m.items()}
                 if session is None:
                     raise EngineError(f"rule {rule_name} fired for an unknown session {c.s.sid}")
@@ -135,8 +138,8 @@ class DurableRuleset:
             if self._live.pop(session.sid, None) is not None:
                 # A session that never asserted a fact has no state to delete.
                 with contextlib.suppress(Exception):
-                    if session._touched and not session._handled:
-                        # hazard 2: deleting it now would segfault
+                    if session._touched and not session._acted:
+                        # hazard 2: deleting it before any action ran would segfault
                         anchor = {"t": _ANCHOR, "id": _ANCHOR, "sid": session.sid}
                         self._host.assert_fact(self.name, anchor)
                     self._host.delete_state(self.name, session.sid)
@@ -153,11 +156,12 @@ class DurableSession:
         self.errors: list[BaseException] = []
         self._next = 0
         # durable stores the session's own state as a message with id "sid-<sid>" in
-        # the same 32-bit index as the facts: its hash is taken from the start.
-        self._live_hashes: set[int] = {fnv1a_32(f"sid-{sid}")}
+        # the same 32-bit index as the facts: its hash is taken from the start, as is
+        # the anchor fact's (see DurableRuleset._release).
+        self._live_hashes: set[int] = {fnv1a_32(f"sid-{sid}"), fnv1a_32(_ANCHOR)}
         self._closed = False
-        self._touched = False  # any call reached durable
-        self._handled = False  # some asserted fact was taken by a rule
+        self._touched = False  # a call reached durable
+        self._acted = False  # a rule action ran for this session
 
     def _new_id(self) -> str:
         while True:
@@ -175,7 +179,6 @@ class DurableSession:
         self._touched = True
         try:
             getattr(host, method)(self._ruleset.name, fact)
-            self._handled = self._handled or method == "assert_fact"
         except _engine.MessageNotHandledException:
             pass  # hazard 7: a fact no rule uses
         except _engine.MessageObservedException as exc:
