@@ -22,6 +22,7 @@ Structure, so that adding a command stays a few lines:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -1456,6 +1457,108 @@ def rules_show(rule_id: str) -> None:
             f"no rule {rule_id!r} in the rule pack; `comity rules list` shows the ids"
         ) from None
     _write_lines(_rule_lines(rule, pack, rules))
+
+
+# --------------------------------------------------------------------------- copy
+
+
+@cli.command("copy")
+@click.argument("src", metavar="SRC")
+@click.argument("dst", metavar="DST")
+def copy_command(src: str, dst: str) -> None:
+    """Copy every record of store SRC into store DST, envelope and hash kept.
+
+    SRC and DST are paths or URLs, like --store (which this command ignores): copy an
+    SQLite file into PostgreSQL and back, and both verify to the same head hash. DST is
+    created if it does not exist. If DST already holds the start of SRC's log, only the
+    newer records are copied, so running the same copy again is harmless; a DST
+    holding another log is refused (exit 4). Every record is checked as it is imported:
+    a SRC whose chain is broken stops the copy (exit 1).
+    """
+    from comity.events.copy import copy_log
+
+    report = copy_log(src, dst)
+    head = report.head
+    already = f" ({report.start} were already there)" if report.start else ""
+    click.echo(
+        f"Copied {report.copied} record{'s' if report.copied != 1 else ''}{already} from "
+        f"{describe_store(src)} to {describe_store(dst)}; "
+        f"{head.position} records, head {head.hash}."
+    )
+
+
+# --------------------------------------------------------------------------- follow
+
+
+@cli.command("follow")
+@click.option(
+    "--after",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Start after position N (0: from the first event).",
+)
+@click.option("--case", "case_id", metavar="CASE_ID", help="Only this case's events.")
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.01),
+    default=0.5,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look for new events (PostgreSQL also wakes up as soon as one is stored).",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), metavar="N", help="Stop after printing N events."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Stop after SECONDS, having printed everything stored by then.",
+)
+@pass_log
+def follow_command(
+    log: EventLog,
+    after: int,
+    case_id: str | None,
+    poll_interval: float,
+    limit: int | None,
+    timeout: float | None,
+) -> None:
+    """Print stored events as JSON Lines as they arrive, like `tail -f`.
+
+    First what is stored (after --after), then each new event as it is stored, one
+    line each, in position order, in the format of `comity log --format jsonl`. Runs
+    until --limit or --timeout, or until interrupted (Ctrl-C ends it with exit 0).
+    To resume later, pass the last position printed as --after.
+    """
+    import time
+
+    from comity.events.follow import follow
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+
+    def stop() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
+    out: IO[str] = sys.stdout
+    printed = 0
+    events = follow(log, after=after, poll_interval=poll_interval, stop=stop, case_id=case_id)
+    try:
+        for stored in events:
+            out.write(canonical_json(stored.to_json()) + "\n")
+            out.flush()
+            printed += 1
+            if limit is not None and printed >= limit:
+                break
+    except KeyboardInterrupt:
+        pass
+    except BrokenPipeError:  # the reader went away (`comity follow | head`)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    finally:
+        _close(events)
 
 
 def main() -> None:

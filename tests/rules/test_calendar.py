@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from comity.rules.calendar import (
+    DEFAULT_REST_DAYS,
     HOLIDAYS_SOURCE,
+    TIME_ZONES,
     UNITS,
     Counting,
     compute_due,
     due_on,
     is_working_day,
+    local_date,
+    time_zone,
     warning_at,
 )
 
@@ -52,10 +58,14 @@ def test_trigger_day_counting_ends_one_day_earlier() -> None:
     assert "that day counted as the first" in due.convention
 
 
-def test_datetime_trigger_uses_its_utc_date() -> None:
+def test_datetime_trigger_without_a_jurisdiction_uses_its_utc_date() -> None:
     # 23:30 on 4 March in UTC-5 is 04:30 on 5 March in UTC.
     late_evening = datetime(2024, 3, 4, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
-    assert compute_due(late_evening, 1, PLAIN_DAYS, calendar=None).last_day == date(2024, 3, 6)
+    due = compute_due(late_evening, 1, PLAIN_DAYS, calendar=None)
+    assert due.last_day == date(2024, 3, 6)
+    assert due.local_breach_at is None
+    assert "the date in UTC of 2024-03-05T04:30Z" in due.convention
+    assert "no jurisdiction was given, so days are UTC dates" in due.convention
 
 
 def test_end_on_christmas_in_switzerland_rolls_to_the_next_working_day() -> None:
@@ -258,6 +268,191 @@ def test_results_are_deterministic() -> None:
     )
 
 
+# --- weekly rest days --------------------------------------------------------------
+
+SUNDAYS_ONLY = Counting(
+    unit="working_days", trigger_counts=False, roll_forward=False, rest_days=[7]
+)
+
+
+def test_jours_ouvrables_count_saturdays() -> None:
+    # Tracfin opposition on Tuesday 25 April 2023, 10 jours ouvrables: Wed 26 (1) to
+    # Sat 29 (4); Sun 30 April and Mon 1 May (holiday) off; Tue 2 (5) to Sat 6 (9);
+    # Sun 7 and Mon 8 May (holiday) off; Tue 9 May (10).
+    due = compute_due(date(2023, 4, 25), 10, SUNDAYS_ONLY, calendar="FR")
+    assert due.last_day == date(2023, 5, 9)
+    assert "working days are Monday to Saturday" in due.convention
+    weekdays_only = compute_due(date(2023, 4, 25), 10, WORKING, calendar="FR")
+    assert weekdays_only.last_day == date(2023, 5, 11)
+    assert "working days are Monday to Friday" in weekdays_only.convention
+
+
+def test_a_friday_saturday_weekend_counts_sunday_to_thursday() -> None:
+    fri_sat = Counting(
+        unit="working_days", trigger_counts=False, roll_forward=False, rest_days=(5, 6)
+    )
+    # Friday 5 March 2021 in the UAE: Sun 7 (1) to Thu 11 (5), Sun 14 (6), Mon 15 (7).
+    due = compute_due(date(2021, 3, 5), 7, fri_sat, calendar="AE")
+    assert due.last_day == date(2021, 3, 15)
+    assert "working days are Sunday to Thursday" in due.convention
+
+
+def test_roll_forward_moves_off_the_rest_days_of_the_counting() -> None:
+    fri_sat = Counting(
+        unit="calendar_days", trigger_counts=False, roll_forward=True, rest_days=(5, 6)
+    )
+    # 4 days from Monday 1 March 2021 end on Friday 5 March, a rest day: Sunday 7 March.
+    due = compute_due(date(2021, 3, 1), 4, fri_sat, calendar=None)
+    assert due.rolled_from == date(2021, 3, 5)
+    assert due.last_day == date(2021, 3, 7)
+    assert "a last day on a Friday, Saturday or public holiday moves" in due.convention
+    assert "(working days are Sunday to Thursday)" in due.convention
+    assert "only Fridays and Saturdays count as non-working days" in due.convention
+    # With Sunday as the only rest day, a Saturday end stays; a Sunday end moves.
+    sundays = Counting(unit="calendar_days", trigger_counts=False, roll_forward=True, rest_days=[7])
+    assert compute_due(date(2021, 3, 1), 5, sundays, calendar=None).rolled_from is None
+    moved = compute_due(date(2021, 3, 1), 6, sundays, calendar=None)
+    assert (moved.rolled_from, moved.last_day) == (date(2021, 3, 7), date(2021, 3, 8))
+    assert "a last day on a Sunday or public holiday moves" in moved.convention
+    plain = attrs.evolve(sundays, roll_forward=False)
+    assert "the end does not move when the last day is a Sunday or public holiday" in (
+        compute_due(date(2021, 3, 1), 6, plain, calendar=None).convention
+    )
+
+
+@pytest.mark.parametrize(
+    ("rest_days", "week"),
+    [
+        ((6, 7), "Monday to Friday"),
+        ((7,), "Monday to Saturday"),
+        ((5, 6), "Sunday to Thursday"),
+        ((4, 5), "Saturday to Wednesday"),
+        ((5, 6, 7), "Monday to Thursday"),
+        ((1, 3), "Tuesday, Thursday, Friday, Saturday and Sunday"),
+        ((1, 2, 3, 4, 5, 6), "Sunday only"),
+        ((), "every day of the week"),
+    ],
+)
+def test_the_convention_names_the_working_week(rest_days: tuple[int, ...], week: str) -> None:
+    counting = Counting(
+        unit="working_days", trigger_counts=False, roll_forward=False, rest_days=rest_days
+    )
+    assert (
+        f"working days are {week};"
+        in compute_due(date(2024, 1, 1), 3, counting, calendar=None).convention
+    )
+
+
+def test_is_working_day_with_rest_days() -> None:
+    saturday = date(2024, 6, 8)
+    assert not is_working_day(saturday, calendar="FR")
+    assert is_working_day(saturday, calendar="FR", rest_days=[7])
+    assert not is_working_day(date(2024, 6, 9), calendar="FR", rest_days=[7])  # Sunday
+    assert not is_working_day(date(2024, 5, 1), calendar="FR", rest_days=[7])  # 1 May
+    assert not is_working_day(date(2021, 3, 5), calendar="AE", rest_days=(5, 6))  # Friday
+
+
+def test_rest_days_are_normalised_and_checked() -> None:
+    counting = Counting(
+        unit="working_days", trigger_counts=False, roll_forward=False, rest_days=[7, 6, 7]
+    )
+    assert counting.rest_days == (6, 7) == DEFAULT_REST_DAYS
+    for bad in ([0], [8], [True], list(range(1, 8))):
+        with pytest.raises(ValueError, match="rest_days"):
+            Counting(unit="working_days", trigger_counts=False, roll_forward=False, rest_days=bad)
+    with pytest.raises(ValueError, match="not hours"):
+        Counting(unit="hours", trigger_counts=False, roll_forward=False, rest_days=[7])
+
+
+# --- local days --------------------------------------------------------------------
+
+
+def test_a_receipt_just_after_midnight_in_paris_counts_from_the_paris_date() -> None:
+    # 00:30 in Paris on Monday 1 March 2021 is 23:30Z on Sunday 28 February. Day 45 from
+    # 1 March is Thursday 15 April (a working day in France).
+    receipt = z(2021, 2, 28, 23, 30)
+    due = compute_due(receipt, 45, EU_DAYS, calendar="FR")
+    assert due.last_day == date(2021, 4, 15)
+    assert due.breach_at == z(2021, 4, 16)
+    assert due.local_breach_at == z(2021, 4, 15, 22)  # 00:00 in Paris, summer time
+    assert "on 2021-03-01 (the date in Europe/Paris of 2021-02-28T23:30Z)" in due.convention
+    assert "days are dates in Europe/Paris (metropolitan France" in due.convention
+    assert "in Europe/Paris 2021-04-16 begins at 2021-04-15T22:00Z" in due.convention
+    # In UTC dates the same receipt would end a day earlier.
+    assert compute_due(receipt, 45, EU_DAYS, calendar=None).last_day == date(2021, 4, 14)
+
+
+def test_local_breach_follows_summer_and_winter_time() -> None:
+    winter = compute_due(date(2024, 1, 8), 3, PLAIN_DAYS, calendar="DE")
+    assert winter.local_breach_at == z(2024, 1, 11, 23)
+    summer = compute_due(date(2024, 7, 8), 3, PLAIN_DAYS, calendar="DE")
+    assert summer.local_breach_at == z(2024, 7, 11, 22)
+    assert summer.breach_at == z(2024, 7, 12)
+
+
+def test_an_evening_in_panama_is_still_the_panama_day() -> None:
+    # 22:00 on Monday 4 March 2024 in Panama (UTC-5) is 03:00Z on 5 March.
+    evening = z(2024, 3, 5, 3)
+    assert local_date(evening, calendar="PA") == date(2024, 3, 4)
+    due = compute_due(evening, 5, PLAIN_DAYS, calendar="PA")
+    assert due.last_day == date(2024, 3, 9)
+    assert due.breach_at == z(2024, 3, 10)
+    assert due.local_breach_at == z(2024, 3, 10, 5)
+
+
+def test_a_period_never_ends_before_its_trigger() -> None:
+    # The same evening in Panama, counting that day as the only one: 00:00Z on 5 March
+    # precedes the trigger, so the period ends when the Panama day does, 05:00Z.
+    counted = Counting(unit="calendar_days", trigger_counts=True, roll_forward=False)
+    due = compute_due(z(2024, 3, 5, 3), 1, counted, calendar="PA")
+    assert due.last_day == date(2024, 3, 4)
+    assert due.breach_at == due.local_breach_at == z(2024, 3, 5, 5)
+    assert (
+        "late from 2024-03-05T05:00Z, the start of 2024-03-05 in America/Panama" in due.convention
+    )
+
+
+@pytest.mark.parametrize(
+    ("calendar", "phrase"),
+    [
+        ("US", "US spans several time zones, so days are UTC dates"),
+        ("MX", "MX spans several time zones, so days are UTC dates"),
+        ("EU", "EU spans several time zones, so days are UTC dates"),
+        ("XX", "comity has no time zone for XX, so days are UTC dates"),
+        (None, "no jurisdiction was given, so days are UTC dates"),
+    ],
+)
+def test_jurisdictions_without_one_zone_count_utc_dates(calendar: str | None, phrase: str) -> None:
+    late = z(2021, 2, 28, 23, 30)
+    due = compute_due(late, 10, PLAIN_DAYS, calendar=calendar)
+    assert due.last_day == date(2021, 3, 10)
+    assert due.local_breach_at is None
+    assert due.breach_at == z(2021, 3, 11)
+    assert phrase in due.convention
+    assert time_zone(calendar) is None
+
+
+def test_periods_in_hours_do_not_depend_on_the_zone() -> None:
+    moment = z(2021, 2, 28, 23, 30)
+    in_paris = compute_due(moment, 48, HOURS, calendar="FR")
+    assert in_paris == compute_due(moment, 48, HOURS, calendar=None)
+    assert in_paris.local_breach_at is None
+
+
+def test_every_zone_in_the_table_is_known_to_zoneinfo() -> None:
+    for code, (name, _remark) in TIME_ZONES.items():
+        assert code.isupper() and len(code) == 2
+        assert time_zone(code) == ZoneInfo(name)
+        assert time_zone(code.lower()) == ZoneInfo(name)
+
+
+def test_local_date_of_a_date_is_that_date() -> None:
+    assert local_date(date(2024, 3, 4), calendar="AE") == date(2024, 3, 4)
+    assert local_date(z(2024, 3, 4, 20, 30), calendar="AE") == date(2024, 3, 5)
+    with pytest.raises(ValueError, match="no time zone"):
+        local_date(datetime(2024, 3, 4, 20, 30), calendar="AE")  # noqa: DTZ001
+
+
 # --- properties --------------------------------------------------------------------
 
 CALENDARS = st.sampled_from([None, "CH", "FR", "DE", "BE", "US", "AE", "CO", "PA", "XX"])
@@ -295,11 +490,24 @@ def test_breach_is_after_the_trigger(
     due = compute_due(trigger, amount, counting, calendar=calendar)
     assert due.breach_at > _instant(trigger)
     if due.last_day is not None:
-        assert due.breach_at == datetime.combine(
-            due.last_day + timedelta(days=1), datetime.min.time(), UTC
+        after = due.last_day + timedelta(days=1)
+        zone = time_zone(calendar)
+        if zone is None:
+            assert due.local_breach_at is None
+        else:
+            assert due.local_breach_at == datetime.combine(after, time(0), zone).astimezone(UTC)
+            assert due.local_breach_at > _instant(trigger)
+        midnight = datetime.combine(after, time(0), UTC)
+        # 00:00Z of the day after, except west of UTC when that precedes the trigger.
+        assert due.breach_at == midnight or (
+            due.breach_at == due.local_breach_at and midnight <= _instant(trigger)
         )
+        assert due.last_day >= local_date(trigger, calendar=calendar) - timedelta(days=1)
         if due.rolled_from is not None:
             assert due.rolled_from < due.last_day
+
+
+REST_DAYS = st.sets(st.integers(1, 7), max_size=6).map(tuple)
 
 
 @settings(max_examples=300, deadline=None)
@@ -308,15 +516,22 @@ def test_breach_is_after_the_trigger(
     amount=st.integers(1, 60),
     trigger_counts=st.booleans(),
     calendar=CALENDARS,
+    rest_days=st.one_of(st.just(DEFAULT_REST_DAYS), REST_DAYS),
 )
-def test_working_day_results_never_land_on_a_weekend_or_holiday(
-    trigger: date, amount: int, trigger_counts: bool, calendar: str | None
+def test_working_day_results_never_land_on_a_rest_day_or_holiday(
+    trigger: date,
+    amount: int,
+    trigger_counts: bool,
+    calendar: str | None,
+    rest_days: tuple[int, ...],
 ) -> None:
-    counting = Counting(unit="working_days", trigger_counts=trigger_counts, roll_forward=False)
+    counting = Counting(
+        unit="working_days", trigger_counts=trigger_counts, roll_forward=False, rest_days=rest_days
+    )
     due = compute_due(trigger, amount, counting, calendar=calendar)
     assert due.last_day is not None
-    assert due.last_day.weekday() < 5
-    assert is_working_day(due.last_day, calendar=calendar)
+    assert due.last_day.isoweekday() not in counting.rest_days
+    assert is_working_day(due.last_day, calendar=calendar, rest_days=rest_days)
 
 
 @settings(max_examples=300, deadline=None)

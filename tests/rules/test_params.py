@@ -46,6 +46,8 @@ VERIFIED_VALUES: dict[tuple[str, date], str] = {
     ("de.str_waiting_period", date(2017, 6, 26)): "D17",
     ("fiu_suspension.DE", date(2017, 6, 26)): "D18",
     ("fiu_suspension.AE", date(2000, 1, 1)): "D20",
+    ("fiu_suspension.AE", date(2006, 9, 1)): "D20 (the weekend change is not in the notes)",
+    ("fiu_suspension.AE", date(2022, 1, 1)): "D20 (the weekend change is not in the notes)",
     ("ch.fiaa_art3_freeze", date(2016, 7, 1)): "D23",
     ("ch.fiaa_art3_extension", date(2016, 7, 1)): "D23",
     ("ch.fiaa_art3_maximum", date(2016, 7, 1)): "D23",
@@ -263,13 +265,86 @@ def test_a_value_that_changed_on_a_date(params: ParameterSet) -> None:
     assert before.valid_until == after.valid_from == date(2024, 12, 12)
 
 
-def test_french_period_carries_its_counting_caveat(params: ParameterSet) -> None:
+def test_french_period_counts_jours_ouvrables_and_carries_its_caveat(
+    params: ParameterSet,
+) -> None:
     value = params.require("fiu_suspension.FR", date(2024, 1, 1))
+    assert value.counting is not None and value.counting.rest_days == (7,)
     due = value.due(date(2024, 4, 26), calendar="FR", trigger_name="notification of the opposition")
-    # From Friday 26 April 2024, skipping 1 May, 8 May and Ascension (9 May).
-    assert due is not None and due.last_day == date(2024, 5, 15)
+    # From Friday 26 April 2024, jours ouvrables (Saturdays count), skipping Sundays,
+    # 1 May, 8 May and Ascension (9 May): Sat 27 (1), Mon 29 (2), Tue 30 (3), Thu 2 (4),
+    # Fri 3 (5), Sat 4 (6), Mon 6 (7), Tue 7 (8), Fri 10 (9), Sat 11 May (10).
+    assert due is not None and due.last_day == date(2024, 5, 11)
+    assert "working days are Monday to Saturday" in due.convention
     assert due.caveat and "jours ouvrables" in due.caveat
     assert "jours ouvrables" in due.convention
+
+
+@pytest.mark.parametrize(
+    ("trigger", "rest_days", "last_day"),
+    [
+        # Friday 5 March 2021, Friday-Saturday weekend: Sun 7 to Thu 11 (1-5), Sun 14 (6),
+        # Mon 15 (7).
+        (date(2021, 3, 5), (5, 6), date(2021, 3, 15)),
+        # Thursday 30 December 2021: the weekend of the day of the order applies to the
+        # whole period. Fri 31 and Sat 1 off; Sun 2 (1) to Thu 6 (5), Sun 9 (6), Mon 10 (7).
+        (date(2021, 12, 30), (5, 6), date(2022, 1, 10)),
+        # Monday 6 March 2023, Saturday-Sunday weekend: Tue 7 to Fri 10 (1-4), Mon 13 to
+        # Wed 15 (5-7).
+        (date(2023, 3, 6), (6, 7), date(2023, 3, 15)),
+        # Tuesday 7 March 2006, Thursday-Friday weekend: Wed 8 (1), Sat 11 to Wed 15
+        # (2-6), Sat 18 (7).
+        (date(2006, 3, 7), (4, 5), date(2006, 3, 18)),
+    ],
+)
+def test_uae_working_week_follows_the_weekend_in_force_on_the_day_of_the_order(
+    params: ParameterSet, trigger: date, rest_days: tuple[int, ...], last_day: date
+) -> None:
+    value = params.require("fiu_suspension.AE", trigger)
+    assert value.counting is not None and value.counting.rest_days == rest_days
+    assert value.amount == 7
+    assert value.dates_confidence == "unverified"
+    assert value.note and "not in the notes" in value.note
+    due = value.due(trigger, calendar="AE")
+    assert due is not None and due.last_day == last_day
+
+
+def test_uae_weekend_changes_share_their_dates(params: ParameterSet) -> None:
+    values = params.parameter("fiu_suspension.AE").values
+    assert [(v.valid_from, v.valid_until) for v in values] == [
+        (date(2000, 1, 1), date(2006, 9, 1)),
+        (date(2006, 9, 1), date(2022, 1, 1)),
+        (date(2022, 1, 1), None),
+    ]
+    # Only rest_days differ: the caveat, the flags and the reference are the parameter's.
+    countings = [v.counting for v in values]
+    assert all(c is not None for c in countings)
+    assert len({attrs.evolve(c, rest_days=()) for c in countings if c is not None}) == 1
+
+
+def test_rest_days_default_to_saturday_and_sunday(params: ParameterSet) -> None:
+    value = params.require("fiu_suspension.CH", date(2024, 1, 1))
+    assert value.counting is not None and value.counting.rest_days == (6, 7)
+
+
+def test_rest_days_from_a_file_and_per_value(tmp_path: Path) -> None:
+    directory = tmp_path / "params"
+    directory.mkdir()
+    (directory / "xx.toml").write_text(
+        HEAD.replace("roll_forward = false }", 'roll_forward = false, rest_days = ["sun"] }')
+        + _value('from = 2000-01-01\nuntil = 2020-01-01\namount = 5\nconfidence = "unverified"')
+        + _value(
+            'from = 2020-01-01\namount = 5\nconfidence = "unverified"\n'
+            'counting.rest_days = ["sat", "fri"]'
+        ),
+        encoding="utf-8",
+    )
+    loaded = load_parameters(directory)
+    old, new = loaded.parameter("fiu_suspension.CH").values
+    assert old.counting is not None and old.counting.rest_days == (7,)
+    assert new.counting is not None and new.counting.rest_days == (5, 6)
+    assert not new.counting.trigger_counts  # the other counting keys are the parameter's
+    assert new.to_json()["counting"]["rest_days"] == ["fri", "sat"]
 
 
 def test_lookups(params: ParameterSet) -> None:
@@ -495,6 +570,48 @@ MALFORMED = [
         HEAD + _value('from = 2020-01-01\nitems = ["A", "A"]\nconfidence = "unverified"'),
         "params/ch.toml: fiu_suspension.CH.values[0].items: lists an entry twice",
     ),
+    (
+        HEAD
+        + _value(
+            'from = 2020-01-01\namount = 5\nconfidence = "unverified"\n'
+            'counting.rest_days = ["Sunday"]'
+        ),
+        "params/ch.toml: fiu_suspension.CH.values[0].counting.rest_days: expected weekdays "
+        'among mon, tue, wed, thu, fri, sat, sun, got "Sunday"',
+    ),
+    (
+        HEAD
+        + _value(
+            'from = 2020-01-01\namount = 5\nconfidence = "unverified"\n'
+            'counting.rest_days = ["sun", "sun"]'
+        ),
+        'params/ch.toml: fiu_suspension.CH.values[0].counting.rest_days: lists "sun" twice',
+    ),
+    (
+        HEAD
+        + _value(
+            'from = 2020-01-01\namount = 5\nconfidence = "unverified"\ncounting.rest_days = "sun"'
+        ),
+        "params/ch.toml: fiu_suspension.CH.values[0].counting.rest_days: "
+        'expected a list of weekdays such as ["sun"], got "sun"',
+    ),
+    (
+        HEAD
+        + _value(
+            'from = 2020-01-01\namount = 5\nconfidence = "unverified"\ncounting.rest_days = '
+            '["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
+        ),
+        "params/ch.toml: fiu_suspension.CH.values[0].counting: "
+        "rest_days cannot be every day of the week",
+    ),
+    (
+        HEAD.replace('unit = "working_days"', 'unit = "hours"')
+        + _value(
+            'from = 2020-01-01\namount = 5\nconfidence = "unverified"\ncounting.rest_days = ["sun"]'
+        ),
+        "params/ch.toml: fiu_suspension.CH.values[0].counting: "
+        "rest_days applies to periods in days and longer, not hours",
+    ),
 ]
 
 
@@ -574,6 +691,33 @@ def test_parameter_level_fields_change_the_digest_material(params: ParameterSet)
         changed = attrs.evolve(parameter, **change)
         mapping = {p.name: p for p in params.values()} | {parameter.name: changed}
         assert _digest_of(ParameterSet(mapping)) != before, field
+
+
+def test_every_counting_field_changes_the_digest_material(params: ParameterSet) -> None:
+    before = _digest_of(params)
+    parameter = params.parameter("fiu_suspension.FR")
+    (value,) = parameter.values
+    assert value.counting is not None
+    changes: dict[str, Any] = {
+        "unit": "calendar_days",
+        "trigger_counts": True,
+        "roll_forward": True,
+        "rest_days": (6, 7),
+        "caveat": "changed",
+        "source": "changed",
+    }
+    assert set(changes) == {f.name for f in attrs.fields(Counting)}, "a new field needs a case"
+    for field, new in changes.items():
+        counting = attrs.evolve(value.counting, **{field: new})
+        changed = attrs.evolve(parameter, values=(attrs.evolve(value, counting=counting),))
+        mapping = {p.name: p for p in params.values()} | {parameter.name: changed}
+        assert _digest_of(ParameterSet(mapping)) != before, field
+
+
+def test_the_digest_material_names_the_time_zones(params: ParameterSet) -> None:
+    zones = params.to_json()["time_zones"]
+    assert zones["FR"] == "Europe/Paris" and zones["AE"] == "Asia/Dubai"
+    assert "US" not in zones and "MX" not in zones
 
 
 def test_editing_a_file_changes_the_digest(tmp_path: Path, params: ParameterSet) -> None:

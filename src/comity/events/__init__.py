@@ -1,6 +1,8 @@
 """DOMAIN: what happened. Event types, their codec and schema, and the append-only log."""
 
 from comity.events.codec import canonical_json, decode_event, encode_event, format_time
+from comity.events.copy import CopyReport, copy_log
+from comity.events.follow import follow
 from comity.events.jsonl import parse_jsonl, parse_one
 from comity.events.log import (
     GENESIS_HASH,
@@ -21,15 +23,18 @@ __all__ = [
     "DEFAULT_STORE",
     "GENESIS_HASH",
     "AppendResult",
+    "CopyReport",
     "EventLog",
     "Head",
     "RawRecord",
     "StoredEvent",
     "VerifyReport",
     "canonical_json",
+    "copy_log",
     "decode_event",
     "encode_event",
     "event_schema",
+    "follow",
     "format_time",
     "open_log",
     "parse_jsonl",

@@ -37,7 +37,16 @@ from typing import Any, Final
 import attrs
 
 from comity.errors import RulePackError
-from comity.rules.calendar import HOLIDAYS_SOURCE, UNITS, Counting, Due, compute_due
+from comity.rules.calendar import (
+    DEFAULT_REST_DAYS,
+    HOLIDAYS_SOURCE,
+    TIME_ZONES,
+    UNITS,
+    WEEKDAY_KEYS,
+    Counting,
+    Due,
+    compute_due,
+)
 
 __all__ = [
     "CONFIDENCES",
@@ -92,7 +101,9 @@ _VALUE_KEYS: Final = frozenset(
         "note",
     }
 )
-_COUNTING_KEYS: Final = frozenset({"trigger_counts", "roll_forward", "caveat", "source"})
+_COUNTING_KEYS: Final = frozenset(
+    {"trigger_counts", "roll_forward", "rest_days", "caveat", "source"}
+)
 _REFERENCE_KEYS: Final = frozenset({"instrument", "article", "address", "also"})
 
 
@@ -177,6 +188,7 @@ class ParamValue:
                 "unit": self.counting.unit,
                 "trigger_counts": self.counting.trigger_counts,
                 "roll_forward": self.counting.roll_forward,
+                "rest_days": [WEEKDAY_KEYS[d - 1] for d in self.counting.rest_days],
                 "caveat": self.counting.caveat,
                 "source": self.counting.source,
             }
@@ -298,12 +310,15 @@ class ParameterSet:
         """Canonical digest material: every value, date, counting rule and reference.
 
         Includes `HOLIDAYS_SOURCE`, because a new release of the holiday data can move
-        a working-day deadline just as an edited parameter can. File names are left
-        out: moving a parameter between files changes nothing it says.
+        a working-day deadline just as an edited parameter can, and the time zone each
+        jurisdiction's days are counted in (`calendar.TIME_ZONES`), which moves every
+        breach instant of a period in days. File names are left out: moving a
+        parameter between files changes nothing it says.
         """
         return {
             "format": FORMAT_VERSION,
             "holidays": HOLIDAYS_SOURCE,
+            "time_zones": {code: zone for code, (zone, _) in sorted(TIME_ZONES.items())},
             "parameters": {name: p.to_json() for name, p in self._params.items()},
         }
 
@@ -414,12 +429,31 @@ def _counting(unit: object, table: Mapping[str, Any], label: str, key: str) -> C
             what = "required" if raw is None else f"expected true or false, got {_show(raw)}"
             raise _fail(label, f"{ckey}.{flag}", what)
         flags[flag] = raw
+    rest_days = _rest_days(table.get("rest_days"), label, f"{ckey}.rest_days")
     caveat = _text(table, "caveat", label, ckey, required=False)
     source = _text(table, "source", label, ckey, required=False)
     try:
-        return Counting(unit=unit, caveat=caveat, source=source, **flags)
+        return Counting(unit=unit, caveat=caveat, source=source, rest_days=rest_days, **flags)
     except ValueError as exc:
         raise _fail(label, ckey, str(exc)) from None
+
+
+def _rest_days(raw: object, label: str, key: str) -> tuple[int, ...]:
+    """`["sat", "sun"]` -> (6, 7); absent means Saturday and Sunday."""
+    if raw is None:
+        return DEFAULT_REST_DAYS
+    if not isinstance(raw, list) or not all(isinstance(d, str) for d in raw):
+        raise _fail(label, key, f'expected a list of weekdays such as ["sun"], got {_show(raw)}')
+    days: list[int] = []
+    for name in raw:
+        if name not in WEEKDAY_KEYS:
+            raise _fail(
+                label, key, f"expected weekdays among {', '.join(WEEKDAY_KEYS)}, got {_show(name)}"
+            )
+        if WEEKDAY_KEYS.index(name) + 1 in days:
+            raise _fail(label, key, f"lists {_show(name)} twice")
+        days.append(WEEKDAY_KEYS.index(name) + 1)
+    return tuple(sorted(days))
 
 
 def _confidence(raw: object, label: str, key: str, name: str) -> str:
