@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from comity.cli import cli
+from many_cases import many_cases_jsonl
 from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "quickstart.jsonl"
@@ -307,6 +308,30 @@ def test_follow_prints_events_as_another_process_appends(
     assert [r["position"] for r in records] == list(range(1, want + 1))
     assert [r["event_id"] for r in records] == [f"e{i}" for i in range(want)]
     assert records == jsonl_log(runner, store)
+
+
+# --------------------------------------------------------------------------- replay --workers
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl"])
+def test_replay_with_workers_prints_what_one_process_prints(
+    runner: CliRunner, store: str, tmp_path: Path, fmt: str
+) -> None:
+    ok(invoke(runner, store, "init"))
+    ok(invoke(runner, store, "ingest", str(many_cases_jsonl(tmp_path / "many.jsonl", 4))))
+    at = ("--as-of", "2021-06-30", "--known-at", "2030-01-01T00:00:00Z", "--format", fmt)
+    one = ok(invoke(runner, store, "replay", *at, "--workers", "1"))
+    three = ok(invoke(runner, store, "replay", *at, "--workers", "3"))
+    assert three.stdout_bytes == one.stdout_bytes
+    assert three.stderr_bytes == one.stderr_bytes
+    assert len(one.stdout_bytes) > 1000
+    if fmt != "table":
+        return
+    some = ("--case", "PA-2019-0042-k1", "--case", "PA-2019-0042-k3")
+    assert (
+        ok(invoke(runner, store, "replay", *at, *some, "--workers", "2")).stdout_bytes
+        == ok(invoke(runner, store, "replay", *at, *some)).stdout_bytes
+    )
 
 
 @pytest.mark.parametrize("command", ["copy", "follow"])

@@ -933,6 +933,17 @@ def _replay_table(
         "Exit 1 if any open finding has this severity or a higher one (info < warning < critical)."
     ),
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help=(
+        "Replay the cases in N worker processes, each with its own store connection; "
+        "the output is the same as with 1."
+    ),
+)
 @pass_log
 def replay(
     log: EventLog,
@@ -941,6 +952,7 @@ def replay(
     known_at: dt.datetime | None,
     fmt: str,
     fail_on: str | None,
+    workers: int,
 ) -> None:
     """Replay cases through the rule pack and report what they found.
 
@@ -954,9 +966,26 @@ def replay(
     if cases:
         _check_cases(log, cases, at)
     tally = _Tally(fail_on)
-    results = tally.watch(
-        replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None)
-    )
+    if workers > 1:
+        from comity.engine.parallel import replay_log_parallel
+
+        store = click.get_current_context().find_object(Store)
+        assert store is not None
+        replayed = replay_log_parallel(
+            store.url,
+            rules.dirs,
+            as_of=at.as_of,
+            known_at=at.known_at,
+            cases=list(cases) or None,
+            workers=workers,
+            log=log,
+            pack=pack,
+        )
+    else:
+        replayed = replay_log(
+            log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None
+        )
+    results = tally.watch(replayed)
     if fmt == "json":
         head = {**at.header(), "rulepack": pack.digest}
         _write(_json_document(head, "cases", (r.to_json() for r in results)))
