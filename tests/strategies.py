@@ -12,7 +12,9 @@ Composable pieces, from small to large:
 - wire documents: ``wire_forms(event)`` (the encoded event, with the spellings the
   codec must also accept: explicit nulls, ``1.0`` for an integer), and
   ``broken(event)``, a mutated document that both the codec and the JSON Schema must
-  refuse, with the field path the error has to name.
+  refuse, with the field path the error has to name;
+- case logs: ``case_logs(...)`` (Hypothesis) and ``random_case_log(rng, ...)`` (seeded):
+  random but valid histories of whole cases, for the engine's property tests.
 
 Imported by tests as ``import strategies`` (tests/conftest.py puts tests/ on sys.path).
 """
@@ -650,3 +652,348 @@ _local_datetimes = st.one_of(
         _offsets,
     ),
 )
+
+
+# --------------------------------------------------------------------------- case logs
+#
+# Random but valid case logs for the engine's property tests: a small simulation of a
+# case (assets in several jurisdictions, orders with expiries, extensions and lifts,
+# transfers, requests with receipts and answers, FIU postponements, confiscations),
+# so that the rules have something to match, join and miss. One builder serves two
+# sources of choices: Hypothesis draws (`case_logs`, which shrinks) and a seeded
+# `random.Random` (`random_case_log`, for many cases at once or outside Hypothesis).
+
+#: Jurisdictions with rules behind them (FIU periods, EU instruments, statutory orders)
+#: and some without.
+CASE_JURISDICTIONS = ("PA", "CH", "US", "FR", "DE", "CO", "AE", "GB")
+#: Order legal bases that the built-in pack gives a statutory period.
+STATUTORY_BASES = (
+    "18 U.S.C. 981(b)(4)",
+    "18 U.S.C. 983(j)",
+    "FIAA art. 3",
+    "Ley 1708/2014 art. 89",
+)
+_INSTRUMENTS = ("UNCAC", "UNTOC", "EU-2018/1805", "EU-2018/1805", "EIO", "UN-1988", None)
+_CASE_EVENT_KINDS = (
+    "asset",
+    "asset",
+    "proceeding",
+    "order",
+    "order",
+    "extend",
+    "lift",
+    "confiscation_order",
+    "recognize",
+    "transfer",
+    "transfer",
+    "request",
+    "request",
+    "receive",
+    "receive",
+    "answer",
+    "postpone",
+    "confiscate",
+    "return",
+)
+_Money = get_type_hints(EVENT_TYPES["transfer_detected"])["amount"]
+
+
+class _DrawChoices:
+    """Choices drawn from Hypothesis (shrinkable)."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self._draw = draw
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self._draw(st.integers(lo, hi))
+
+    def pick(self, options: Any) -> Any:
+        return self._draw(st.sampled_from(list(options)))
+
+    def flag(self) -> bool:
+        return self._draw(st.booleans())
+
+
+class _RandomChoices:
+    """Choices from a seeded `random.Random` (or anything with randint and choice)."""
+
+    def __init__(self, rng: Any) -> None:
+        self._rng = rng
+
+    def integer(self, lo: int, hi: int) -> int:
+        return int(self._rng.randint(lo, hi))
+
+    def pick(self, options: Any) -> Any:
+        return self._rng.choice(list(options))
+
+    def flag(self) -> bool:
+        return self._rng.randint(0, 1) == 1
+
+
+def _build_case(
+    choose: Any, case_id: str, *, size: int, distinct_times: bool, late: int
+) -> list[Event]:
+    """One case's events in the order a case system would append them.
+
+    Valid times mostly follow the story; with `late` > 0 that many events are appended
+    after later ones (reported late). With `distinct_times` no two events share an
+    instant, so that their valid-time order does not depend on append order.
+    """
+    day = dt.date(2019, 1, 1) + dt.timedelta(days=choose.integer(0, 5 * 365))
+    used: set[dt.datetime] = set()
+    events: list[Event] = []
+    counter = 0
+
+    def when(*, timed: bool = False) -> dt.date | dt.datetime:
+        nonlocal day
+        day += dt.timedelta(days=choose.integer(0, 12))
+        value: dt.date | dt.datetime = day
+        if timed or choose.integer(0, 5) == 0:
+            value = dt.datetime.combine(
+                day, dt.time(choose.integer(0, 23), choose.pick((0, 15, 30, 59))), dt.UTC
+            )
+        if distinct_times:
+            while _instant(value) in used:
+                value = _instant(value) + dt.timedelta(minutes=1)
+        used.add(_instant(value))
+        return value
+
+    def emit(tag: str, /, **fields: Any) -> None:
+        nonlocal counter
+        counter += 1
+        if "occurred_at" not in fields:
+            fields["occurred_at"] = when()
+        events.append(
+            EVENT_TYPES[tag](event_id=f"{case_id}-e{counter:03d}", case_id=case_id, **fields)
+        )
+
+    lead = choose.pick(CASE_JURISDICTIONS[:6])
+    emit("case_opened", lead_jurisdiction=lead, offences=("money_laundering",))
+    assets: dict[str, str] = {}  # asset id -> jurisdiction
+    orders: dict[str, dict[str, Any]] = {}  # order id -> type, jurisdiction, assets, expiry
+    requests: dict[str, str] = {}  # request id -> state: sent, received, answered
+    subjects: list[str] = []
+
+    def new_asset(jurisdiction: str | None = None) -> str:
+        asset = f"A{len(assets) + 1}"
+        assets[asset] = jurisdiction or choose.pick(CASE_JURISDICTIONS)
+        emit(
+            "asset_located",
+            asset_id=asset,
+            asset_type=choose.pick(("bank_account", "real_estate", "vessel", "securities")),
+            jurisdiction=assets[asset],
+            holder=choose.pick((None, "Holder S.A.")),
+            value=_Money(amount=Decimal(choose.integer(1, 900) * 1000), currency="USD"),
+        )
+        return asset
+
+    new_asset()
+    for _ in range(size):
+        kind = choose.pick(_CASE_EVENT_KINDS)
+        live = [o for o, v in orders.items() if not v["lifted"]]
+        if kind == "asset" or not assets:
+            new_asset()
+        elif kind == "proceeding":
+            if not subjects or choose.flag():
+                subjects.append(f"S{len(subjects) + 1}")
+                emit(
+                    "subject_identified",
+                    subject_id=subjects[-1],
+                    name=f"Subject {len(subjects)}",
+                    kind=choose.pick(("person", "company")),
+                )
+            emit(
+                "proceeding_opened",
+                proceeding_id=f"P{counter}",
+                jurisdiction=choose.pick(CASE_JURISDICTIONS),
+                kind=choose.pick(("criminal", "ncb_forfeiture")),
+                subject_ids=(choose.pick(subjects),),
+            )
+        elif kind in ("order", "confiscation_order"):
+            held = tuple(sorted({choose.pick(sorted(assets)) for _ in range(choose.integer(1, 2))}))
+            jurisdiction = choose.pick((lead, assets[held[0]], choose.pick(CASE_JURISDICTIONS)))
+            order = f"O{len(orders) + 1}"
+            fields: dict[str, Any] = {}
+            if kind == "confiscation_order":
+                order_type, fields["final"] = "confiscation", choose.flag()
+            else:
+                order_type = choose.pick(("freeze", "seizure"))
+                style = choose.integer(0, 2)
+                if style == 0:
+                    fields["expires_on"] = day + dt.timedelta(days=choose.integer(5, 120))
+                elif style == 1:
+                    fields["legal_basis"] = choose.pick(STATUTORY_BASES)
+            orders[order] = {
+                "type": order_type,
+                "expires": fields.get("expires_on"),
+                "lifted": False,
+            }
+            emit(
+                "order_issued",
+                order_id=order,
+                order_type=order_type,
+                issuing_jurisdiction=jurisdiction,
+                asset_ids=held,
+                **fields,
+            )
+        elif kind == "extend" and live:
+            order = choose.pick(live)
+            base = orders[order]["expires"] or day
+            orders[order]["expires"] = base + dt.timedelta(days=choose.integer(1, 90))
+            emit("order_extended", order_id=order, expires_on=orders[order]["expires"])
+        elif kind == "lift" and live:
+            order = choose.pick(live)
+            orders[order]["lifted"] = True
+            emit("order_lifted", order_id=order)
+        elif kind == "recognize" and orders:
+            emit(
+                "order_recognized",
+                order_id=choose.pick(sorted(orders)),
+                executing_jurisdiction=choose.pick(CASE_JURISDICTIONS),
+                executed=choose.flag(),
+            )
+        elif kind == "transfer":
+            source = choose.pick(sorted(assets))
+            target = choose.pick([*sorted(assets), None, "new"])
+            to_j = choose.pick(CASE_JURISDICTIONS) if target in (None, "new") else assets[target]
+            if target == "new":
+                target = f"A{len(assets) + 1}"
+                assets[target] = to_j
+            emit(
+                "transfer_detected",
+                occurred_at=when(timed=choose.flag()),
+                transfer_id=f"T{counter}",
+                from_asset_id=source,
+                to_asset_id=target,
+                from_jurisdiction=assets[source],
+                to_jurisdiction=to_j,
+                amount=_Money(amount=Decimal(choose.integer(1, 500) * 100), currency="USD"),
+            )
+        elif kind == "request":
+            asset = choose.pick(sorted(assets))
+            request = f"R{len(requests) + 1}"
+            requests[request] = "sent"
+            instrument = choose.pick(_INSTRUMENTS)
+            emit(
+                "mla_request_sent",
+                request_id=request,
+                requesting_jurisdiction=lead,
+                requested_jurisdiction=choose.pick(
+                    (assets[asset], choose.pick(CASE_JURISDICTIONS))
+                ),
+                purpose=choose.pick(
+                    ("provisional_measures", "execute_order", "evidence", "return_of_assets")
+                ),
+                asset_ids=(asset,),
+                order_id=choose.pick([None, *sorted(orders)]),
+                instrument=instrument,
+                urgent=choose.flag(),
+            )
+        elif kind == "receive" and "sent" in requests.values():
+            request = choose.pick([r for r, s in requests.items() if s == "sent"])
+            requests[request] = "received"
+            emit("mla_request_received", occurred_at=when(timed=choose.flag()), request_id=request)
+        elif kind == "answer" and requests:
+            request = choose.pick(sorted(requests))
+            requests[request] = "answered"
+            emit(
+                "mla_request_answered",
+                request_id=request,
+                outcome=choose.pick(("granted", "partially_granted", "refused", "postponed")),
+            )
+        elif kind == "postpone":
+            asset = choose.pick(sorted(assets))
+            emit(
+                "fiu_postponement",
+                postponement_id=f"F{counter}",
+                jurisdiction=choose.pick((assets[asset], "CH", "FR", "DE", "AE")),
+                asset_ids=(asset,),
+            )
+        elif kind == "confiscate" and orders:
+            asset = choose.pick(sorted(assets))
+            emit(
+                "asset_confiscated",
+                asset_id=asset,
+                jurisdiction=assets[asset],
+                order_id=choose.pick(sorted(orders)),
+            )
+        elif kind == "return":
+            asset = choose.pick(sorted(assets))
+            emit(
+                "asset_returned",
+                asset_id=asset,
+                from_jurisdiction=assets[asset],
+                to_jurisdiction=lead,
+            )
+    for _ in range(late):  # a report that arrives after later events
+        if len(events) < 3:
+            break
+        i = choose.integer(1, len(events) - 2)
+        j = choose.integer(i + 1, len(events) - 1)
+        events.insert(j, events.pop(i))
+    return events
+
+
+def _instant(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(0), dt.UTC)
+
+
+@st.composite
+def case_logs(
+    draw: st.DrawFn,
+    *,
+    cases: int = 1,
+    max_size: int = 25,
+    distinct_times: bool = False,
+    max_late: int = 3,
+) -> list[Event]:
+    """Events of `cases` cases (`K0`, `K1`, ...), interleaved, in append order."""
+    choose = _DrawChoices(draw)
+    logs = [
+        _build_case(
+            choose,
+            f"K{n}",
+            size=choose.integer(0, max_size),
+            distinct_times=distinct_times,
+            late=choose.integer(0, max_late),
+        )
+        for n in range(cases)
+    ]
+    return _interleave(logs, choose)
+
+
+def random_case_log(
+    rng: Any,
+    *,
+    cases: int = 1,
+    max_size: int = 25,
+    distinct_times: bool = False,
+    max_late: int = 3,
+    prefix: str = "K",
+) -> list[Event]:
+    """Like `case_logs`, from a seeded `random.Random(seed)`: same seed, same log."""
+    choose = _RandomChoices(rng)
+    logs = [
+        _build_case(
+            choose,
+            f"{prefix}{n}",
+            size=choose.integer(0, max_size),
+            distinct_times=distinct_times,
+            late=choose.integer(0, max_late),
+        )
+        for n in range(cases)
+    ]
+    return _interleave(logs, choose)
+
+
+def _interleave(logs: list[list[Event]], choose: Any) -> list[Event]:
+    """Merge per-case logs as concurrent writers would: each case keeps its own order."""
+    queues = [list(reversed(log)) for log in logs if log]
+    out: list[Event] = []
+    while queues:
+        queue = queues[choose.integer(0, len(queues) - 1)]
+        out.append(queue.pop())
+        queues = [q for q in queues if q]
+    return out
