@@ -87,6 +87,7 @@ class FactProjector:
                     asset_type=event.asset_type,
                     jurisdiction=event.jurisdiction,
                     holder=_s(event.holder),
+                    holder_text=f"held by {event.holder}" if event.holder else "holder unknown",
                     amount="" if event.value is None else str(event.value.amount),
                     currency="" if event.value is None else event.value.currency,
                 )

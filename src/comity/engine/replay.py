@@ -26,13 +26,14 @@ from comity.engine.findings import CaseResult, Changes, Finding, OpenDeadline, f
 from comity.errors import EngineError, RulePackError
 from comity.events.codec import format_time
 from comity.events.log import EventLog, StoredEvent
-from comity.rules.language import compile_patterns, parse_pattern
+from comity.rules.language import Pattern, compile_patterns, parse_pattern, rebind
 from comity.rules.pack import Rule, RulePack
 from comity.rules.params import HOLIDAY_ROLES
 
 __all__ = ["CaseSession", "as_of_limit", "replay_case", "replay_log"]
 
 _CLOCK_KINDS = {"clock"}
+_FINDING = "_f"  # the binding of a raised finding's fact in resolution rules
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\}")
 
 
@@ -93,7 +94,7 @@ class _Compiled:
             if rule.warning is not None:
                 self.warnings_for.setdefault(rule.warning.deadline, []).append(rule)
 
-        def add(name: str, lines: Sequence[str], part: _Part) -> None:
+        def add(name: str, lines: Sequence[str | Pattern], part: _Part) -> None:
             try:
                 _, compiled = compile_patterns(lines)
             except ValueError as exc:
@@ -105,16 +106,18 @@ class _Compiled:
             for a, when in enumerate(rule.when):
                 positive = [p for p in map(parse_pattern, when) if not p.negated]
                 key = rule.key or tuple(p.name for p in positive if p.kind not in _CLOCK_KINDS)
-                positive_lines = [
-                    w for w, p in zip(when, map(parse_pattern, when), strict=True) if not p.negated
-                ]
                 add(f"{rule.id}|w{a}", when, _Part(rule, "raise", key=key))
+                # A resolution joins the raised finding's fact with the resolver, rather
+                # than re-matching the rule: durable-rules 2.0.28 never fires a rule
+                # [P1, P2, P3, G] beside [P1, P2, P3, not G] (reproduced in the tests).
+                bound = [p.name for p in positive]
+                finding = parse_pattern(f'{_FINDING}: finding where rule == "{rule.id}"')
                 for r, resolver in enumerate(rule.resolved_by):
-                    names = tuple(parse_pattern(x).name for x in resolver)
+                    parsed = [rebind(parse_pattern(x), _FINDING, bound) for x in resolver]
                     add(
                         f"{rule.id}|w{a}|r{r}",
-                        [*positive_lines, *resolver],
-                        _Part(rule, "resolve", key=key, resolver=names),
+                        [finding, *parsed],
+                        _Part(rule, "resolve", key=key, resolver=tuple(p.name for p in parsed)),
                     )
             for c, clause in enumerate(rule.deadline):
                 add(f"{rule.id}|d{c}|start", clause.when, _Part(rule, "start", clause=c))
@@ -212,6 +215,7 @@ class _CaseRun:
         self.findings: dict[str, _Open] = {}
         self.order: list[str] = []
         self.deadlines: dict[str, _Deadline] = {}
+        self.finding_facts: dict[str, dict[str, Any]] = {}
         self.events: list[StoredEvent] = []
         self.changed_raised: list[str] = []
         self.changed_resolved: list[str] = []
@@ -247,9 +251,11 @@ class _CaseRun:
 
     # -- firings -----------------------------------------------------------------------
     def _process(self) -> None:
-        for name, bindings in self.session.take_fired():
-            part = self.compiled.parts[name]
-            getattr(self, "_on_" + part.kind)(part, bindings)
+        """Handle firings until none are left (handlers assert facts that fire more)."""
+        while fired := self.session.take_fired():
+            for name, bindings in fired:
+                part = self.compiled.parts[name]
+                getattr(self, "_on_" + part.kind)(part, bindings)
 
     def _events_of(
         self, bindings: dict[str, dict[str, Any]], names: Iterable[str]
@@ -338,6 +344,7 @@ class _CaseRun:
 
     def _on_raise(self, part: _Part, bindings: dict[str, dict[str, Any]]) -> None:
         current = self.events[-1]
+        before = len(self.order)
         self._raise(
             part.rule,
             part.key,
@@ -345,10 +352,21 @@ class _CaseRun:
             inst=instant(current.event.occurred_at),
             display=format_time(current.event.occurred_at),
         )
+        if part.rule.resolved_by and len(self.order) > before:
+            fact: dict[str, Any] = {"t": "finding", "rule": part.rule.id, "fid": self.order[-1]}
+            for name, bound in bindings.items():
+                for k, v in bound.items():
+                    if k not in ("id", "sid", "t") and isinstance(v, str | int | bool):
+                        fact[f"{name}__{k}"] = v
+            self.finding_facts[self.order[-1]] = self.session.assert_fact(fact)
+            self._process()
 
     def _on_resolve(self, part: _Part, bindings: dict[str, dict[str, Any]]) -> None:
-        fid = self._fid(part.rule, self._events_of(bindings, part.key), bindings)
+        fid = str(bindings[_FINDING]["fid"])
         self._resolve(fid, self._events_of(bindings, part.resolver))
+        fact = self.finding_facts.pop(fid, None)
+        if fact is not None:  # resolved once: nothing more to match against
+            self.session.retract_fact(fact)
 
     def _on_start(self, part: _Part, bindings: dict[str, dict[str, Any]]) -> None:
         rule = part.rule
@@ -479,6 +497,10 @@ class _CaseRun:
             display=record.breach_display,
             due=record.due,
             deadline=dict(record.detail),
+        )
+        # Rules may react to a breach (a lapsed order no longer freezes anything).
+        self.session.assert_fact(
+            {"t": "breached", "rule": part.rule.id, "ref": record.fact["ref"], "at": self.clock}
         )
         breach_fid = self._fid(part.rule, record.because, {"d": record.fact})
         for warn in self.compiled.warnings_for.get(part.rule.id, []):

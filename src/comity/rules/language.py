@@ -18,12 +18,20 @@ This module produces plain dicts; only the engine's adapter imports durable.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
 
-__all__ = ["ALWAYS", "Comparison", "LanguageError", "Pattern", "compile_patterns", "parse_pattern"]
+__all__ = [
+    "ALWAYS",
+    "Comparison",
+    "LanguageError",
+    "Pattern",
+    "compile_patterns",
+    "parse_pattern",
+    "rebind",
+]
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -186,9 +194,29 @@ def _pattern_body(p: Pattern) -> dict[str, Any]:
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
-def compile_patterns(lines: Sequence[str]) -> tuple[list[Pattern], list[dict[str, Any]]]:
+def rebind(pattern: Pattern, into: str, bindings: Iterable[str]) -> Pattern:
+    """Point references to `bindings` at fields of one fact `into` instead.
+
+    `a.jurisdiction` becomes `into.a__jurisdiction`: the engine copies a raised
+    finding's matched facts into one `finding` fact, so that a resolution joins two
+    facts rather than re-matching the whole rule (see engine/replay.py).
+    """
+    names = set(bindings)
+
+    def move(c: Comparison) -> Comparison:
+        if c.is_ref and c.value[0] in names:
+            return Comparison(c.field, c.op, (into, f"{c.value[0]}__{c.value[1]}"), True)
+        return c
+
+    groups = tuple(tuple(move(c) for c in group) for group in pattern.conditions)
+    return Pattern(pattern.name, pattern.kind, pattern.negated, groups)
+
+
+def compile_patterns(
+    lines: Sequence[str | Pattern],
+) -> tuple[list[Pattern], list[dict[str, Any]]]:
     """Parse and compile a rule's patterns; refuse references to unknown bindings."""
-    patterns = [parse_pattern(line) for line in lines]
+    patterns = [line if isinstance(line, Pattern) else parse_pattern(line) for line in lines]
     bound: set[str] = set()
     out: list[dict[str, Any]] = []
     for n, p in enumerate(patterns):
