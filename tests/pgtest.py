@@ -85,7 +85,11 @@ def create_database(admin_url: str) -> PgDatabase:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         unavailable(f"no PostgreSQL server at COMITY_TEST_PG={redact_url(admin_url)}: {reason}")
         raise  # pragma: no cover - unavailable() raised
-    name = f"comity_test_{os.getpid()}_{secrets.token_hex(4)}"
+    # Named after the server URL's database when that is a comity one (.ci/run makes one
+    # per run and drops `<it>_t*` afterwards, even if this process dies).
+    base = urlsplit(admin_url).path.lstrip("/")
+    prefix = base if base.startswith("comity_") and len(base) <= 40 else "comity_test"
+    name = f"{prefix}_t{os.getpid()}_{secrets.token_hex(4)}"
     with admin:
         admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
     return PgDatabase(admin_url, name)
