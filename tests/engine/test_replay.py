@@ -389,12 +389,6 @@ def test_case_session_reports_what_changed(pack: RulePack) -> None:
         assert session.result() == replay_case(stored, pack, as_of=D(2019, 12, 31))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Changes has no way to say a finding was withdrawn: a late event that "
-    "removes an earlier finding (here a lift dated before the transfer) rebuilds the "
-    "case, and the withdrawn finding is reported in neither raised nor resolved",
-)
 def test_changes_add_up_to_the_result(pack: RulePack) -> None:
     """An embedder that keeps the findings a CaseSession reports (raised, resolved,
     and withdrawn if Changes ever says so) holds what the session's result holds.
@@ -416,7 +410,7 @@ def test_changes_add_up_to_the_result(pack: RulePack) -> None:
             changes = session.apply(record)
             for finding in (*changes.raised, *changes.resolved):
                 held[finding.finding_id] = finding
-            for finding in getattr(changes, "withdrawn", ()):
+            for finding in changes.withdrawn:
                 held.pop(finding.finding_id, None)
         result = session.result()
     assert "OV-005" not in _rules(result)

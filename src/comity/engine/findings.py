@@ -123,10 +123,17 @@ class CaseResult:
 
 @attrs.frozen(kw_only=True)
 class Changes:
-    """What one incremental step changed: findings raised and findings resolved."""
+    """What one incremental step changed.
+
+    `raised` and `resolved` are findings new or newly resolved; `withdrawn` are
+    findings an earlier step reported that no longer stand, because a late event
+    (valid time before the clock) changed the case's history, e.g. the lift of a
+    freeze dated before the transfer it had been blamed for.
+    """
 
     raised: tuple[Finding, ...] = ()
     resolved: tuple[Finding, ...] = ()
+    withdrawn: tuple[Finding, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.raised or self.resolved)
+        return bool(self.raised or self.resolved or self.withdrawn)

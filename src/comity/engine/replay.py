@@ -716,13 +716,15 @@ class CaseSession:
         self._run.advance(limit)
         self._run.take_changes()
         after = self._run.result().findings
+        now = {f.finding_id for f in after}
         raised = tuple(f for f in after if f.finding_id not in before)
         resolved = tuple(
             f
             for f in after
             if f.finding_id in before and f.resolved_at and not before[f.finding_id].resolved_at
         )
-        return Changes(raised=raised, resolved=resolved)
+        withdrawn = tuple(f for fid, f in before.items() if fid not in now)
+        return Changes(raised=raised, resolved=resolved, withdrawn=withdrawn)
 
     def result(self) -> CaseResult:
         return self._run.result()
