@@ -22,11 +22,13 @@ def open_log(url: str = DEFAULT_STORE, *, create: bool = True) -> EventLog:
         return MemoryLog()
     if url.startswith(("postgresql://", "postgres://")):
         try:
-            from comity.events._postgres import PostgresLog
-        except ImportError as exc:  # psycopg is an optional extra
+            import psycopg  # noqa: F401  (an optional extra)
+        except ImportError:
             raise StoreUnavailable(
-                f"{url}: PostgreSQL support needs psycopg; pip install 'comity[postgres]' ({exc})"
+                "PostgreSQL support needs psycopg; pip install 'comity[postgres]'"
             ) from None
+        from comity.events._postgres import PostgresLog
+
         return PostgresLog(url, create=create)
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
     if "://" in path:
