@@ -333,25 +333,27 @@ class _CaseRun:
         self.order.append(fid)
         self.changed_raised.append(fid)
 
+    def _now(self) -> tuple[str, str]:
+        """The instant a firing happens at, and how a finding shows it: the event being
+        applied, or (on a tick of the clock, e.g. a breach) the clock itself, never the
+        last event before it."""
+        current = self.events[-1] if self.events else None
+        if current is not None and instant(current.event.occurred_at) == self.clock:
+            return self.clock, format_time(current.event.occurred_at)
+        return self.clock, _display(self.clock, day_based=True)
+
     def _resolve(self, fid: str, resolved_by: tuple[str, ...]) -> None:
         found = self.findings.get(fid)
         if found is None or found.resolved_at is not None:
             return
-        current = self.events[-1] if self.events else None
-        found.resolved_at = format_time(current.event.occurred_at) if current else self.clock
+        found.resolved_at = self._now()[1]
         found.resolved_by = resolved_by
         self.changed_resolved.append(fid)
 
     def _on_raise(self, part: _Part, bindings: dict[str, dict[str, Any]]) -> None:
-        current = self.events[-1]
+        inst, display = self._now()
         before = len(self.order)
-        self._raise(
-            part.rule,
-            part.key,
-            bindings,
-            inst=instant(current.event.occurred_at),
-            display=format_time(current.event.occurred_at),
-        )
+        self._raise(part.rule, part.key, bindings, inst=inst, display=display)
         if part.rule.resolved_by and len(self.order) > before:
             fact: dict[str, Any] = {"t": "finding", "rule": part.rule.id, "fid": self.order[-1]}
             for name, bound in bindings.items():
