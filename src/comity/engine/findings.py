@@ -125,7 +125,8 @@ class CaseResult:
 class Changes:
     """What one incremental step changed.
 
-    `raised` and `resolved` are findings new or newly resolved; `withdrawn` are
+    `raised` and `resolved` are findings new or newly resolved; `updated` findings
+    already reported whose content changed; `withdrawn` are
     findings an earlier step reported that no longer stand, because a late event
     (valid time before the clock) changed the case's history, e.g. the lift of a
     freeze dated before the transfer it had been blamed for.
@@ -134,6 +135,9 @@ class Changes:
     raised: tuple[Finding, ...] = ()
     resolved: tuple[Finding, ...] = ()
     withdrawn: tuple[Finding, ...] = ()
+    # Findings reported before whose content a late event changed (e.g. resolved
+    # earlier, or a resolution taken back): the new version replaces the old.
+    updated: tuple[Finding, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.raised or self.resolved or self.withdrawn)
+        return bool(self.raised or self.resolved or self.withdrawn or self.updated)

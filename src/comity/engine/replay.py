@@ -726,7 +726,13 @@ class CaseSession:
             if f.finding_id in before and f.resolved_at and not before[f.finding_id].resolved_at
         )
         withdrawn = tuple(f for fid, f in before.items() if fid not in now)
-        return Changes(raised=raised, resolved=resolved, withdrawn=withdrawn)
+        reported = {f.finding_id for f in (*raised, *resolved)}
+        updated = tuple(
+            f
+            for f in after
+            if f.finding_id in before and f.finding_id not in reported and f != before[f.finding_id]
+        )
+        return Changes(raised=raised, resolved=resolved, withdrawn=withdrawn, updated=updated)
 
     def result(self) -> CaseResult:
         return self._run.result()
