@@ -1,0 +1,355 @@
+"""`python -m bench [--quick] [--json FILE] [--only FIGURE ...] [--runs N]`.
+
+Runs every figure beside its baseline, prints a table of medians (with the spread of
+the runs) and, with --json, writes every run's values, the headline keys, and what the
+machine was doing (CPU, Python, library versions, load average before and after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench.figures import CONFIGS, Config, run_all, sqlite_version
+from bench.stats import Series
+
+__all__ = ["headline", "machine", "main"]
+
+FIGURES = ("replay", "ingest", "read", "incremental", "scale", "postgres")
+
+#: Targets from issue 6: (key, comparison, bound).
+TARGETS = (
+    ("replay_vs_raw_durable", ">=", 0.5),
+    ("ingest_vs_eventsourcing", ">=", 1.0),
+    ("incremental_p99_large_vs_small", "<=", 2.0),
+    ("peak_rss_largest_vs_previous", "<=", 2.0),
+    ("verify_events_per_s", ">=", 200_000),
+)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _load() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def machine() -> dict[str, Any]:
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "memory_gb": mem_gb,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "durable_rules": _version("durable_rules"),
+        "eventsourcing": _version("eventsourcing"),
+        "comity": _version("comity"),
+        "sqlite": sqlite_version(),
+        "psycopg": _version("psycopg"),
+    }
+
+
+def _median(value: Any) -> Any:
+    return value.median if isinstance(value, Series) else value
+
+
+def headline(figures: dict[str, Any], cfg: Config) -> dict[str, Any]:
+    """The flat keys promised in issue 6 (medians), from the detailed figures."""
+    out: dict[str, Any] = {}
+    replay = figures.get("replay")
+    if replay:
+        for key in (
+            "replay_events_per_s",
+            "replay_events_per_s_cpu",
+            "raw_durable_events_per_s",
+            "raw_durable_events_per_s_cpu",
+            "replay_vs_raw_durable",
+            "replay_vs_raw_durable_cpu",
+            "raw_durable_trace_events_per_s_cpu",
+            "replay_vs_raw_durable_trace_cpu",
+        ):
+            out[key] = _median(replay[key])
+    ingest = figures.get("ingest")
+    if ingest:
+        for key in ("ingest_events_per_s", "eventsourcing_events_per_s", "ingest_vs_eventsourcing"):
+            out[key] = _median(ingest[key])
+        out["ingest_batch"] = ingest["headline_batch"]
+    read = figures.get("read")
+    if read:
+        for key in (
+            "read_events_per_s",
+            "json_loads_events_per_s",
+            "read_vs_json_loads",
+            "verify_events_per_s",
+            "verify_events_per_s_cpu",
+        ):
+            out[key] = _median(read[key])
+    inc = figures.get("incremental")
+    if inc:
+        for size in inc["sizes"]:
+            out[f"incremental_p50_ms_{size}"] = inc[str(size)]["p50_ms"]
+            out[f"incremental_p99_ms_{size}"] = inc[str(size)]["p99_ms"]
+        out["incremental_p99_large_vs_small"] = inc["p99_large_vs_small"]
+        out["incremental_p99_large_vs_small_cpu"] = inc["p99_large_vs_small_cpu"]
+    sc = figures.get("scale")
+    if sc:
+        out["wall_s"] = {k: _median(v["wall_s"]) for k, v in sc["by_size"].items()}
+        out["peak_rss_mb"] = {k: _median(v["peak_rss_mb"]) for k, v in sc["by_size"].items()}
+        if "peak_rss_largest_vs_previous" in sc:
+            out["peak_rss_largest_vs_previous"] = sc["peak_rss_largest_vs_previous"]
+            out["time_per_event_largest_vs_smallest"] = sc["time_per_event_largest_vs_smallest"]
+    pg = figures.get("postgres")
+    if pg:
+        if "skipped" in pg:
+            out["postgres"] = "skipped: " + pg["skipped"]
+        else:
+            out["postgres_events_per_s"] = _median(pg["postgres_events_per_s"])
+            out["postgres_vs_sqlite"] = _median(pg["postgres_vs_sqlite"])
+    out["targets"] = {
+        key: {
+            "target": f"{op} {bound:g}",
+            "value": out[key],
+            "met": bool(out[key] >= bound if op == ">=" else out[key] <= bound),
+        }
+        for key, op, bound in TARGETS
+        if key in out and isinstance(out[key], int | float) and not math.isnan(out[key])
+    }
+    out["mode"] = cfg.name
+    return out
+
+
+def _fmt(value: float) -> str:
+    if isinstance(value, str):
+        return value
+    if value != value:  # nan
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def _row(name: str, value: Any, baseline: str = "", base_value: Any = None, ratio: Any = None):  # type: ignore[no-untyped-def]
+    def cell(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, Series):
+            return f"{_fmt(v.median)} ±{v.spread * 50:.0f}%"
+        return _fmt(v)
+
+    return (name, cell(value), baseline, cell(base_value), cell(ratio))
+
+
+def table(figures: dict[str, Any]) -> str:
+    """The figures as an aligned text table: median ±half the run-to-run range."""
+    rows: list[tuple[str, str, str, str, str]] = [
+        ("figure", "comity", "baseline", "baseline value", "ratio")
+    ]
+    r = figures.get("replay")
+    if r:
+        rows.append(
+            _row(
+                f"replay ev/s ({r['events']:,} ev, {r['cases']} cases)",
+                r["replay_events_per_s"],
+                "raw durable, same facts",
+                r["raw_durable_events_per_s"],
+                r["replay_vs_raw_durable"],
+            )
+        )
+        rows.append(
+            _row(
+                "  same, CPU time",
+                r["replay_events_per_s_cpu"],
+                "raw durable, same facts",
+                r["raw_durable_events_per_s_cpu"],
+                r["replay_vs_raw_durable_cpu"],
+            )
+        )
+        rows.append(
+            _row(
+                "  same, CPU time",
+                r["replay_events_per_s_cpu"],
+                "raw durable, engine's ops",
+                r["raw_durable_trace_events_per_s_cpu"],
+                r["replay_vs_raw_durable_trace_cpu"],
+            )
+        )
+    g = figures.get("ingest")
+    if g:
+        for size, b in g["by_batch"].items():
+            rows.append(
+                _row(
+                    f"ingest ev/s, batch {size} ({b['events']:,} ev)",
+                    b["ingest_events_per_s"],
+                    "eventsourcing SQLite",
+                    b["eventsourcing_events_per_s"],
+                    b["ingest_vs_eventsourcing"],
+                )
+            )
+    d = figures.get("read")
+    if d:
+        rows.append(
+            _row(
+                f"read ev/s ({d['events']:,} ev)",
+                d["read_events_per_s"],
+                "json.loads of JSONL",
+                d["json_loads_events_per_s"],
+                d["read_vs_json_loads"],
+            )
+        )
+        rows.append(_row("  raw rows ev/s", d["raw_rows_events_per_s"]))
+        rows.append(_row("verify ev/s", d["verify_events_per_s"], "target", 200_000))
+        rows.append(_row("  same, CPU time", d["verify_events_per_s_cpu"]))
+    i = figures.get("incremental")
+    if i:
+        small, large = (str(s) for s in i["sizes"])
+        for q in ("p50", "p99"):
+            rows.append(
+                _row(
+                    f"apply {q} ms, case of {large}",
+                    i[large][f"{q}_ms"],
+                    f"case of {small}",
+                    i[small][f"{q}_ms"],
+                    i[large][f"{q}_ms"] / i[small][f"{q}_ms"],
+                )
+            )
+        rows.append(
+            _row(
+                f"  p99 CPU ms, case of {large}",
+                i[large]["p99_ms_cpu"],
+                f"case of {small}",
+                i[small]["p99_ms_cpu"],
+                i["p99_large_vs_small_cpu"],
+            )
+        )
+    s = figures.get("scale")
+    if s:
+        sizes = list(s["by_size"])
+        for n, (size, v) in enumerate(s["by_size"].items()):
+            prev = s["by_size"][sizes[n - 1]] if n else None
+            rows.append(
+                _row(
+                    f"replay_log {int(size):,} ev: wall s",
+                    v["wall_s"],
+                    "µs/event",
+                    v["us_per_event"],
+                )
+            )
+            rows.append(
+                _row(
+                    "  peak RSS MB",
+                    v["peak_rss_mb"],
+                    f"vs {int(sizes[n - 1]):,}" if prev else "before replay",
+                    prev["peak_rss_mb"] if prev else v["rss_before_replay_mb"],
+                    v["peak_rss_mb"].median / prev["peak_rss_mb"].median if prev else None,
+                )
+            )
+    p = figures.get("postgres")
+    if p:
+        if "skipped" in p:
+            rows.append(("postgres ingest", "skipped", p["skipped"][:60], "", ""))
+        else:
+            rows.append(
+                _row(
+                    f"postgres ingest ev/s, batch {p['batch']}",
+                    p["postgres_events_per_s"],
+                    "SQLite",
+                    p["sqlite_events_per_s"],
+                    p["postgres_vs_sqlite"],
+                )
+            )
+    widths = [max(len(row[k]) for row in rows) for k in range(5)]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Series):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes; under a minute")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", metavar="FILE", help="write every figure as JSON here")
+    parser.add_argument("--only", nargs="+", choices=FIGURES, default=(), help="these figures")
+    parser.add_argument("--runs", type=int, help="repetitions per figure (default by mode)")
+    parser.add_argument("--workdir", help="where temporary databases go (default: $TMPDIR)")
+    args = parser.parse_args(argv)
+    cfg = CONFIGS["tiny" if args.tiny else "quick" if args.quick else "full"]
+    if args.runs:
+        cfg = dataclasses.replace(cfg, runs=args.runs)
+    info = machine()
+    info["load_before"] = _load()
+    started = time.perf_counter()
+    print(
+        f"comity bench ({cfg.name}): {info['nproc']} x {info['cpu_model']}, "
+        f"Python {info['python']}, durable-rules {info['durable_rules']}, "
+        f"load {info['load_before']}",
+        file=sys.stderr,
+    )
+    figures = run_all(cfg, args.only, args.workdir)
+    info["load_after"] = _load()
+    info["bench_seconds"] = round(time.perf_counter() - started, 1)
+    heads = headline(figures, cfg)
+    print(table(figures))
+    for key, target in heads["targets"].items():
+        verdict = "met" if target["met"] else "NOT met"
+        print(f"target {key} {target['target']}: {_fmt(target['value'])} ({verdict})")
+    load = f"load average {info['load_before']} -> {info['load_after']}"
+    print(f"({info['bench_seconds']} s; {load})")
+    if args.json:
+        doc = {
+            **_jsonable(heads),
+            "machine": info,
+            "config": _jsonable(dataclasses.asdict(cfg)),
+            "figures": _jsonable(figures),
+        }
+        Path(args.json).write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    return 0
