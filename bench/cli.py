@@ -256,6 +256,16 @@ def table(figures: dict[str, Any]) -> str:
                 i["p99_large_vs_small_cpu"],
             )
         )
+        if "raw_durable_p99_ms_cpu" in i[large]:
+            rows.append(
+                _row(
+                    f"  raw durable p99 CPU ms, {large}",
+                    i[large]["raw_durable_p99_ms_cpu"],
+                    f"case of {small}",
+                    i[small]["raw_durable_p99_ms_cpu"],
+                    i[large]["raw_durable_p99_ms_cpu"] / i[small]["raw_durable_p99_ms_cpu"],
+                )
+            )
     s = figures.get("scale")
     if s:
         sizes = list(s["by_size"])

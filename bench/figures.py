@@ -375,6 +375,27 @@ def _latencies(
     return wall, cpu, build_s
 
 
+def _raw_latencies(pack: RulePack, ordered: Sequence[StoredEvent], last: int) -> list[float]:
+    """The baseline: raw durable-rules asserting the same events' facts one event at a
+    time, after the facts of all the earlier events (CPU ms per event)."""
+    raw = RawDurable(pack, name="raw_incremental")
+    split = len(ordered) - last
+    early = case_facts(ordered[:split], "1")
+    # the late events' facts, grouped per event, with ids that follow the early ones
+    projected = case_facts(ordered, "1")[len(early) :]
+    per_event = [
+        [op for op in projected if op[1]["ev"] == stored.event_id] for stored in ordered[split:]
+    ]
+    raw.run_ops(early)
+    cpu: list[float] = []
+    for ops in per_event:
+        with Clock() as c:
+            raw.run_ops(ops)
+        cpu.append(c.cpu * 1000)
+    raw.end_case("1")
+    return cpu
+
+
 def incremental(cfg: Config, pack: RulePack) -> Results:
     out: Results = {"sizes": list(cfg.incremental_sizes), "last_events": cfg.incremental_last}
     for size, builds in zip(cfg.incremental_sizes, cfg.incremental_builds, strict=True):
@@ -385,6 +406,7 @@ def incremental(cfg: Config, pack: RulePack) -> Results:
         ordered = sorted(stored, key=lambda s: (instant(s.event.occurred_at), s.seq))
         last = min(cfg.incremental_last, len(ordered) // 2)
         wall, cpu, build_s = _latencies(pack, ordered, last, builds)
+        raw_cpu = _raw_latencies(pack, ordered, last)
         out[str(size)] = {
             "events": len(ordered),
             "samples": len(wall),
@@ -394,6 +416,8 @@ def incremental(cfg: Config, pack: RulePack) -> Results:
             "max_ms": round(max(wall), 3),
             "p50_ms_cpu": round(percentile(cpu, 50), 3),
             "p99_ms_cpu": round(percentile(cpu, 99), 3),
+            "raw_durable_p50_ms_cpu": round(percentile(raw_cpu, 50), 3),
+            "raw_durable_p99_ms_cpu": round(percentile(raw_cpu, 99), 3),
         }
     small, large = (str(s) for s in cfg.incremental_sizes)
     out["p99_large_vs_small"] = round(out[large]["p99_ms"] / out[small]["p99_ms"], 2)

@@ -73,7 +73,7 @@ class RawDurable:
         self.host.register_rulesets({name: rules})
         self.rules = len(rules)
 
-    def run_case(self, sid: str, ops: Sequence[Op]) -> None:
+    def run_ops(self, ops: Sequence[Op]) -> None:
         host, name = self.host, self.name
         for kind, fact in ops:
             try:
@@ -83,8 +83,14 @@ class RawDurable:
                     host.retract_fact(name, fact)
             except durable_engine.MessageNotHandledException:
                 pass  # hazard 7: a fact no rule uses
+
+    def end_case(self, sid: str) -> None:
         with contextlib.suppress(Exception):  # a session that stored nothing has no state
-            host.delete_state(name, sid)
+            self.host.delete_state(self.name, sid)
+
+    def run_case(self, sid: str, ops: Sequence[Op]) -> None:
+        self.run_ops(ops)
+        self.end_case(sid)
 
     def run(self, cases: Iterable[tuple[str, Sequence[Op]]]) -> float:
         """Assert every case's facts; returns the seconds it took."""
