@@ -202,6 +202,7 @@ def plan_append(
     recorded_at = now.astimezone(dt.UTC)
     if tip.recorded_at is not None and recorded_at < tip.recorded_at:
         recorded_at = tip.recorded_at  # record time never goes backwards
+    recorded_text = format_recorded_at(recorded_at)  # one instant for the whole batch
     rows: list[RawRecord] = []
     stored: list[StoredEvent] = []
     prev, position = tip.hash, tip.position
@@ -209,7 +210,7 @@ def plan_append(
         position += 1
         seqs[event.case_id] += 1
         record = encode_event(event)
-        record["recorded_at"] = format_recorded_at(recorded_at)
+        record["recorded_at"] = recorded_text
         record["seq"] = seqs[event.case_id]
         record["position"] = position
         body = canonical_json(record)
