@@ -3,7 +3,7 @@
     python -m bench.scale generate N DB SEED   # N generated events into the SQLite log DB
     python -m bench.scale replay DB AS_OF      # replay every case of DB, one at a time
 
-Each prints one JSON line: wall and CPU seconds, peak RSS (resource.getrusage), counts.
+Each prints one JSON line: wall and CPU seconds, peak RSS (VmHWM), counts.
 """
 
 from __future__ import annotations
@@ -13,14 +13,28 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 __all__ = ["main"]
 
 
 def _rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size, in MB.
+
+    VmHWM (/proc/self/status) where there is one: Linux carries `ru_maxrss` over
+    fork and exec, so a child started by a large parent reports the parent's size.
+    resource.getrusage elsewhere (kilobytes on Linux, bytes on macOS).
+    """
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def generate(n: int, path: str, seed: int) -> dict[str, Any]:
