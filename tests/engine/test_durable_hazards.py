@@ -539,11 +539,17 @@ def test_language_refuses_joins_on_id_and_sid(field: str, tmp_path: Path) -> Non
 
 
 def _lapsing_order() -> Case:
-    """A freeze to 31 March 2020 that nobody extends, and events on many later days."""
+    """A freeze to 31 March 2020 that nobody extends, and events on many later days.
+
+    A second freeze, to 24 March, lapses inside the first one's warning window: its
+    breach is a tick of the clock (the clock moves only on agenda instants), on which
+    the first freeze's warning matches again.
+    """
     c = Case("L1")
     c.opened(D(2020, 1, 2), lead="PA")
     c.asset(D(2020, 1, 3), "A1", "PA")
     c.order(D(2020, 1, 10), "O1", "PA", ["A1"], expires_on=D(2020, 3, 31))
+    c.order(D(2020, 1, 11), "O2", "PA", ["A2"], expires_on=D(2020, 3, 24))
     for n, day in enumerate(
         [
             D(2020, 3, 19),
@@ -576,20 +582,26 @@ def test_reasserting_the_clock_raises_each_finding_once(
     and the lapse holds on every tick after it: one finding each, dated when first
     raised, and an incremental session reports each once.
 
-    Without the cure (findings forgotten before each raise) the warning moves to the
-    last tick before the lapse: shown at the end by patching `_CaseRun._raise`.
+    Without the cure (findings forgotten before each raise) O1's warning moves to the
+    next tick in its window (O2's lapse, 25 March): shown at the end by patching
+    `_CaseRun._raise`.
     """
     stored = store_events(_lapsing_order().events)["L1"]
     result = replay_case(stored, pack, as_of=D(2020, 6, 1))
     dated = sorted((f.rule, f.raised_at) for f in result.findings)
-    assert dated == [("DL-001", "2020-04-01"), ("NS-003", "2020-03-18")]
+    assert dated == [
+        ("DL-001", "2020-03-25"),
+        ("DL-001", "2020-04-01"),
+        ("NS-003", "2020-03-11"),
+        ("NS-003", "2020-03-18"),
+    ]
 
     with CaseSession(pack, "L1") as session:
         raised = []
         for record in stored:
             raised.extend(f.rule for f in session.apply(record).raised)
         raised.extend(f.rule for f in session.advance(D(2020, 6, 1)).raised)
-        assert sorted(raised) == ["DL-001", "NS-003"]
+        assert sorted(raised) == ["DL-001", "DL-001", "NS-003", "NS-003"]
         assert session.result() == result
 
     original = replay_module._CaseRun._raise

@@ -210,7 +210,9 @@ class _CaseRun:
         self.session: DurableSession = compiled.ruleset.open()
         self.projector = FactProjector()
         self.clock_fact: dict[str, Any] | None = None
-        self.clock = ""
+        self.clock = ""  # the clock fact's instant: moves only on agenda instants
+        self.horizon = ""  # the latest instant reached, by an event or the clock
+        self.applying: StoredEvent | None = None  # the event whose facts are asserted
         self.agenda: list[str] = []
         self.findings: dict[str, _Open] = {}
         self.order: list[str] = []
@@ -238,15 +240,24 @@ class _CaseRun:
         while self.agenda and self.agenda[0] <= limit:
             inst = heapq.heappop(self.agenda)
             self._set_clock(inst)
+        self.horizon = max(self.horizon, limit)
 
     def apply(self, stored: StoredEvent) -> None:
+        """Apply one event; the clock does not move to it (see the module docstring).
+
+        Only rules that compare the clock with an agenda instant read it, so ticking
+        at every event would only re-fire them (hazard 9) at twice the engine calls.
+        """
         inst = instant(stored.event.occurred_at)
         self.advance(inst)
-        self._set_clock(inst)
         self.events.append(stored)
-        for fact in self.projector.facts(stored.event):
-            self.session.assert_fact(fact)
-            self._process()
+        self.applying = stored
+        try:
+            for fact in self.projector.facts(stored.event):
+                self.session.assert_fact(fact)
+                self._process()
+        finally:
+            self.applying = None
         self.advance(inst)  # deadlines the event itself started may already be due
 
     # -- firings -----------------------------------------------------------------------
@@ -337,9 +348,9 @@ class _CaseRun:
         """The instant a firing happens at, and how a finding shows it: the event being
         applied, or (on a tick of the clock, e.g. a breach) the clock itself, never the
         last event before it."""
-        current = self.events[-1] if self.events else None
-        if current is not None and instant(current.event.occurred_at) == self.clock:
-            return self.clock, format_time(current.event.occurred_at)
+        if self.applying is not None:
+            occurred = self.applying.event.occurred_at
+            return instant(occurred), format_time(occurred)
         return self.clock, _display(self.clock, day_based=True)
 
     def _resolve(self, fid: str, resolved_by: tuple[str, ...]) -> None:
@@ -472,6 +483,8 @@ class _CaseRun:
             warn_at = breach_inst[:10]
             warn_day = dt.date.fromisoformat(warn_at) - dt.timedelta(days=int(window.amount))
             warn_inst = f"{warn_day.isoformat()}T00:00:00Z"
+            # A warning cannot come before the event that started the period.
+            warn_inst = max(warn_inst, self._now()[0])
             fact[_warn_field(warn.id)] = warn_inst
             heapq.heappush(self.agenda, warn_inst)
         stored = self.session.assert_fact(fact)
@@ -502,7 +515,7 @@ class _CaseRun:
         )
         # Rules may react to a breach (a lapsed order no longer freezes anything).
         self.session.assert_fact(
-            {"t": "breached", "rule": part.rule.id, "ref": record.fact["ref"], "at": self.clock}
+            {"t": "breached", "rule": part.rule.id, "ref": record.fact["ref"], "at": self._now()[0]}
         )
         breach_fid = self._fid(part.rule, record.because, {"d": record.fact})
         for warn in self.compiled.warnings_for.get(part.rule.id, []):
@@ -530,8 +543,8 @@ class _CaseRun:
             part.rule,
             part.key,
             bindings,
-            inst=self.clock,
-            display=_display(self.clock, day_based=True),
+            inst=self._now()[0],
+            display=self._now()[1],
             due=record.due,
             deadline=dict(record.detail),
         )
@@ -691,7 +704,7 @@ class CaseSession:
 
     @property
     def clock(self) -> str:
-        return self._run.clock
+        return self._run.horizon
 
     def apply(self, stored: StoredEvent) -> Changes:
         """Apply one stored event of this case; returns the findings raised or resolved."""
@@ -699,8 +712,8 @@ class CaseSession:
             raise EngineError(
                 f"event {stored.event_id} belongs to case {stored.case_id}, not {self.case_id}"
             )
-        if instant(stored.event.occurred_at) < self.clock:
-            return self._rebuild([*self._run.events, stored], self.clock)
+        if instant(stored.event.occurred_at) < self._run.horizon:
+            return self._rebuild([*self._run.events, stored], self._run.horizon)
         self._run.apply(stored)
         return self._run.take_changes()
 
