@@ -47,7 +47,6 @@ from comity.errors import (
     ChainBroken,
     ConcurrencyConflict,
     DuplicateEventError,
-    EventFormatError,
     StoreError,
     StoreUnavailable,
 )
@@ -61,8 +60,10 @@ from comity.events.log import (
     Tip,
     check_import,
     content_of,
+    decode_stored,
     format_recorded_at,
     plan_append,
+    record_of_row,
 )
 from comity.events.types import Event
 
@@ -188,29 +189,6 @@ def redact_url(url: str) -> str:
         return urlunsplit(parts._replace(netloc=netloc, query=query))
     except ValueError:
         return "<a PostgreSQL URL that does not parse>"
-
-
-def _decode(raw: RawRecord) -> StoredEvent:
-    """A stored row as an event; a row that does not decode was altered outside comity."""
-    try:
-        return raw.decode()
-    except (EventFormatError, KeyError, TypeError, ValueError) as exc:
-        raise ChainBroken(
-            raw.position, f"the stored record does not decode ({exc}); run `comity verify`"
-        ) from None
-
-
-def _raw(row: Sequence[Any]) -> RawRecord:
-    position, case_id, seq, event_id, recorded_at, body, hash_ = row
-    return RawRecord(
-        position=position,
-        case_id=case_id,
-        seq=seq,
-        event_id=event_id,
-        recorded_at=recorded_at,
-        body=body,
-        hash=hash_,
-    )
 
 
 def _chunks(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
@@ -645,7 +623,7 @@ class PostgresLog:
             sql += " AND recorded_at <= %s"
             params.append(format_recorded_at(known_at))
         for row in self._stream(sql + " ORDER BY seq", params):
-            yield _decode(_raw(row))
+            yield decode_stored(record_of_row(row))
 
     def read(
         self,
@@ -655,7 +633,7 @@ class PostgresLog:
         known_at: dt.datetime | None = None,
     ) -> Iterator[StoredEvent]:
         for raw in self._raw_range(after, until, known_at):
-            yield _decode(raw)
+            yield decode_stored(raw)
 
     def _raw_range(
         self, after: int, until: int | None, known_at: dt.datetime | None
@@ -669,7 +647,7 @@ class PostgresLog:
             sql += " AND recorded_at <= %s"
             params.append(format_recorded_at(known_at))
         for row in self._stream(sql + " ORDER BY position", params):
-            yield _raw(row)
+            yield record_of_row(row)
 
     def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
         # A case exists from its first event (seq 1), which is also its earliest record.

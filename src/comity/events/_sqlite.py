@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from comity.errors import ChainBroken, EventFormatError, StoreError, StoreUnavailable
+from comity.errors import ChainBroken, StoreError, StoreUnavailable
 from comity.events.codec import parse_utc_datetime
 from comity.events.log import (
     GENESIS_HASH,
@@ -40,8 +40,10 @@ from comity.events.log import (
     Tip,
     check_import,
     content_of,
+    decode_stored,
     format_recorded_at,
     plan_append,
+    record_of_row,
 )
 from comity.events.types import Event
 
@@ -103,29 +105,6 @@ _COLUMNS = "position, case_id, seq, event_id, recorded_at, body, hash"
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _decode(raw: RawRecord) -> StoredEvent:
-    """A stored row as an event; a row that does not decode was altered outside comity."""
-    try:
-        return raw.decode()
-    except (EventFormatError, KeyError, TypeError, ValueError) as exc:
-        raise ChainBroken(
-            raw.position, f"the stored record does not decode ({exc}); run `comity verify`"
-        ) from None
-
-
-def _raw(row: Sequence[Any]) -> RawRecord:
-    position, case_id, seq, event_id, recorded_at, body, hash_ = row
-    return RawRecord(
-        position=position,
-        case_id=case_id,
-        seq=seq,
-        event_id=event_id,
-        recorded_at=recorded_at,
-        body=body,
-        hash=hash_,
-    )
 
 
 class SqliteLog:
@@ -405,7 +384,7 @@ class SqliteLog:
             sql += " AND recorded_at <= ?"
             params.append(format_recorded_at(known_at))
         for row in self._pages(sql + " ORDER BY seq LIMIT ?", params, key=2, start=0):
-            yield _decode(_raw(row))
+            yield decode_stored(record_of_row(row))
 
     def read(
         self,
@@ -415,7 +394,7 @@ class SqliteLog:
         known_at: dt.datetime | None = None,
     ) -> Iterator[StoredEvent]:
         for raw in self._raw_range(after, until, known_at):
-            yield _decode(raw)
+            yield decode_stored(raw)
 
     def _raw_range(
         self, after: int, until: int | None, known_at: dt.datetime | None
@@ -429,7 +408,7 @@ class SqliteLog:
             sql += " AND recorded_at <= ?"
             params.append(format_recorded_at(known_at))
         for row in self._pages(sql + " ORDER BY position LIMIT ?", params, key=0, start=after):
-            yield _raw(row)
+            yield record_of_row(row)
 
     def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
         # A case exists from its first event (seq 1), which is also its earliest record.

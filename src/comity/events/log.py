@@ -28,6 +28,7 @@ from comity.events.types import Event
 
 __all__ = [
     "GENESIS_HASH",
+    "RAW_COLUMNS",
     "AppendResult",
     "EventLog",
     "Head",
@@ -37,8 +38,10 @@ __all__ = [
     "VerifyReport",
     "check_import",
     "content_of",
+    "decode_stored",
     "format_recorded_at",
     "plan_append",
+    "record_of_row",
     "verify_records",
 ]
 
@@ -123,6 +126,34 @@ class RawRecord:
             position=position,
             hash=self.hash,
         )
+
+
+def record_of_row(row: Sequence[Any]) -> RawRecord:
+    """A SQL row in the column order every backend stores (`RAW_COLUMNS`)."""
+    position, case_id, seq, event_id, recorded_at, body, hash_ = row
+    return RawRecord(
+        position=position,
+        case_id=case_id,
+        seq=seq,
+        event_id=event_id,
+        recorded_at=recorded_at,
+        body=body,
+        hash=hash_,
+    )
+
+
+def decode_stored(raw: RawRecord) -> StoredEvent:
+    """A stored row as an event; a row that does not decode was altered outside comity."""
+    try:
+        return raw.decode()
+    except (EventFormatError, KeyError, TypeError, ValueError) as exc:
+        raise ChainBroken(
+            raw.position, f"the stored record does not decode ({exc}); run `comity verify`"
+        ) from None
+
+
+#: The column order of `record_of_row`.
+RAW_COLUMNS = "position, case_id, seq, event_id, recorded_at, body, hash"
 
 
 @attrs.frozen
