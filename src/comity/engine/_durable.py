@@ -73,7 +73,6 @@ class DurableRuleset:
 
     def __init__(self, name: str, rules: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         self.name = name
-        self._current: DurableSession | None = None
         self._lock = threading.Lock()
         definition: dict[str, Any] = {}
         for rule_name in sorted(rules):

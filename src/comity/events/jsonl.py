@@ -23,10 +23,6 @@ MAX_LINE_BYTES = 1 << 20
 MAX_PROBLEMS = 100
 
 
-def _reject_float(text: str) -> Any:
-    return float(text)
-
-
 def parse_one(data: Any, *, source: str, line: int | None) -> Event:
     """One decoded JSON value to an event; the log's own fields are refused."""
     if isinstance(data, dict):
