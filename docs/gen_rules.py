@@ -123,6 +123,7 @@ def _facts_table() -> Iterator[str]:
             source="docs/gen_rules.py",
             line=n,
         )
+        projector._involved.clear()  # show every event that can involve a jurisdiction
         for fact in projector.facts(event):
             fields = tuple(k for k in fact if k not in _COMMON)
             kinds = rows.setdefault(event.type, [])
@@ -134,6 +135,12 @@ def _facts_table() -> Iterator[str]:
         for n, (kind, fields) in enumerate(kinds):
             shown = ", ".join(f"`{f}`" for f in fields) or "(none)"
             yield f"| {f'`{event_type}`' if n == 0 else ''} | `{kind}` | {shown} |"
+    yield ""
+    yield (
+        "An `involved` fact is asserted only by the first event (in valid-time order) "
+        "that involves its jurisdiction in the case: rules ask whether a jurisdiction "
+        "is involved yet, never how often."
+    )
 
 
 def _patterns(lines: Iterable[str]) -> Iterator[str]:

@@ -58,6 +58,7 @@ class FactProjector:
     def __init__(self) -> None:
         self._order_assets: dict[str, tuple[str, ...]] = {}
         self._asset_orders: dict[str, list[str]] = {}
+        self._involved: set[str] = set()
 
     def facts(self, event: t.Event) -> Iterator[dict[str, Any]]:
         at = instant(event.occurred_at)
@@ -71,13 +72,18 @@ class FactProjector:
         def fact(fact_type: str, /, **fields: Any) -> dict[str, Any]:
             return {"t": fact_type, **base, **fields}
 
-        def involved(jurisdiction: str) -> dict[str, Any]:
-            return fact("involved", jurisdiction=jurisdiction)
+        def involved(jurisdiction: str) -> Iterator[dict[str, Any]]:
+            # Only the first event that involves a jurisdiction says so: rules ask
+            # whether one is involved yet, and one fact per event would double the
+            # facts the engine holds.
+            if jurisdiction not in self._involved:
+                self._involved.add(jurisdiction)
+                yield fact("involved", jurisdiction=jurisdiction)
 
         match event:
             case t.CaseOpened():
                 yield fact("case", lead=event.lead_jurisdiction)
-                yield involved(event.lead_jurisdiction)
+                yield from involved(event.lead_jurisdiction)
             case t.SubjectIdentified():
                 yield fact("subject", subject_id=event.subject_id, kind=event.kind)
             case t.AssetLocated():
@@ -91,7 +97,7 @@ class FactProjector:
                     amount="" if event.value is None else str(event.value.amount),
                     currency="" if event.value is None else event.value.currency,
                 )
-                yield involved(event.jurisdiction)
+                yield from involved(event.jurisdiction)
             case t.ProceedingOpened():
                 for subject in event.subject_ids or ("",):
                     yield fact(
@@ -101,7 +107,7 @@ class FactProjector:
                         kind=event.kind,
                         subject_id=subject,
                     )
-                yield involved(event.jurisdiction)
+                yield from involved(event.jurisdiction)
             case t.OrderIssued():
                 if event.order_type == "confiscation":
                     # A confiscation order takes over from the measures holding its assets.
@@ -137,7 +143,7 @@ class FactProjector:
                         expires_on="" if event.expires_on is None else event.expires_on.isoformat(),
                         basis=_s(event.legal_basis),
                     )
-                yield involved(event.issuing_jurisdiction)
+                yield from involved(event.issuing_jurisdiction)
             case t.OrderExtended():
                 yield fact(
                     "extension", order_id=event.order_id, expires_on=event.expires_on.isoformat()
@@ -169,7 +175,7 @@ class FactProjector:
                         instrument=_s(event.instrument),
                         urgent=event.urgent,
                     )
-                yield involved(event.requested_jurisdiction)
+                yield from involved(event.requested_jurisdiction)
             case t.MlaRequestReceived():
                 yield fact("received", request_id=event.request_id)
             case t.MlaRequestAnswered():
@@ -183,7 +189,7 @@ class FactProjector:
                         executed=event.executed,
                         asset_id=asset,
                     )
-                yield involved(event.executing_jurisdiction)
+                yield from involved(event.executing_jurisdiction)
             case t.TransferDetected():
                 yield fact(
                     "transfer",
@@ -201,7 +207,7 @@ class FactProjector:
                         else event.to_jurisdiction
                     ),
                 )
-                yield involved(event.to_jurisdiction)
+                yield from involved(event.to_jurisdiction)
             case t.FiuPostponement():
                 for asset in event.asset_ids or ("",):
                     yield fact(
@@ -210,7 +216,7 @@ class FactProjector:
                         jurisdiction=event.jurisdiction,
                         asset_id=asset,
                     )
-                yield involved(event.jurisdiction)
+                yield from involved(event.jurisdiction)
             case t.AssetConfiscated():
                 yield fact(
                     "confiscated",
