@@ -17,6 +17,7 @@ This module produces plain dicts; only the engine's adapter imports durable.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -95,8 +96,13 @@ def _literal(kind: str, token: str) -> Any:
     raise LanguageError(f"expected a literal, got {token!r}")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_pattern(text: str) -> Pattern:
-    """Parse one pattern string (see the module docstring for the grammar)."""
+    """Parse one pattern string (see the module docstring for the grammar).
+
+    Cached: patterns are immutable and the engine asks again for a rule's bindings at
+    every deadline it starts.
+    """
     toks = _tokens(text)
     i = 0
 
