@@ -53,6 +53,7 @@ from comity.errors import (
 from comity.events.codec import parse_utc_datetime
 from comity.events.log import (
     GENESIS_HASH,
+    RAW_COLUMNS,
     AppendResult,
     Head,
     RawRecord,
@@ -162,10 +163,9 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1),)
 #: The schema this code writes; older stores are migrated forward on open.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-_COLUMNS = "position, case_id, seq, event_id, recorded_at, body, hash"
 
 _UNNEST_INSERT = (
-    f"INSERT INTO events ({_COLUMNS}) SELECT * FROM unnest("
+    f"INSERT INTO events ({RAW_COLUMNS}) SELECT * FROM unnest("
     "%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])"
 )
 
@@ -617,7 +617,7 @@ class PostgresLog:
     def read_case(
         self, case_id: str, *, known_at: dt.datetime | None = None
     ) -> Iterator[StoredEvent]:
-        sql = f"SELECT {_COLUMNS} FROM events WHERE case_id = %s"
+        sql = f"SELECT {RAW_COLUMNS} FROM events WHERE case_id = %s"
         params: list[Any] = [case_id]
         if known_at is not None:
             sql += " AND recorded_at <= %s"
@@ -638,7 +638,7 @@ class PostgresLog:
     def _raw_range(
         self, after: int, until: int | None, known_at: dt.datetime | None
     ) -> Iterator[RawRecord]:
-        sql = f"SELECT {_COLUMNS} FROM events WHERE position > %s"
+        sql = f"SELECT {RAW_COLUMNS} FROM events WHERE position > %s"
         params: list[Any] = [after]
         if until is not None:
             sql += " AND position <= %s"

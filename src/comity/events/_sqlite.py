@@ -33,6 +33,7 @@ from comity.errors import ChainBroken, StoreError, StoreUnavailable
 from comity.events.codec import parse_utc_datetime
 from comity.events.log import (
     GENESIS_HASH,
+    RAW_COLUMNS,
     AppendResult,
     Head,
     RawRecord,
@@ -99,8 +100,6 @@ _SCHEMA_V1 = (
 #: version -> the function that upgrades a store from that version to the next one,
 #: run inside the write transaction that also bumps `meta.schema_version`.
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
-
-_COLUMNS = "position, case_id, seq, event_id, recorded_at, body, hash"
 
 
 def _utcnow() -> dt.datetime:
@@ -367,7 +366,7 @@ class SqliteLog:
                 now=self._clock(),
             )
             conn.executemany(
-                f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO events ({RAW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (r.position, r.case_id, r.seq, r.event_id, r.recorded_at, r.body, r.hash)
                     for r in rows
@@ -378,7 +377,7 @@ class SqliteLog:
     def read_case(
         self, case_id: str, *, known_at: dt.datetime | None = None
     ) -> Iterator[StoredEvent]:
-        sql = f"SELECT {_COLUMNS} FROM events WHERE seq > ? AND case_id = ? AND position <= ?"
+        sql = f"SELECT {RAW_COLUMNS} FROM events WHERE seq > ? AND case_id = ? AND position <= ?"
         params: list[Any] = [case_id, self._head_position()]
         if known_at is not None:
             sql += " AND recorded_at <= ?"
@@ -402,7 +401,7 @@ class SqliteLog:
         bound = self._head_position()
         if until is not None:
             bound = min(bound, until)
-        sql = f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ?"
+        sql = f"SELECT {RAW_COLUMNS} FROM events WHERE position > ? AND position <= ?"
         params: list[Any] = [bound]
         if known_at is not None:
             sql += " AND recorded_at <= ?"
@@ -439,7 +438,7 @@ class SqliteLog:
                 if conn.execute(known, (row.event_id,)).fetchall():
                     raise StoreError(f"cannot import {row.event_id!r}: already stored")
                 conn.execute(
-                    f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO events ({RAW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         row.position,
                         row.case_id,
