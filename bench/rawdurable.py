@@ -23,7 +23,6 @@ replayed raw: the gap between that and the engine is comity's own Python.
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
@@ -51,10 +50,8 @@ class _ThreadlessHost(durable_engine.Host):  # type: ignore[misc]
 
 def engine_definition(pack: RulePack) -> dict[str, dict[str, Any]]:
     """The durable rules the engine registered for `pack`, without their actions."""
-    compiled = _replay._compiled(pack)
-    ruleset = compiled.ruleset
-    definition = ruleset._host.get_ruleset(ruleset.name).get_definition()
-    return copy.deepcopy(definition)
+    definition: dict[str, dict[str, Any]] = _replay._compiled(pack).ruleset.definition()
+    return definition
 
 
 def _noop(_c: Any) -> None:

@@ -86,11 +86,11 @@ def fresh_engine(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_no_background_threads(pack: RulePack, fresh_engine: None) -> None:
-    """Hazard 1: durable's Host starts two timer threads; our host starts none.
+    """Hazard 1: durable's Host starts two timer threads; the adapter has no Host.
 
     Checked without the cure in a subprocess (a timer thread that re-arms itself for
-    ever has no business in the test process): with `_Host._run` put back to
-    durable's, creating one ruleset raises the thread count.
+    ever has no business in the test process): durable's own Host, given the same
+    ruleset, raises the thread count.
     """
     before = threading.active_count()
     ruleset = _ruleset({"r": [{"a": {"t": "x"}}]})
@@ -110,10 +110,8 @@ def test_no_background_threads(pack: RulePack, fresh_engine: None) -> None:
             """
             import threading
             from durable import engine
-            from comity.engine import _durable
             before = threading.active_count()
-            _durable._Host._run = engine.Host._run  # the cure removed
-            _durable.DurableRuleset("uncured", {"r": [{"a": {"t": "x"}}]})
+            engine.Host({"uncured": {"r": {"all": [{"a": {"t": "x"}}], "run": lambda c: None}}})
             print(before, threading.active_count())
             """
         )
@@ -343,47 +341,45 @@ class _Exploding(list[Any]):
         raise RuntimeError("the action broke")
 
 
-def test_action_error_surfaces_as_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An exception inside a rule action is re-raised after the call as EngineError.
+def first_id(second: dict[str, Any]) -> str:
+    """The id the adapter gave the fact asserted before `second` (ids count up)."""
+    return f"f{int(second['id'][1:]) - 1}"
 
-    Without the cure (durable's own action call, the wrapper bypassed by a raw
-    action) the same assert returns normally: shown below with `_action` patched."""
+
+def test_error_recording_a_firing_surfaces_as_engine_error() -> None:
+    """An exception while the adapter records a firing is raised as EngineError (the
+    raw Host, above, writes it into the state and returns normally), and the action
+    in progress is abandoned: the session goes on working, and durable hands the
+    unrecorded firing over again with the next call."""
     ruleset = _ruleset({"r": [{"a": {"t": "x"}}]})
     with ruleset.open() as session:
         session.fired = _Exploding()
-        with pytest.raises(EngineError, match="a rule action failed") as info:
+        with pytest.raises(EngineError, match="the action broke") as info:
             session.assert_fact({"t": "x"})
         assert isinstance(info.value.__cause__, RuntimeError)
-
-    def raw_action(self: adapter.DurableRuleset, rule_name: str) -> Any:
-        def run(c: Any) -> None:
-            raise RuntimeError("the action broke")
-
-        return run
-
-    monkeypatch.setattr(adapter.DurableRuleset, "_action", raw_action)
-    with _ruleset({"r": [{"a": {"t": "x"}}]}).open() as session:
-        session.assert_fact({"t": "x"})  # swallowed by durable: the failure mode
+        session.fired = []
+        second = session.assert_fact({"t": "x"})
+        # the firing that was not recorded is handed over again, not lost
+        fired = [(name, b["a"]["id"]) for name, b in session.take_fired()]
+        assert sorted(fired) == [("r", first_id(second)), ("r", second["id"])]
 
 
-def test_error_reading_the_closure_is_not_swallowed() -> None:
-    """Even an error before the action reaches its bindings (here: finding the
-    session) surfaces. Checked against the adapter before this fix, where the lookup
-    ran outside the wrapper's `try`: the assert returned normally."""
+def test_unreadable_action_message_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even an error before a firing reaches its bindings (reading durable's action
+    message) surfaces as EngineError and leaves the session usable."""
 
-    class Broken(dict[str, Any]):
-        def get(self, *args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("lookup failed")
+    def broken(text: str) -> Any:
+        raise ValueError("unreadable message")
 
     ruleset = _ruleset({"r": [{"a": {"t": "x"}}]})
     with ruleset.open() as session:
-        live = ruleset._live
-        ruleset._live = Broken(live)
-        try:
-            with pytest.raises(EngineError, match="lookup failed"):
-                session.assert_fact({"t": "x"})
-        finally:
-            ruleset._live = live
+        monkeypatch.setattr(adapter, "_loads", broken)
+        with pytest.raises(EngineError, match="unreadable message"):
+            session.assert_fact({"t": "x"})
+        monkeypatch.undo()
+        second = session.assert_fact({"t": "x"})
+        fired = [(name, b["a"]["id"]) for name, b in session.take_fired()]
+        assert sorted(fired) == [("r", first_id(second)), ("r", second["id"])]
 
 
 def _user_pack(tmp_path: Path, rule: str) -> RulePack:

@@ -2,7 +2,13 @@
 
 Each cure below is numbered as in notes/durable-rules.md:
 
-1. `_Host._run` is a no-op: no background timer threads; every call is synchronous.
+1. No durable `Host` at all: its two background timer threads never start, and every
+   call is synchronous. The adapter drives durable's C core (`durable_rules_engine`,
+   shipped in the durable-rules wheel) the way durable's own `Ruleset` does (assert,
+   then start and complete each action of the session), minus what comity does not
+   use: action closures, promises, leases, and writing an unchanged session state
+   back after every action. That Python layer was 14 % of replay time, and the state
+   write-back one more `json.dumps` and C parse per firing (docs/performance.md).
 2. At most 1,024 live sessions per ruleset: sessions take a sid from a bounded pool
    and give it back (deleting their state) when closed. durable segfaults (or
    corrupts its heap) deleting the state of a session in which no rule action has
@@ -13,9 +19,11 @@ Each cure below is numbered as in notes/durable-rules.md:
    an unexpected MessageObservedException is a bug, re-raised.
 4. Session ids come from the same pool, chosen so that their hashes differ.
 5. Joins on `id`/`sid` are refused by the rule language compiler (rules/language.py).
-6. Actions are wrapped: any exception inside one (reading the closure included) is
-   collected and re-raised as EngineError after the call, so that durable never gets
-   to swallow it into the session state's `exception`.
+6. No Python code runs inside durable: a firing is read from the action message and
+   recorded by the adapter, so there is no action whose exception durable could
+   swallow into the session state's `exception`. Any error from durable's core, or
+   in reading its message, abandons the action in progress and is raised as
+   EngineError.
 7. MessageNotHandledException (a fact no rule uses) is normal in a replay: ignored.
 8. No durable timers: the caller's event-time clock is a fact it re-asserts.
 9. A re-fired match (the clock re-asserted) is reported again; callers dedupe by
@@ -27,11 +35,12 @@ Each cure below is numbered as in notes/durable-rules.md:
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from durable import engine as _engine
+import durable_rules_engine as _core
 
 from comity.errors import EngineError
 from comity.rules.language import ALWAYS
@@ -55,14 +64,11 @@ def fnv1a_32(text: str) -> int:
     return h
 
 
-def _ignore(c: Any) -> None:
-    """The anchor rule's action (one parameter: durable calls two-parameter actions
-    asynchronously)."""
+# durable's result codes for an assert or retract (rules.h).
+_OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 
-
-class _Host(_engine.Host):  # type: ignore[misc]
-    def _run(self) -> None:
-        """Hazard 1: durable's Host starts two timer threads here; we start none."""
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # as durable's Ruleset encodes facts
+_loads = json.loads
 
 
 class DurableRuleset:
@@ -76,14 +82,13 @@ class DurableRuleset:
         self._lock = threading.Lock()
         definition: dict[str, Any] = {}
         for rule_name in sorted(rules):
-            definition[rule_name] = {"all": list(rules[rule_name]), "run": self._action(rule_name)}
-        definition[_ANCHOR] = {"all": [{"s": {"t": _ANCHOR}}], "run": _ignore}
-        self._host = _Host()
+            definition[rule_name] = {"all": list(rules[rule_name])}
+        definition[_ANCHOR] = {"all": [{"s": {"t": _ANCHOR}}]}
+        self._definition = definition
         try:
-            self._host.register_rulesets({name: definition})
-        except Exception as exc:  # durable raises bare Exception for bad definitions
+            self._handle: int = _core.create_ruleset(name, _dumps(definition))
+        except Exception as exc:  # durable raises its bare error type for bad definitions
             raise EngineError(f"durable-rules refused ruleset {name}: {exc}") from exc
-        self.orphan_errors: list[BaseException] = []
         self._free_sids = self._sid_pool()
         self._live: dict[str, DurableSession] = {}
 
@@ -102,24 +107,10 @@ class DurableRuleset:
         pool.reverse()
         return pool
 
-    def _action(self, rule_name: str) -> Callable[[Any], None]:
-        def run(c: Any) -> None:
-            session: DurableSession | None = None
-            try:
-                session = self._live.get(str(c.s.sid))
-                if session is not None:
-                    session._acted = True
-                bindings = {name: dict(getattr(fact, "_d", fact)) for name, fact in c._m.items()}
-                if session is None:
-                    raise EngineError(f"rule {rule_name} fired for an unknown session {c.s.sid}")
-                session.fired.append((rule_name, bindings))
-            except BaseException as exc:  # hazard 6: never let durable swallow it
-                if session is not None:
-                    session.errors.append(exc)
-                else:
-                    self.orphan_errors.append(exc)
-
-        return run
+    def definition(self) -> dict[str, Any]:
+        """The ruleset as durable-rules was given it (JSON-ready; a copy)."""
+        copied: dict[str, Any] = _loads(_dumps(self._definition))
+        return copied
 
     def open(self) -> DurableSession:
         with self._lock:
@@ -140,8 +131,8 @@ class DurableRuleset:
                     if session._touched and not session._acted:
                         # hazard 2: deleting it before any action ran would segfault
                         anchor = {"t": _ANCHOR, "id": _ANCHOR, "sid": session.sid}
-                        self._host.assert_fact(self.name, anchor)
-                    self._host.delete_state(self.name, session.sid)
+                        session._call(_core.assert_fact, anchor)
+                    _core.delete_state(self._handle, session.sid)
                 self._free_sids.append(session.sid)
 
 
@@ -152,7 +143,6 @@ class DurableSession:
         self._ruleset = ruleset
         self.sid = sid
         self.fired: list[Firing] = []
-        self.errors: list[BaseException] = []
         self._next = 0
         # durable stores the session's own state as a message with id "sid-<sid>" in
         # the same 32-bit index as the facts: its hash is taken from the start, as is
@@ -171,44 +161,56 @@ class DurableSession:
                 self._live_hashes.add(h)
                 return candidate
 
-    def _call(self, method: str, fact: dict[str, Any]) -> None:
-        if self._closed:
-            raise EngineError("the session is closed")
-        host = self._ruleset._host
+    def _call(self, operation: Any, fact: dict[str, Any]) -> None:
+        """Hand `fact` to durable's `operation` (assert or retract), then take every
+        firing it caused, in durable's order, into `fired`."""
+        handle = self._ruleset._handle
         self._touched = True
         try:
-            getattr(host, method)(self._ruleset.name, fact)
-        except _engine.MessageNotHandledException:
-            pass  # hazard 7: a fact no rule uses
-        except _engine.MessageObservedException as exc:
-            raise EngineError(
-                f"fact id collision in durable-rules (a bug): {fact.get('id')}"
-            ) from exc
+            code, state = operation(handle, _dumps(fact))
+            if code == _NOT_HANDLED:
+                return  # hazard 7: a fact no rule uses
+            if code == _OBSERVED:
+                raise EngineError(f"fact id collision in durable-rules (a bug): {fact.get('id')}")
+            if code != _OK:
+                raise EngineError(f"durable-rules deferred {fact.get('t')} (code {code})")
+            started = _core.start_action_for_state(handle, state)
+            if started is None:
+                return
+            self._acted = True
+            message = started[1]
+            try:
+                while message is not None:
+                    # One rule's match per action: {rule name: {binding: fact}}.
+                    ((rule_name, bindings),) = _loads(message).items()
+                    self.fired.append((rule_name, bindings))
+                    message = _core.complete_and_start_action(handle, state)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    _core.abandon_action(handle, state)
+                raise
         except EngineError:
             raise
-        except Exception as exc:
-            raise EngineError(f"durable-rules failed on {method} {fact.get('t')}: {exc}") from exc
-        if self._ruleset.orphan_errors:
-            self.errors.extend(self._ruleset.orphan_errors)
-            self._ruleset.orphan_errors.clear()
-        if self.errors:
-            first = self.errors[0]
-            self.errors.clear()
-            if isinstance(first, EngineError):
-                raise first
-            raise EngineError(f"a rule action failed: {first!r}") from first
+        except Exception as exc:  # hazard 6: nothing from durable passes unnamed
+            raise EngineError(
+                f"durable-rules failed on {operation.__name__} {fact.get('t')}: {exc}"
+            ) from exc
 
     def assert_fact(self, fact: Mapping[str, Any]) -> dict[str, Any]:
         """Assert a flat fact; returns it with the `id` and `sid` it was given."""
+        if self._closed:
+            raise EngineError("the session is closed")
         stored = dict(fact)
         stored[ALWAYS] = 1  # see rules/language.py: the always-true join condition
         stored["id"] = self._new_id()
         stored["sid"] = self.sid
-        self._call("assert_fact", stored)
+        self._call(_core.assert_fact, stored)
         return stored
 
     def retract_fact(self, stored: Mapping[str, Any]) -> None:
-        self._call("retract_fact", dict(stored))
+        if self._closed:
+            raise EngineError("the session is closed")
+        self._call(_core.retract_fact, dict(stored))
         self._live_hashes.discard(fnv1a_32(str(stored["id"])))
 
     def take_fired(self) -> list[Firing]:
