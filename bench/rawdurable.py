@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from durable import engine as durable_engine
@@ -140,14 +140,17 @@ class _RecordingSession:
         self.sid = sid
         self.ops: list[Op] = []
 
-    def assert_fact(self, fact: dict[str, Any]) -> dict[str, Any]:
-        stored: dict[str, Any] = self.inner.assert_fact(fact)
-        self.ops.append(("a", {**stored, "sid": self.sid}))
+    def assert_fact(
+        self, fact: dict[str, Any], *, only: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        stored: dict[str, Any] = self.inner.assert_fact(fact, only=only)
+        sent = stored if only is None else {k: stored[k] for k in (*only, "t") if k in stored}
+        self.ops.append(("a", {**sent, ALWAYS: 1, "id": stored["id"], "sid": self.sid}))
         return stored
 
     def retract_fact(self, stored: dict[str, Any]) -> None:
         self.inner.retract_fact(stored)
-        self.ops.append(("r", {**stored, "sid": self.sid}))
+        self.ops.append(("r", {"id": stored["id"], "sid": self.sid}))
 
     def take_fired(self) -> Any:
         return self.inner.take_fired()

@@ -37,7 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import durable_rules_engine as _core
@@ -196,21 +196,35 @@ class DurableSession:
                 f"durable-rules failed on {operation.__name__} {fact.get('t')}: {exc}"
             ) from exc
 
-    def assert_fact(self, fact: Mapping[str, Any]) -> dict[str, Any]:
-        """Assert a flat fact; returns it with the `id` and `sid` it was given."""
+    def assert_fact(
+        self, fact: Mapping[str, Any], *, only: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        """Assert a flat fact; returns it with the `id` and `sid` it was given.
+
+        With `only`, durable gets just those fields (and `t`): the fields its rules
+        test. Bindings that durable hands back then hold only those fields too; the
+        caller keeps the whole fact, as returned here.
+        """
         if self._closed:
             raise EngineError("the session is closed")
         stored = dict(fact)
         stored[ALWAYS] = 1  # see rules/language.py: the always-true join condition
         stored["id"] = self._new_id()
         stored["sid"] = self.sid
-        self._call(_core.assert_fact, stored)
+        if only is None:
+            self._call(_core.assert_fact, stored)
+        else:
+            sent = {k: stored[k] for k in ("t", *only) if k in stored}
+            sent[ALWAYS], sent["id"], sent["sid"] = 1, stored["id"], self.sid
+            self._call(_core.assert_fact, sent)
         return stored
 
     def retract_fact(self, stored: Mapping[str, Any]) -> None:
         if self._closed:
             raise EngineError("the session is closed")
-        self._call(_core.retract_fact, dict(stored))
+        # durable finds a fact to retract by its id and session alone (events.c,
+        # ACTION_RETRACT_FACT): the rest of a large fact would only be encoded and parsed.
+        self._call(_core.retract_fact, {"sid": self.sid, "id": stored["id"], "t": stored.get("t")})
         self._live_hashes.discard(fnv1a_32(str(stored["id"])))
 
     def take_fired(self) -> list[Firing]:

@@ -34,6 +34,8 @@ from comity.rules.params import HOLIDAY_ROLES
 __all__ = ["CaseSession", "as_of_limit", "replay_case", "replay_log"]
 
 _CLOCK_KINDS = {"clock"}
+#: The parts whose `d` binding is a deadline fact the engine asserted.
+_ON_DEADLINE = frozenset({"breach", "met", "warn", "wresolve"})
 _FINDING = "_f"  # the binding of a raised finding's fact in resolution rules
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\}")
 
@@ -90,6 +92,19 @@ class _Compiled:
         self.pack = pack
         self.parts: dict[str, _Part] = {}
         durable_rules: dict[str, list[dict[str, Any]]] = {}
+        # The fields of a rule's finding fact, and of a deadline clause's deadline
+        # fact, that the patterns joining them test: all durable is given of those
+        # facts. They copy every field of the facts they were made of (600-700 bytes
+        # of JSON), which durable parses and hands back with every firing.
+        self.finding_fields: dict[str, frozenset[str]] = {}
+        self.deadline_fields: dict[tuple[str, int], frozenset[str]] = {}
+
+        def reads(lines: Iterable[str | Pattern], binding: str) -> set[str]:
+            out: set[str] = set()
+            for line in lines:
+                pattern = line if isinstance(line, Pattern) else parse_pattern(line)
+                out |= pattern.fields_read(binding)
+            return out
         self.warnings_for: dict[str, list[Rule]] = {}
         for rule in pack.rules:
             if rule.warning is not None:
@@ -131,6 +146,8 @@ class _Compiled:
                         [finding, *parsed],
                         _Part(rule, "resolve", key=key, resolver=tuple(p.name for p in parsed)),
                     )
+                    fields = reads([finding, *parsed], _FINDING) | {"fid"}
+                    self.finding_fields[rule.id] = self.finding_fields.get(rule.id, fields) | fields
             for c, clause in enumerate(rule.deadline):
                 add(f"{rule.id}|d{c}|start", clause.when, _Part(rule, "start", clause=c))
                 head = f'd: deadline where rule == "{rule.id}" and clause == {c}'
@@ -142,11 +159,9 @@ class _Compiled:
                             "each alternative is one pattern"
                         )
                     negations.append("not " + alt[0])
-                add(
-                    f"{rule.id}|d{c}|breach",
-                    [head, "k: clock where now >= d.breach_at", *negations],
-                    _Part(rule, "breach", clause=c, key=("d",)),
-                )
+                breach = [head, "k: clock where now >= d.breach_at", *negations]
+                add(f"{rule.id}|d{c}|breach", breach, _Part(rule, "breach", clause=c, key=("d",)))
+                deadline_reads = reads(breach, "d")
                 for m, alt in enumerate(clause.met_by):
                     names = (parse_pattern(alt[0]).name,)
                     add(
@@ -154,17 +169,16 @@ class _Compiled:
                         [head, *alt],
                         _Part(rule, "met", clause=c, resolver=names),
                     )
+                    deadline_reads |= reads(alt, "d")
                 for warn in self.warnings_for.get(rule.id, []):
                     field = _warn_field(warn.id)
+                    window = f"k: clock where now >= d.{field} and now < d.breach_at"
                     add(
                         f"{warn.id}|d{c}|warn",
-                        [
-                            head,
-                            f"k: clock where now >= d.{field} and now < d.breach_at",
-                            *negations,
-                        ],
+                        [head, window, *negations],
                         _Part(warn, "warn", clause=c, key=("d",)),
                     )
+                    deadline_reads |= reads([window], "d")
                     for m, alt in enumerate(clause.met_by):
                         names = (parse_pattern(alt[0]).name,)
                         add(
@@ -172,6 +186,7 @@ class _Compiled:
                             [head, *alt],
                             _Part(warn, "wresolve", clause=c, key=("d",), resolver=names),
                         )
+                self.deadline_fields[(rule.id, c)] = frozenset(deadline_reads)
         self.ruleset = DurableRuleset(f"comity_{pack.digest[:16]}", durable_rules)
 
 
@@ -281,6 +296,9 @@ class _CaseRun:
         while fired := self.session.take_fired():
             for name, bindings in fired:
                 part = self.compiled.parts[name]
+                if part.kind in _ON_DEADLINE:
+                    # durable holds only the fields its rules test: read the whole fact
+                    bindings["d"] = self.deadlines[bindings["d"]["id"]].fact
                 getattr(self, "_on_" + part.kind)(part, bindings)
 
     def _events_of(
@@ -386,7 +404,9 @@ class _CaseRun:
                 for k, v in bound.items():
                     if k not in ("id", "sid", "t") and isinstance(v, str | int | bool):
                         fact[f"{name}__{k}"] = v
-            self.finding_facts[self.order[-1]] = self.session.assert_fact(fact)
+            self.finding_facts[self.order[-1]] = self.session.assert_fact(
+                fact, only=self.compiled.finding_fields[part.rule.id]
+            )
             self._process()
 
     def _on_resolve(self, part: _Part, bindings: dict[str, dict[str, Any]]) -> None:
@@ -503,7 +523,9 @@ class _CaseRun:
             warn_inst = max(warn_inst, self._now()[0])
             fact[_warn_field(warn.id)] = warn_inst
             warn_instants.append(warn_inst)
-        stored = self.session.assert_fact(fact)
+        stored = self.session.assert_fact(
+            fact, only=self.compiled.deadline_fields[(rule.id, part.clause)]
+        )
         self.deadlines[stored["id"]] = _Deadline(
             fact=stored, because=because, detail=detail, due=due, breach_display=breach_display
         )

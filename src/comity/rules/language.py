@@ -69,6 +69,17 @@ class Pattern:
     def refs(self) -> set[str]:
         return {c.value[0] for group in self.conditions for c in group if c.is_ref}
 
+    def fields_read(self, binding: str) -> set[str]:
+        """The fields of the fact bound to `binding` that this pattern tests: its own
+        fields when it is that binding, else the fields its references name."""
+        own = self.name == binding and not self.negated
+        return {
+            c.field if own else c.value[1]
+            for group in self.conditions
+            for c in group
+            if own or (c.is_ref and c.value[0] == binding)
+        }
+
 
 def _tokens(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
