@@ -105,6 +105,7 @@ class _Compiled:
                 pattern = line if isinstance(line, Pattern) else parse_pattern(line)
                 out |= pattern.fields_read(binding)
             return out
+
         self.warnings_for: dict[str, list[Rule]] = {}
         for rule in pack.rules:
             if rule.warning is not None:
@@ -146,8 +147,8 @@ class _Compiled:
                         [finding, *parsed],
                         _Part(rule, "resolve", key=key, resolver=tuple(p.name for p in parsed)),
                     )
-                    fields = reads([finding, *parsed], _FINDING) | {"fid"}
-                    self.finding_fields[rule.id] = self.finding_fields.get(rule.id, fields) | fields
+                    fields = frozenset(reads([finding, *parsed], _FINDING) | {"fid"})
+                    self.finding_fields[rule.id] = fields | self.finding_fields.get(rule.id, fields)
             for c, clause in enumerate(rule.deadline):
                 add(f"{rule.id}|d{c}|start", clause.when, _Part(rule, "start", clause=c))
                 head = f'd: deadline where rule == "{rule.id}" and clause == {c}'
