@@ -36,7 +36,13 @@ from comity.events import (
     encode_event,
     event_schema,
 )
-from comity.events.codec import ID_MAX, TEXT_MAX, parse_date, parse_utc_datetime
+from comity.events.codec import (
+    ID_MAX,
+    TEXT_MAX,
+    canonical_json_strict,
+    parse_date,
+    parse_utc_datetime,
+)
 from comity.events.schema import SCHEMA_ID
 
 TAGS = list(EVENT_TYPES)
@@ -91,6 +97,31 @@ def test_round_trip(events: st.SearchStrategy[Event], data: st.DataObject) -> No
     text = canonical_json(encoded)
     assert canonical_json(encode_event(decode_event(json.loads(text)))) == text
     assert text == canonical_json(json.loads(text))
+    # orjson writes it; the json module's form is what the log has always stored
+    assert text == canonical_json_strict(encoded)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.dictionaries(st.text(), _JSON_VALUES, max_size=6))
+def test_canonical_json_is_the_json_modules_form(value: dict[str, Any]) -> None:
+    """Any text (escapes, astral code points, key order), any integer (beyond 64 bits
+    too), booleans, null, lists and objects: byte for byte what json.dumps writes."""
+    assert canonical_json(value) == canonical_json_strict(value)
+
+
+def test_canonical_json_over_every_code_point() -> None:
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(chars), 4096):
+        chunk = chars[start : start + 4096]
+        value = {c: [c, "a" + c] for c in chunk}
+        assert canonical_json(value) == canonical_json_strict(value)
 
 
 @pytest.mark.parametrize("tag", TAGS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -24,7 +24,13 @@ from comity.errors import (
     EventFormatError,
     StoreError,
 )
-from comity.events.codec import canonical_json, decode_event, encode_event, parse_utc_datetime
+from comity.events.codec import (
+    canonical_json,
+    canonical_json_strict,
+    decode_event,
+    encode_event,
+    parse_utc_datetime,
+)
 from comity.events.types import Event
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "StoredEvent",
     "Tip",
     "VerifyReport",
+    "batch_last_seq",
     "check_import",
     "content_of",
     "decode_stored",
@@ -184,6 +191,27 @@ class AppendResult:
 
 def _content(event: Event) -> str:
     return canonical_json(encode_event(event))
+
+
+def batch_last_seq(
+    events: Iterable[Event],
+    expected_seq: int | Mapping[str, int] | None,
+    fetch: Callable[[Collection[str]], Mapping[str, int]],
+) -> Callable[[str], int]:
+    """`last_seq` for `plan_append` that asks the store once for every case of the batch
+    (`fetch(cases)` gives each case's last seq, 0 for a new case) instead of once per
+    case; a case asked for later is fetched on its own."""
+    cases = {e.case_id for e in events}
+    if isinstance(expected_seq, Mapping):
+        cases.update(expected_seq)
+    seqs = dict(fetch(cases)) if cases else {}
+
+    def last_seq(case: str) -> int:
+        if case not in seqs:
+            seqs.update(fetch([case]))
+        return seqs[case]
+
+    return last_seq
 
 
 def plan_append(
@@ -352,7 +380,7 @@ def check_import(row: RawRecord, *, tip: Tip, last_seq: int) -> StoredEvent:
         data = json.loads(row.body)
     except ValueError:
         raise ChainBroken(pos, "the imported body is not JSON") from None
-    if not isinstance(data, dict) or canonical_json(data) != row.body:
+    if not isinstance(data, dict) or canonical_json_strict(data) != row.body:
         raise ChainBroken(pos, "the imported body is not in canonical form")
     if not _columns_agree(row, data):
         raise ChainBroken(pos, "the imported columns disagree with the hashed record")
