@@ -59,6 +59,7 @@ from comity.events.log import (
     RawRecord,
     StoredEvent,
     Tip,
+    batch_last_seq,
     check_import,
     content_of,
     decode_stored,
@@ -546,16 +547,9 @@ class PostgresLog:
             with conn.transaction():
                 self._take_lock(conn)
                 tip = self._tip(conn)
-                cases = {e.case_id for e in batch}
-                if isinstance(expected_seq, Mapping):
-                    cases.update(expected_seq)
-                seqs = self._last_seqs(conn, cases)
-
-                def last_seq(case: str) -> int:
-                    if case not in seqs:
-                        seqs.update(self._last_seqs(conn, [case]))
-                    return seqs[case]
-
+                last_seq = batch_last_seq(
+                    batch, expected_seq, lambda cases: self._last_seqs(conn, cases)
+                )
                 now = self._clock() if self._clock is not None else self._server_now(conn)
                 rows, stored, already = plan_append(
                     batch,

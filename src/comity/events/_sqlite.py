@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from os import PathLike
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from comity.errors import ChainBroken, StoreError, StoreUnavailable
+from comity.errors import ChainBroken, ConcurrencyConflict, StoreError, StoreUnavailable
 from comity.events.codec import parse_utc_datetime
 from comity.events.log import (
     GENESIS_HASH,
@@ -39,6 +39,7 @@ from comity.events.log import (
     RawRecord,
     StoredEvent,
     Tip,
+    batch_last_seq,
     check_import,
     content_of,
     decode_stored,
@@ -100,6 +101,13 @@ _SCHEMA_V1 = (
 #: version -> the function that upgrades a store from that version to the next one,
 #: run inside the write transaction that also bumps `meta.schema_version`.
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+Plan = tuple[list[RawRecord], list[StoredEvent], list[str]]
+
+
+def _none_stored(ids: Sequence[str]) -> Mapping[str, str]:
+    return {}
 
 
 def _utcnow() -> dt.datetime:
@@ -352,27 +360,67 @@ class SqliteLog:
         row = self._one("SELECT COALESCE(MAX(seq), 0) FROM events WHERE case_id = ?", (case_id,))
         return int(row[0]) if row else 0
 
+    def _last_seqs(self, cases: Collection[str]) -> dict[str, int]:
+        wanted = sorted(cases)
+        found = dict.fromkeys(wanted, 0)
+        conn = self._connection()
+        for start in range(0, len(wanted), ID_CHUNK):
+            chunk = wanted[start : start + ID_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                conn.execute(
+                    f"SELECT case_id, MAX(seq) FROM events WHERE case_id IN ({marks}) "
+                    "GROUP BY case_id",
+                    chunk,
+                )
+            )
+        return found
+
     def append(
         self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
     ) -> AppendResult:
         batch = list(events)
         with self._write() as conn:
-            rows, stored, already = plan_append(
-                batch,
-                expected_seq=expected_seq,
-                tip=self._tip(),
-                existing=self._existing,
-                last_seq=self.last_seq,
-                now=self._clock(),
-            )
-            conn.executemany(
-                f"INSERT INTO events ({RAW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (r.position, r.case_id, r.seq, r.event_id, r.recorded_at, r.body, r.hash)
-                    for r in rows
-                ],
-            )
+            tip, now = self._tip(), self._clock()
+            last_seq = batch_last_seq(batch, expected_seq, self._last_seqs)
+
+            def plan(existing: Callable[[Sequence[str]], Mapping[str, str]]) -> Plan:
+                return plan_append(
+                    batch,
+                    expected_seq=expected_seq,
+                    tip=tip,
+                    existing=existing,
+                    last_seq=last_seq,
+                    now=now,
+                )
+
+            # Most batches hold only new events: the event_id index finds any already
+            # stored as the rows go in, so they are not looked up one by one first.
+            # If one is there (or the expected seq only fails because the batch is
+            # a retry), the optimistic insert is undone and the batch planned again
+            # knowing what is stored.
+            conn.execute("SAVEPOINT optimistic")
+            try:
+                rows, stored, already = plan(_none_stored)
+                self._insert(conn, rows)
+            except (sqlite3.IntegrityError, ConcurrencyConflict):
+                conn.execute("ROLLBACK TO optimistic")
+                conn.execute("RELEASE optimistic")
+                rows, stored, already = plan(self._existing)
+                self._insert(conn, rows)
+            else:
+                conn.execute("RELEASE optimistic")
         return AppendResult(stored=tuple(stored), already_stored=tuple(already))
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, rows: Sequence[RawRecord]) -> None:
+        conn.executemany(
+            f"INSERT INTO events ({RAW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (r.position, r.case_id, r.seq, r.event_id, r.recorded_at, r.body, r.hash)
+                for r in rows
+            ],
+        )
 
     def read_case(
         self, case_id: str, *, known_at: dt.datetime | None = None
