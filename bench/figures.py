@@ -212,9 +212,13 @@ def _comity_ingest(path: Path, batches: Sequence[Sequence[Event]]) -> Clock:
 
 
 def _eventsourcing_ingest(path: Path, batches: Sequence[Sequence[Event]]) -> Clock:
+    from eventsourcing.persistence import JSONTranscoder
     from eventsourcing.persistence import StoredEvent as EsStoredEvent
     from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
+    # The event's state as eventsourcing itself serialises it: its JSONTranscoder
+    # (the json module, compact, UTF-8) over the same dict comity's codec makes.
+    transcode = JSONTranscoder().encode
     datastore = SQLiteDatastore(str(path), originator_id_type="text")
     recorder = SQLiteApplicationRecorder(datastore)
     recorder.create_table()
@@ -232,7 +236,7 @@ def _eventsourcing_ingest(path: Path, batches: Sequence[Sequence[Event]]) -> Clo
                             originator_id=event.case_id,
                             originator_version=version,
                             topic=f"comity.events.types:{type(event).__name__}",
-                            state=canonical_json(encode_event(event)).encode("utf-8"),
+                            state=transcode(encode_event(event)),
                         )
                     )
                 recorder.insert_events(stored)
