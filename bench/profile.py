@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.figures import AS_OF, _fill
 from bench.generate import generate_log
 from comity.engine import replay_case
-from comity.events import open_log, verify_records
+from comity.events import open_log
 from comity.rules.pack import load_pack
 
 __all__ = ["main"]
@@ -87,7 +87,7 @@ def _setup(what: str, n: int, work_dir: Path) -> Callable[[], None]:
         _fill(log, events)
 
         def work() -> None:
-            verify_records(log.raw_records())
+            log.verify()
 
         return work
     raise SystemExit(f"unknown: {what}")

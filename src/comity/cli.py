@@ -51,7 +51,6 @@ from comity.events import (
     open_log,
     parse_jsonl,
     parse_one,
-    verify_records,
 )
 from comity.events.log import format_recorded_at
 from comity.rules import Rule, RulePack, load_pack
@@ -478,7 +477,7 @@ def log_command(log: EventLog, case_id: str | None, fmt: str) -> None:
 @pass_log
 def verify(log: EventLog) -> None:
     """Check the hash chain; exit 1 naming the first bad position."""
-    report = verify_records(log.raw_records())
+    report = log.verify()
     noun = "record" if report.records == 1 else "records"
     click.echo(f"{report.records} {noun}, head {report.head.hash}")
 

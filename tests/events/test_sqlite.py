@@ -169,6 +169,23 @@ ALTERATIONS: dict[str, tuple[str, Any]] = {
 }
 
 
+def verify_both(store: SqliteLog) -> Any:
+    """`store.verify()` (rows straight from SQLite) and `verify_records` over
+    `raw_records()` must agree: the same report, or ChainBroken at the same position
+    (raised)."""
+    outcomes = []
+    for check in (store.verify, lambda: verify_records(store.raw_records())):
+        try:
+            outcomes.append(("ok", check()))
+        except ChainBroken as exc:
+            outcomes.append(("broken", (exc.position, exc.reason)))
+    assert outcomes[0] == outcomes[1]
+    kind, value = outcomes[0]
+    if kind == "broken":
+        raise ChainBroken(value[0], value[1])
+    return value
+
+
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 @pytest.mark.parametrize("what", sorted(ALTERATIONS))
 def test_verify_names_the_altered_position(store: SqliteLog, path: Path, ev, where, what) -> None:
@@ -183,7 +200,7 @@ def test_verify_names_the_altered_position(store: SqliteLog, path: Path, ev, whe
     conn.execute(f"UPDATE events SET {column} = ? WHERE position = ?", (change(row), position))
     conn.close()
     with pytest.raises(ChainBroken) as info:
-        verify_records(store.raw_records())
+        verify_both(store)
     assert info.value.position == position
 
 
@@ -197,11 +214,11 @@ def test_every_altered_byte_of_a_record_is_detected(store: SqliteLog, path: Path
     for i, ch in enumerate(body):
         conn.execute(update, (body[:i] + _other(ch) + body[i + 1 :],))
         with pytest.raises(ChainBroken) as info:
-            verify_records(store.raw_records())
+            verify_both(store)
         assert info.value.position == 4, f"byte {i}"
     conn.execute(update, (body,))
     conn.close()
-    assert verify_records(store.raw_records()).records == 6
+    assert verify_both(store).records == 6
 
 
 def test_a_deleted_record_is_detected_but_a_cut_tail_needs_the_head(

@@ -14,10 +14,12 @@ from comity.events.log import (
     RawRecord,
     StoredEvent,
     Tip,
+    VerifyReport,
     check_import,
     content_of,
     format_recorded_at,
     plan_append,
+    verify_records,
 )
 from comity.events.types import Event
 
@@ -116,6 +118,9 @@ class MemoryLog:
 
     def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
         yield from self._rows[max(after, 0) :]
+
+    def verify(self) -> VerifyReport:
+        return verify_records(self.raw_records())
 
     def import_records(self, records: Iterable[RawRecord]) -> int:
         rows: list[RawRecord] = []

@@ -59,6 +59,7 @@ from comity.events.log import (
     RawRecord,
     StoredEvent,
     Tip,
+    VerifyReport,
     batch_last_seq,
     check_import,
     content_of,
@@ -66,6 +67,7 @@ from comity.events.log import (
     format_recorded_at,
     plan_append,
     record_of_row,
+    verify_rows,
 )
 from comity.events.types import Event
 
@@ -632,6 +634,11 @@ class PostgresLog:
     def _raw_range(
         self, after: int, until: int | None, known_at: dt.datetime | None
     ) -> Iterator[RawRecord]:
+        return map(record_of_row, self._raw_rows(after, until, known_at))
+
+    def _raw_rows(
+        self, after: int, until: int | None, known_at: dt.datetime | None
+    ) -> Iterator[Sequence[Any]]:
         sql = f"SELECT {RAW_COLUMNS} FROM events WHERE position > %s"
         params: list[Any] = [after]
         if until is not None:
@@ -640,8 +647,7 @@ class PostgresLog:
         if known_at is not None:
             sql += " AND recorded_at <= %s"
             params.append(format_recorded_at(known_at))
-        for row in self._stream(sql + " ORDER BY position", params):
-            yield record_of_row(row)
+        return self._stream(sql + " ORDER BY position", params)
 
     def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
         # A case exists from its first event (seq 1), which is also its earliest record.
@@ -655,6 +661,9 @@ class PostgresLog:
 
     def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
         yield from self._raw_range(after, None, None)
+
+    def verify(self) -> VerifyReport:
+        return verify_rows(self._raw_rows(0, None, None))
 
     # -- copying -------------------------------------------------------------------
 

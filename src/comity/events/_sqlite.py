@@ -39,6 +39,7 @@ from comity.events.log import (
     RawRecord,
     StoredEvent,
     Tip,
+    VerifyReport,
     batch_last_seq,
     check_import,
     content_of,
@@ -46,6 +47,7 @@ from comity.events.log import (
     format_recorded_at,
     plan_append,
     record_of_row,
+    verify_rows,
 )
 from comity.events.types import Event
 
@@ -446,6 +448,11 @@ class SqliteLog:
     def _raw_range(
         self, after: int, until: int | None, known_at: dt.datetime | None
     ) -> Iterator[RawRecord]:
+        return map(record_of_row, self._raw_rows(after, until, known_at))
+
+    def _raw_rows(
+        self, after: int, until: int | None, known_at: dt.datetime | None
+    ) -> Iterator[Sequence[Any]]:
         bound = self._head_position()
         if until is not None:
             bound = min(bound, until)
@@ -454,8 +461,7 @@ class SqliteLog:
         if known_at is not None:
             sql += " AND recorded_at <= ?"
             params.append(format_recorded_at(known_at))
-        for row in self._pages(sql + " ORDER BY position LIMIT ?", params, key=0, start=after):
-            yield record_of_row(row)
+        return self._pages(sql + " ORDER BY position LIMIT ?", params, key=0, start=after)
 
     def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
         # A case exists from its first event (seq 1), which is also its earliest record.
@@ -473,6 +479,9 @@ class SqliteLog:
 
     def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
         yield from self._raw_range(after, None, None)
+
+    def verify(self) -> VerifyReport:
+        return verify_rows(self._raw_rows(0, None, None))
 
     def import_records(self, records: Iterable[RawRecord]) -> int:
         count = 0
