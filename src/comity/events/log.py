@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
+import orjson
 
 from comity.errors import (
     ChainBroken,
@@ -122,9 +123,7 @@ class RawRecord:
     hash: str
 
     def decode(self) -> StoredEvent:
-        import json
-
-        data = json.loads(self.body)
+        data = orjson.loads(self.body)  # our own canonical JSON: orjson reads it faster
         recorded_at = parse_utc_datetime(data.pop("recorded_at"))
         seq = data.pop("seq")
         position = data.pop("position")
@@ -301,9 +300,7 @@ def plan_append(
 
 def content_of(body: str) -> str:
     """The canonical content of a stored body without the log's envelope."""
-    import json
-
-    data = json.loads(body)
+    data = orjson.loads(body)
     for name in ENVELOPE_FIELDS:
         data.pop(name, None)
     return canonical_json(data)
@@ -322,9 +319,14 @@ def _columns_agree(raw: RawRecord, data: Any) -> bool:
 
 
 def _json_text(value: str | int) -> str:
-    """`json.dumps(value, ensure_ascii=False)`, without the call for plain values."""
-    if isinstance(value, int):
+    """`json.dumps(value, ensure_ascii=False)`, without the call for plain values.
+
+    Anything but text or an integer (a column altered to a float or a blob) gives a
+    raw NUL, which canonical JSON never holds: such a column never agrees."""
+    if type(value) is int:
         return str(value)
+    if not isinstance(value, str):
+        return "\x00"
     if '"' not in value and "\\" not in value and value.isprintable():
         return f'"{value}"'
     return json.dumps(value, ensure_ascii=False)
@@ -351,16 +353,34 @@ def _states(body: str, member: str) -> bool:
 def _body_agrees(
     body: str, position: int, case_id: str, seq: int, event_id: str, recorded_at: str
 ) -> bool:
-    """`_columns_agree` for verification, on the body's text (see `_states`)."""
-    return (
-        body.startswith("{")
-        and body.endswith("}")
-        and _states(body, f'"position":{position}')
-        and _states(body, f'"seq":{seq}')
-        and _states(body, '"case_id":' + _json_text(case_id))
-        and _states(body, '"event_id":' + _json_text(event_id))
-        and _states(body, '"recorded_at":' + _json_text(recorded_at))
-    )
+    """`_columns_agree` for verification, on the body's text (see `_states`).
+
+    Written for speed, as it runs for every record of the log: each member is looked
+    for once with `str.find`; only when that first hit is not a whole member, or a
+    text holds a character JSON escapes, does the general `_states` decide.
+    """
+    if not (body.startswith("{") and body.endswith("}")):
+        return False
+    for key, value in (
+        ("position", position),
+        ("seq", seq),
+        ("case_id", case_id),
+        ("event_id", event_id),
+        ("recorded_at", recorded_at),
+    ):
+        if type(value) is int:
+            member = f'"{key}":{value}'
+        elif type(value) is str and '"' not in value and "\\" not in value:
+            member = f'"{key}":"{value}"'  # a control character makes it not found
+        else:
+            member = f'"{key}":{_json_text(value)}'
+        at = body.find(member)
+        end = at + len(member)
+        if at > 0 and body[at - 1] in "{," and body[end : end + 1] in (",", "}"):
+            continue
+        if not _states(body, f'"{key}":{_json_text(value)}'):
+            return False
+    return True
 
 
 def check_import(row: RawRecord, *, tip: Tip, last_seq: int) -> StoredEvent:
