@@ -100,6 +100,8 @@ def headline(figures: dict[str, Any], cfg: Config) -> dict[str, Any]:
             "replay_vs_raw_durable_cpu",
             "raw_durable_trace_events_per_s_cpu",
             "replay_vs_raw_durable_trace_cpu",
+            "raw_durable_core_events_per_s_cpu",
+            "replay_vs_raw_durable_core_cpu",
         ):
             out[key] = _median(replay[key])
     ingest = figures.get("ingest")
@@ -208,6 +210,16 @@ def table(figures: dict[str, Any]) -> str:
                 r["replay_vs_raw_durable_trace_cpu"],
             )
         )
+        if "raw_durable_core_events_per_s_cpu" in r:
+            rows.append(
+                _row(
+                    "  same, CPU time",
+                    r["replay_events_per_s_cpu"],
+                    "durable C core, same facts",
+                    r["raw_durable_core_events_per_s_cpu"],
+                    r["replay_vs_raw_durable_core_cpu"],
+                )
+            )
     g = figures.get("ingest")
     if g:
         for size, b in g["by_batch"].items():

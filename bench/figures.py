@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.generate import generate_case, generate_log
-from bench.rawdurable import RawDurable, case_facts, trace_case
+from bench.rawdurable import RawCore, RawDurable, case_facts, trace_case
 from bench.stats import Clock, Series, percentile
 from comity.engine import CaseSession, replay_case
 from comity.engine._facts import instant
@@ -142,16 +142,19 @@ def replay_vs_durable(cfg: Config, pack: RulePack) -> Results:
     replay_case(next(iter(cases.values())), pack, as_of=AS_OF)  # compile, load calendars
 
     raw = RawDurable(pack)
+    raw_core = RawCore(pack)
     # one durable session per case, as the engine has; the sid is reused once deleted
     facts = [("1", case_facts(evs, "1")) for evs in cases.values()]
     traces = [("1", trace_case(evs, pack, as_of=AS_OF, sid="1")) for evs in cases.values()]
     n_facts = sum(len(ops) for _, ops in facts)
+    encoded = RawCore.encode(facts)
     n_ops = sum(len(ops) for _, ops in traces)
 
     engine_w, engine_c = Series(), Series()
     raw_w, raw_c = Series(), Series()
     trace_w, trace_c = Series(), Series()
-    ratio_w, ratio_c, trace_ratio_c = Series(), Series(), Series()
+    core_w, core_c = Series(), Series()
+    ratio_w, ratio_c, trace_ratio_c, core_ratio_c = Series(), Series(), Series(), Series()
     findings = 0
     for _ in range(cfg.runs):
         _quiet()
@@ -165,6 +168,9 @@ def replay_vs_durable(cfg: Config, pack: RulePack) -> Results:
         _quiet()
         with Clock() as c_trace:
             raw.run(traces)
+        _quiet()
+        with Clock() as c_core:
+            raw_core.run(encoded)
         engine_w.add(_rate(n, c_engine.wall))
         engine_c.add(_rate(n, c_engine.cpu))
         raw_w.add(_rate(n, c_raw.wall))
@@ -174,6 +180,9 @@ def replay_vs_durable(cfg: Config, pack: RulePack) -> Results:
         ratio_w.add(c_raw.wall / c_engine.wall)
         ratio_c.add(c_raw.cpu / c_engine.cpu)
         trace_ratio_c.add(c_trace.cpu / c_engine.cpu)
+        core_w.add(_rate(n, c_core.wall))
+        core_c.add(_rate(n, c_core.cpu))
+        core_ratio_c.add(c_core.cpu / c_engine.cpu)
     largest = max(len(v) for v in cases.values())
     return {
         "events": n,
@@ -192,6 +201,9 @@ def replay_vs_durable(cfg: Config, pack: RulePack) -> Results:
         "replay_vs_raw_durable": ratio_w,
         "replay_vs_raw_durable_cpu": ratio_c,
         "replay_vs_raw_durable_trace_cpu": trace_ratio_c,
+        "raw_durable_core_events_per_s": core_w,
+        "raw_durable_core_events_per_s_cpu": core_c,
+        "replay_vs_raw_durable_core_cpu": core_ratio_c,
     }
 
 

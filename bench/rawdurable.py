@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import time
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+import durable_rules_engine
 from durable import engine as durable_engine
 
 from comity.engine import replay as _replay
@@ -37,7 +39,7 @@ from comity.events import StoredEvent
 from comity.rules.language import ALWAYS
 from comity.rules.pack import RulePack
 
-__all__ = ["RawDurable", "case_facts", "trace_case"]
+__all__ = ["RawCore", "RawDurable", "case_facts", "trace_case"]
 
 #: A durable operation: ("a", fact) asserts, ("r", fact) retracts.
 Op = tuple[str, dict[str, Any]]
@@ -95,6 +97,44 @@ class RawDurable:
         for sid, ops in cases:
             self.run_case(sid, ops)
         return time.perf_counter() - start
+
+
+class RawCore:
+    """durable-rules' C core alone: the floor under any program that uses durable-rules.
+
+    The engine's rules registered straight with `durable_rules_engine` (the extension
+    module durable's own Python layer calls), the facts encoded to JSON text before the
+    clock starts, and for each one: the assert, then every firing it caused started and
+    completed, its message left unread. No Python runs per fact beyond those calls.
+    """
+
+    def __init__(self, pack: RulePack, name: str = "raw_core_baseline") -> None:
+        rules = engine_definition(pack)
+        self.handle = durable_rules_engine.create_ruleset(
+            name, json.dumps(rules, ensure_ascii=False)
+        )
+        self.rules = len(rules)
+
+    @staticmethod
+    def encode(
+        cases: Iterable[tuple[str, Sequence[Op]]],
+    ) -> list[tuple[str, list[tuple[str, str]]]]:
+        return [
+            (sid, [(kind, json.dumps(fact, ensure_ascii=False)) for kind, fact in ops])
+            for sid, ops in cases
+        ]
+
+    def run(self, cases: Iterable[tuple[str, Sequence[tuple[str, str]]]]) -> None:
+        core, handle = durable_rules_engine, self.handle
+        for sid, ops in cases:
+            for kind, text in ops:
+                call = core.assert_fact if kind == "a" else core.retract_fact
+                code, state = call(handle, text)
+                if code == 0 and core.start_action_for_state(handle, state) is not None:
+                    while core.complete_and_start_action(handle, state) is not None:
+                        pass
+            with contextlib.suppress(Exception):
+                core.delete_state(handle, sid)
 
 
 class _Ids:
