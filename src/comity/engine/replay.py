@@ -98,6 +98,7 @@ class _Compiled:
         # of JSON), which durable parses and hands back with every firing.
         self.finding_fields: dict[str, frozenset[str]] = {}
         self.deadline_fields: dict[tuple[str, int], frozenset[str]] = {}
+        self.finding_copy: dict[str, tuple[tuple[str, str, str], ...]] = {}
 
         def reads(lines: Iterable[str | Pattern], binding: str) -> set[str]:
             out: set[str] = set()
@@ -149,6 +150,12 @@ class _Compiled:
                     )
                     fields = frozenset(reads([finding, *parsed], _FINDING) | {"fid"})
                     self.finding_fields[rule.id] = fields | self.finding_fields.get(rule.id, fields)
+            # (field, binding, field of the binding) for each copied field, split once here
+            self.finding_copy[rule.id] = tuple(
+                (f, f.split("__", 1)[0], f.split("__", 1)[1])
+                for f in sorted(self.finding_fields.get(rule.id, ()))
+                if "__" in f
+            )
             for c, clause in enumerate(rule.deadline):
                 add(f"{rule.id}|d{c}|start", clause.when, _Part(rule, "start", clause=c))
                 head = f'd: deadline where rule == "{rule.id}" and clause == {c}'
@@ -400,11 +407,13 @@ class _CaseRun:
         before = len(self.order)
         self._raise(part.rule, part.key, bindings, inst=inst, display=display)
         if part.rule.resolved_by and len(self.order) > before:
+            # Only the fields the rule's resolvers test (durable gets no more; see
+            # finding_fields); the engine needs nothing else of this fact but its id.
             fact: dict[str, Any] = {"t": "finding", "rule": part.rule.id, "fid": self.order[-1]}
-            for name, bound in bindings.items():
-                for k, v in bound.items():
-                    if k not in ("id", "sid", "t") and isinstance(v, str | int | bool):
-                        fact[f"{name}__{k}"] = v
+            for field, name, key in self.compiled.finding_copy[part.rule.id]:
+                v = bindings.get(name, {}).get(key)
+                if isinstance(v, str | int | bool):
+                    fact[field] = v
             self.finding_facts[self.order[-1]] = self.session.assert_fact(
                 fact, only=self.compiled.finding_fields[part.rule.id]
             )
