@@ -117,6 +117,7 @@ def headline(figures: dict[str, Any], cfg: Config) -> dict[str, Any]:
             "read_vs_json_loads",
             "verify_events_per_s",
             "verify_events_per_s_cpu",
+            "verify_vs_json_loads_cpu",
         ):
             out[key] = _median(read[key])
     inc = figures.get("incremental")
@@ -246,6 +247,16 @@ def table(figures: dict[str, Any]) -> str:
         rows.append(_row("  raw rows ev/s", d["raw_rows_events_per_s"]))
         rows.append(_row("verify ev/s", d["verify_events_per_s"], "target", 200_000))
         rows.append(_row("  same, CPU time", d["verify_events_per_s_cpu"]))
+        if "verify_vs_json_loads_cpu" in d:
+            rows.append(
+                _row(
+                    "  verify vs json.loads, CPU",
+                    d["verify_events_per_s_cpu"],
+                    "json.loads of JSONL",
+                    d["json_loads_events_per_s_cpu"],
+                    d["verify_vs_json_loads_cpu"],
+                )
+            )
     i = figures.get("incremental")
     if i:
         small, large = (str(s) for s in i["sizes"])

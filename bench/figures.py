@@ -322,6 +322,7 @@ def read_and_verify(cfg: Config, workdir: Path) -> Results:
         read_w, read_c, loads_w, loads_c = Series(), Series(), Series(), Series()
         ratio, ratio_c = Series(), Series()
         rows_w, verify_w, verify_c = Series(), Series(), Series()
+        verify_vs_loads = Series()  # the machine's speed cancels out of this one
         for _ in range(cfg.runs):
             _quiet()
             with Clock() as c_read:
@@ -347,6 +348,7 @@ def read_and_verify(cfg: Config, workdir: Path) -> Results:
             rows_w.add(_rate(n, c_rows.wall))
             verify_w.add(_rate(n, c_verify.wall))
             verify_c.add(_rate(n, c_verify.cpu))
+            verify_vs_loads.add(c_loads.cpu / c_verify.cpu)
     finally:
         log.close()
     return {
@@ -360,6 +362,7 @@ def read_and_verify(cfg: Config, workdir: Path) -> Results:
         "raw_rows_events_per_s": rows_w,
         "verify_events_per_s": verify_w,
         "verify_events_per_s_cpu": verify_c,
+        "verify_vs_json_loads_cpu": verify_vs_loads,
     }
 
 
