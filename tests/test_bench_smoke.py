@@ -80,3 +80,20 @@ def test_bench_tiny_runs_and_writes_json(tmp_path: Path) -> None:
     assert doc["machine"]["nproc"] >= 1
     if "--only" not in command:
         assert "ingest_vs_eventsourcing" in doc
+
+
+def test_bench_wal_compares_both_stores() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.wal", "--events", "300", "--batch", "10", "100"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("batch")]
+    assert len(lines) == 2
+    for line in lines:
+        ratio = float(line.rsplit("ratio", 1)[1])
+        assert ratio > 0  # both stores wrote something; the size itself is not asserted
