@@ -57,9 +57,9 @@ from comity.events.log import (
     AppendResult,
     Head,
     RawRecord,
+    RowReads,
     StoredEvent,
     Tip,
-    VerifyReport,
     batch_last_seq,
     check_import,
     content_of,
@@ -67,7 +67,6 @@ from comity.events.log import (
     format_recorded_at,
     plan_append,
     record_of_row,
-    verify_rows,
 )
 from comity.events.types import Event
 
@@ -215,7 +214,7 @@ def _columns(rows: Sequence[RawRecord]) -> list[list[Any]]:
 _KEY_DETAIL = re.compile(r"Key \((?P<cols>[^)]*)\)=\((?P<vals>.*)\) already exists")
 
 
-class PostgresLog:
+class PostgresLog(RowReads):
     """An EventLog in a PostgreSQL database (the first schema of its `search_path`).
 
     `url` is a libpq URL, `postgresql://user[:password]@host[:port]/dbname[?...]`; add
@@ -621,21 +620,6 @@ class PostgresLog:
         for row in self._stream(sql + " ORDER BY seq", params):
             yield decode_stored(record_of_row(row))
 
-    def read(
-        self,
-        *,
-        after: int = 0,
-        until: int | None = None,
-        known_at: dt.datetime | None = None,
-    ) -> Iterator[StoredEvent]:
-        for raw in self._raw_range(after, until, known_at):
-            yield decode_stored(raw)
-
-    def _raw_range(
-        self, after: int, until: int | None, known_at: dt.datetime | None
-    ) -> Iterator[RawRecord]:
-        return map(record_of_row, self._raw_rows(after, until, known_at))
-
     def _raw_rows(
         self, after: int, until: int | None, known_at: dt.datetime | None
     ) -> Iterator[Sequence[Any]]:
@@ -658,12 +642,6 @@ class PostgresLog:
             params.append(format_recorded_at(known_at))
         for (case_id,) in self._stream(sql + " ORDER BY case_id", params):
             yield case_id
-
-    def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
-        yield from self._raw_range(after, None, None)
-
-    def verify(self) -> VerifyReport:
-        return verify_rows(self._raw_rows(0, None, None))
 
     # -- copying -------------------------------------------------------------------
 

@@ -37,9 +37,9 @@ from comity.events.log import (
     AppendResult,
     Head,
     RawRecord,
+    RowReads,
     StoredEvent,
     Tip,
-    VerifyReport,
     batch_last_seq,
     check_import,
     content_of,
@@ -47,7 +47,6 @@ from comity.events.log import (
     format_recorded_at,
     plan_append,
     record_of_row,
-    verify_rows,
 )
 from comity.events.types import Event
 
@@ -116,7 +115,7 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SqliteLog:
+class SqliteLog(RowReads):
     """An EventLog in one SQLite file; one connection per object, used from one thread."""
 
     def __init__(
@@ -435,21 +434,6 @@ class SqliteLog:
         for row in self._pages(sql + " ORDER BY seq LIMIT ?", params, key=2, start=0):
             yield decode_stored(record_of_row(row))
 
-    def read(
-        self,
-        *,
-        after: int = 0,
-        until: int | None = None,
-        known_at: dt.datetime | None = None,
-    ) -> Iterator[StoredEvent]:
-        for raw in self._raw_range(after, until, known_at):
-            yield decode_stored(raw)
-
-    def _raw_range(
-        self, after: int, until: int | None, known_at: dt.datetime | None
-    ) -> Iterator[RawRecord]:
-        return map(record_of_row, self._raw_rows(after, until, known_at))
-
     def _raw_rows(
         self, after: int, until: int | None, known_at: dt.datetime | None
     ) -> Iterator[Sequence[Any]]:
@@ -476,12 +460,6 @@ class SqliteLog:
     def head(self) -> Head:
         tip = self._tip()
         return Head(tip.position, tip.hash)
-
-    def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
-        yield from self._raw_range(after, None, None)
-
-    def verify(self) -> VerifyReport:
-        return verify_rows(self._raw_rows(0, None, None))
 
     def import_records(self, records: Iterable[RawRecord]) -> int:
         count = 0

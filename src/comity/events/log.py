@@ -41,6 +41,7 @@ __all__ = [
     "EventLog",
     "Head",
     "RawRecord",
+    "RowReads",
     "StoredEvent",
     "Tip",
     "VerifyReport",
@@ -465,6 +466,32 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyReport:
             raise ChainBroken(pos, "recorded_at goes backwards")
         last_recorded, prev, expected_position = recorded_at, hash_, pos + 1
     return VerifyReport(records=expected_position - 1, head=Head(expected_position - 1, prev))
+
+
+class RowReads:
+    """`read`, `raw_records` and `verify` for a backend that fetches rows in
+    `RAW_COLUMNS` order (the SQL backends); each supplies `_raw_rows` (its SQL)."""
+
+    def _raw_rows(
+        self, after: int, until: int | None, known_at: dt.datetime | None
+    ) -> Iterator[Sequence[Any]]:
+        raise NotImplementedError
+
+    def read(
+        self,
+        *,
+        after: int = 0,
+        until: int | None = None,
+        known_at: dt.datetime | None = None,
+    ) -> Iterator[StoredEvent]:
+        for row in self._raw_rows(after, until, known_at):
+            yield decode_stored(record_of_row(row))
+
+    def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
+        yield from map(record_of_row, self._raw_rows(after, None, None))
+
+    def verify(self) -> VerifyReport:
+        return verify_rows(self._raw_rows(0, None, None))
 
 
 @runtime_checkable
