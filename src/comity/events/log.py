@@ -354,34 +354,16 @@ def _states(body: str, member: str) -> bool:
 def _body_agrees(
     body: str, position: int, case_id: str, seq: int, event_id: str, recorded_at: str
 ) -> bool:
-    """`_columns_agree` for verification, on the body's text (see `_states`).
-
-    Written for speed, as it runs for every record of the log: each member is looked
-    for once with `str.find`; only when that first hit is not a whole member, or a
-    text holds a character JSON escapes, does the general `_states` decide.
-    """
-    if not (body.startswith("{") and body.endswith("}")):
-        return False
-    for key, value in (
-        ("position", position),
-        ("seq", seq),
-        ("case_id", case_id),
-        ("event_id", event_id),
-        ("recorded_at", recorded_at),
-    ):
-        if type(value) is int:
-            member = f'"{key}":{value}'
-        elif type(value) is str and '"' not in value and "\\" not in value:
-            member = f'"{key}":"{value}"'  # a control character makes it not found
-        else:
-            member = f'"{key}":{_json_text(value)}'
-        at = body.find(member)
-        end = at + len(member)
-        if at > 0 and body[at - 1] in "{," and body[end : end + 1] in (",", "}"):
-            continue
-        if not _states(body, f'"{key}":{_json_text(value)}'):
-            return False
-    return True
+    """`_columns_agree` for verification, on the body's text (see `_states`)."""
+    return (
+        body.startswith("{")
+        and body.endswith("}")
+        and _states(body, f'"position":{_json_text(position)}')
+        and _states(body, f'"seq":{_json_text(seq)}')
+        and _states(body, f'"case_id":{_json_text(case_id)}')
+        and _states(body, f'"event_id":{_json_text(event_id)}')
+        and _states(body, f'"recorded_at":{_json_text(recorded_at)}')
+    )
 
 
 def check_import(row: RawRecord, *, tip: Tip, last_seq: int) -> StoredEvent:
@@ -451,11 +433,10 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyReport:
     prev, expected_position = GENESIS_HASH, 1
     last_recorded = ""
     seqs: dict[str, int] = {}
-    sha256 = hashlib.sha256
     for pos, case_id, seq, event_id, recorded_at, body, hash_ in rows:
         if pos != expected_position:
             raise ChainBroken(expected_position, f"position {expected_position} is missing")
-        if sha256((prev + body).encode("utf-8")).hexdigest() != hash_:  # _chain, inlined
+        if _chain(prev, body) != hash_:
             raise ChainBroken(pos, "hash mismatch: the record or an earlier one was altered")
         if not _body_agrees(body, pos, case_id, seq, event_id, recorded_at):
             raise ChainBroken(pos, "the indexed columns disagree with the hashed record")
