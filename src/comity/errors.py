@@ -8,6 +8,7 @@ table of its own::
     +-- InvalidInput               exit 3: bad events, bad files, bad parameters
     |   +-- EventFormatError       one or more events do not match the v1 format
     |   +-- RulePackError          a rule or parameter file is malformed
+    |   +-- NoteFormatError        a checkpoint, signed note or key file is malformed
     +-- StoreError                 exit 4: the log could not do what was asked
     |   +-- ConcurrencyConflict    a case's expected last seq was stale
     |   +-- DuplicateEventError    an event_id is known with different content
@@ -15,6 +16,9 @@ table of its own::
     |   +-- ChainBroken            the stored hash chain does not verify
     +-- EngineError                exit 4: the rule engine failed (a bug, never input)
     +-- UnknownFinding             exit 3: `explain` was given an id no replay produced
+    +-- VerificationFailed         exit 1: a proof, signature or checkpoint does not verify
+    |   +-- ProofError             a Merkle inclusion or consistency proof does not verify
+    |   +-- SignatureError         a signed note has no valid signature by the trusted key
 """
 
 from __future__ import annotations
@@ -31,11 +35,15 @@ __all__ = [
     "EngineError",
     "EventFormatError",
     "InvalidInput",
+    "NoteFormatError",
     "Problem",
+    "ProofError",
     "RulePackError",
+    "SignatureError",
     "StoreError",
     "StoreUnavailable",
     "UnknownFinding",
+    "VerificationFailed",
 ]
 
 
@@ -131,3 +139,21 @@ class EngineError(ComityError):
 
 class UnknownFinding(InvalidInput):
     """No replay of the store produced the finding id asked about."""
+
+
+class VerificationFailed(ComityError):
+    """What an auditor checks did not hold: the command ran and found it (exit 1)."""
+
+    exit_code = 1
+
+
+class ProofError(VerificationFailed):
+    """A Merkle inclusion or consistency proof does not verify; the message says where."""
+
+
+class SignatureError(VerificationFailed):
+    """A signed note carries no valid signature by the key it is checked against."""
+
+
+class NoteFormatError(InvalidInput):
+    """A checkpoint, signed note or key file is not in its documented format."""
