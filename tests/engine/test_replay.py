@@ -455,3 +455,26 @@ def test_changes_report_a_resolution_a_late_event_moves(pack: RulePack) -> None:
         result = session.result()
     assert _one(result, "OV-001").resolved_at == "2022-03-05"
     assert held == {f.finding_id: f for f in result.findings}
+
+
+def test_next_instant_is_when_the_clock_alone_changes_the_result(pack: RulePack) -> None:
+    """A watcher moves a session's clock only at `next_instant`: before it nothing
+    changes, at it the breach is raised, and a later event still applies in order."""
+    c = _lapse()
+    stored = store_events(c.events)["L-1"]
+    with CaseSession(pack, "L-1") as session:
+        for record in stored[:3]:  # opened, asset, the order expiring on 6 September
+            session.apply(record)
+        # first the warning window before the lapse opens (extend the order) ...
+        assert session.next_instant == T(2019, 8, 24)
+        assert not session.advance(T(2019, 8, 23, 23, 59, 59))
+        warned = session.advance(T(2019, 8, 24))
+        assert [f.code for f in warned.raised] == ["extend_order"]
+        # ... then the lapse itself
+        assert session.next_instant == T(2019, 9, 7)
+        assert not session.advance(T(2019, 9, 6, 23, 59, 59))
+        changes = session.advance(T(2019, 9, 7))
+        assert [f.rule for f in changes.raised] == ["DL-001"]
+        assert session.next_instant is None
+        session.apply(stored[3])
+        assert session.result() == replay_case(stored, pack, as_of=D(2019, 12, 1))

@@ -771,6 +771,22 @@ class CaseSession:
         self._run.advance(as_of_limit(as_of))
         return self._run.take_changes()
 
+    @property
+    def next_instant(self) -> dt.datetime | None:
+        """The earliest instant after the clock at which the clock alone can change the
+        result (a running deadline's breach or warning), or None if none can.
+
+        A watcher keeping a case current as real time passes needs to move the clock
+        only when it reaches this instant; until then the result stands, and a new event
+        dated after the last instant reached applies without replaying the case.
+        """
+        run = self._run
+        while run.agenda and run.deadlines[run.agenda[0][1]].done:
+            heapq.heappop(run.agenda)  # advance skips these anyway
+        if not run.agenda:
+            return None
+        return dt.datetime.strptime(run.agenda[0][0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
     def _rebuild(self, events: list[StoredEvent], limit: str) -> Changes:
         before = {f.finding_id: f for f in self._run.result().findings}
         self._run.close()
