@@ -33,6 +33,7 @@ import durable_rules_engine
 from durable import engine as durable_engine
 
 from comity.engine import replay as _replay
+from comity.engine._compiler import compiled
 from comity.engine._durable import fnv1a_32
 from comity.engine._facts import FactProjector, instant
 from comity.events import StoredEvent
@@ -52,7 +53,7 @@ class _ThreadlessHost(durable_engine.Host):  # type: ignore[misc]
 
 def engine_definition(pack: RulePack) -> dict[str, dict[str, Any]]:
     """The durable rules the engine registered for `pack`, without their actions."""
-    definition: dict[str, dict[str, Any]] = _replay._compiled(pack).ruleset.definition()
+    definition: dict[str, dict[str, Any]] = compiled(pack).ruleset.definition()
     return definition
 
 
@@ -209,7 +210,7 @@ def trace_case(
     """
     limit = _replay.as_of_limit(as_of)
     ordered = [s for s in _valid_time_order(events) if instant(s.event.occurred_at) <= limit]
-    run = _replay._CaseRun(_replay._compiled(pack), ordered[0].case_id if ordered else "")
+    run = _replay._CaseRun(compiled(pack), ordered[0].case_id if ordered else "")
     recorder = _RecordingSession(run.session, sid)
     run.session = recorder  # type: ignore[assignment]
     try:

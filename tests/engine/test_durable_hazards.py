@@ -29,6 +29,7 @@ from durable import engine as durable_engine
 from engine_cases import Case, D, store_events
 
 from comity.engine import CaseSession, replay_case, replay_log
+from comity.engine import _compiler as compiler
 from comity.engine import _durable as adapter
 from comity.engine import replay as replay_module
 from comity.errors import EngineError, RulePackError
@@ -79,7 +80,7 @@ def _python(
 @pytest.fixture
 def fresh_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Replays in this test compile their own ruleset, dropped afterwards."""
-    monkeypatch.setattr(replay_module, "_COMPILED", {})
+    monkeypatch.setattr(compiler, "_COMPILED", {})
 
 
 # --------------------------------------------------------------------- 1. no threads
@@ -148,7 +149,7 @@ def test_five_thousand_cases_in_one_process(pack: RulePack) -> None:
     assert all(
         sorted(f.code for f in r.findings) == ["asset_abroad", "send_mla_request"] for r in results
     )
-    ruleset = replay_module._compiled(pack).ruleset
+    ruleset = compiler.compiled(pack).ruleset
     assert ruleset._live == {}
     assert len(ruleset._free_sids) == adapter.MAX_SESSIONS
 
@@ -176,7 +177,7 @@ def test_sessions_must_be_given_back(
     b.opened(D(2020, 1, 1), lead="PA")
     two = MemoryLog()
     two.append([*a.events, *b.events])
-    monkeypatch.setattr(replay_module, "_COMPILED", {})
+    monkeypatch.setattr(compiler, "_COMPILED", {})
     cured = {r.case_id: r for r in replay_log(two, pack, as_of=D(2020, 2, 1))}
     assert len(cured["A"].findings) == 2
     assert cured["B"].findings == ()
@@ -185,7 +186,7 @@ def test_sessions_must_be_given_back(
         if self._live.pop(session.sid, None) is not None:
             self._free_sids.append(session.sid)
 
-    monkeypatch.setattr(replay_module, "_COMPILED", {})
+    monkeypatch.setattr(compiler, "_COMPILED", {})
     monkeypatch.setattr(adapter.DurableRuleset, "_release", release_without_delete)
     with pytest.raises(EngineError, match="fact id collision"):
         list(replay_log(two, pack, as_of=D(2020, 2, 1)))  # B meets A's stale facts

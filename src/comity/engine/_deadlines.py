@@ -1,0 +1,224 @@
+"""Deadlines: when a started period is over, when to warn, and which are still running.
+
+A period starts when a deadline clause's patterns match. Its breach instant is either
+the day after a last day an event states (an order's `expires_on`) or the end of a
+dated legal parameter counted from a trigger; warnings open a parameter's number of
+days before it. The agenda holds those instants, which are all the clock moves to
+besides events; a deadline met or breached leaves it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from comity.engine._bindings import Bindings, substitute, value_of
+from comity.engine._compiler import warn_field
+from comity.engine._facts import instant
+from comity.rules.pack import DeadlineClause, Rule
+from comity.rules.params import HOLIDAY_ROLES, ParameterSet
+
+__all__ = ["Agenda", "Deadline", "Period", "deadline_fact", "display", "start_period"]
+
+
+def display(inst: str, *, day_based: bool) -> str:
+    """How a finding shows an instant: a date when the period counts days and the
+    instant is the start of that day."""
+    return inst[:10] if day_based and inst.endswith("T00:00:00Z") else inst
+
+
+_TRIGGER_WORDS = {
+    "received": "receipt of request {request_id}",
+    "postponement": "FIU suspension {postponement_id}",
+    "issued": "order {order_id}",
+    "extension": "the extension of order {order_id}",
+    "mla": "request {request_id}",
+}
+
+
+def _trigger_label(fact: dict[str, Any], when: str) -> str:
+    """Words for what started a period, e.g. `receipt of request R1 (2019-05-28)`."""
+    template = _TRIGGER_WORDS.get(str(fact.get("t")), "event {ev}")
+    try:
+        text = template.format(**fact)
+    except KeyError:
+        text = f"event {fact.get('ev', '?')}"
+    return f"{text} ({when})"
+
+
+@attrs.frozen
+class Period:
+    """A period that has started: when it is over, and what that rests on."""
+
+    due: str  # the last day in time, or (for periods in hours) the breach instant
+    breach_at: str
+    breach_display: str
+    detail: dict[str, Any]  # the parameter, its source and the counting used
+    trigger_day: dt.date
+
+
+def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSet) -> Period | None:
+    """The period `clause` starts on these bindings; None when no value is in force, or
+    the sources found no duration: comity invents no deadline."""
+    detail: dict[str, Any]
+    if clause.last_day is not None:
+        last_day = dt.date.fromisoformat(str(value_of(bindings, *clause.last_day.split(".", 1))))
+        breach_inst = f"{(last_day + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
+        due, breach_display = last_day.isoformat(), breach_inst[:10]
+        stated_by = bindings[clause.last_day.split(".", 1)[0]]
+        detail = {
+            "parameter": None,
+            "source": f"the expiry date stated in event {stated_by.get('ev', '?')}",
+            "convention": (
+                f"in force to the end of {due}; it lapses at the start of {breach_display}"
+            ),
+            "confidence": None,
+        }
+        return Period(due, breach_inst, breach_display, detail, last_day)
+    assert clause.parameter is not None and clause.trigger is not None
+    name = substitute(clause.parameter, bindings)
+    binding, field = clause.trigger.split(".", 1)
+    raw = value_of(bindings, binding, "atd" if field == "at" else field)
+    trigger: dt.date | dt.datetime = (
+        dt.date.fromisoformat(raw)
+        if len(raw) == 10
+        else dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    )
+    trigger_day = trigger if not isinstance(trigger, dt.datetime) else trigger.date()
+    calendar = str(value_of(bindings, *clause.calendar.split(".", 1))) if clause.calendar else None
+    value = params.get(name, trigger_day)
+    if value is None and name not in params and clause.fallback_only_for:
+        members = params.get(clause.fallback_only_for, trigger_day)
+        if members is not None and calendar in (members.items or ()):
+            assert clause.fallback is not None
+            name = clause.fallback
+            value = params.get(name, trigger_day)
+    if value is None or value.none_found or value.amount is None or value.counting is None:
+        return None
+    fixed = params.parameter(name).holidays_of
+    if fixed is not None and fixed not in HOLIDAY_ROLES:
+        calendar = fixed
+    label = _trigger_label(bindings.get(binding, {}), raw)
+    due_obj = value.due(trigger, calendar=calendar, trigger_name=label)
+    assert due_obj is not None
+    breach_inst = instant(due_obj.breach_at)
+    day_based = due_obj.last_day is not None
+    due = due_obj.last_day.isoformat() if due_obj.last_day else breach_inst
+    detail = {
+        "parameter": name,
+        "value": value.amount,
+        "unit": value.counting.unit,
+        "convention": due_obj.convention,
+        "source": {
+            # the same shape as a rule's legal basis, so consumers read one form
+            "instrument": value.reference.instrument,
+            "article": value.reference.article,
+            "reference": value.reference.address,
+            "confidence": value.confidence,
+            "note": f"parameter {name}, value in force from {value.valid_from}",
+        },
+        "confidence": value.confidence,
+        "trigger": raw,
+    }
+    if value.counting.caveat:
+        detail["caveat"] = value.counting.caveat
+    if value.note:
+        detail["note"] = value.note
+    return Period(due, breach_inst, display(breach_inst, day_based=day_based), detail, trigger_day)
+
+
+def deadline_fact(
+    rule_id: str, clause: int, ref: str, period: Period, bindings: Bindings
+) -> dict[str, Any]:
+    """The fact the breach and met rules join on, with copies of the bound facts'
+    fields (for the finding's message once those facts are gone)."""
+    fact: dict[str, Any] = {
+        "t": "deadline",
+        "rule": rule_id,
+        "clause": clause,
+        "ref": ref,
+        "breach_at": period.breach_at,
+        "due": period.due,
+    }
+    for name, bound in bindings.items():
+        for k, v in bound.items():
+            if k not in ("id", "sid", "t") and isinstance(v, str | int | bool):
+                fact[f"{name}__{k}"] = v
+    return fact
+
+
+def warning_instants(
+    warnings: list[Rule], params: ParameterSet, period: Period, not_before: str
+) -> list[tuple[str, str]]:
+    """(deadline fact field, instant) of each warning with a window in force."""
+    out = []
+    for warn in warnings:
+        assert warn.warning is not None
+        window = params.get(warn.warning.days_before, period.trigger_day)
+        if window is None or window.amount is None:
+            continue
+        warn_day = dt.date.fromisoformat(period.breach_at[:10]) - dt.timedelta(
+            days=int(window.amount)
+        )
+        # A warning cannot come before the event that started the period.
+        out.append((warn_field(warn.id), max(f"{warn_day.isoformat()}T00:00:00Z", not_before)))
+    return out
+
+
+@attrs.define
+class Deadline:
+    """A started period, as the run keeps it until it is met or breached."""
+
+    fact: dict[str, Any]  # as durable stored it (with its id)
+    because: tuple[str, ...]
+    detail: dict[str, Any]
+    due: str
+    breach_display: str
+    done: bool = False
+
+
+class Agenda:
+    """The case's deadlines, and their breach and warning instants in time order."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Deadline] = {}
+        # (instant, deadline fact id); instants of finished deadlines are skipped.
+        self._heap: list[tuple[str, str]] = []
+
+    def __getitem__(self, deadline_id: str) -> Deadline:
+        return self.records[deadline_id]
+
+    def add(self, record: Deadline, instants: Iterator[str] | list[str]) -> None:
+        deadline_id = record.fact["id"]
+        self.records[deadline_id] = record
+        for inst in instants:
+            heapq.heappush(self._heap, (inst, deadline_id))
+
+    def due_through(self, limit: str) -> Iterator[str]:
+        """The instants up to `limit` of deadlines still running, each when it comes:
+        what the caller does at one may finish (or start) others."""
+        while self._heap and self._heap[0][0] <= limit:
+            inst, deadline_id = heapq.heappop(self._heap)
+            if not self.records[deadline_id].done:
+                yield inst
+
+    def next_instant(self) -> str | None:
+        """The earliest instant of a deadline still running, if any."""
+        while self._heap and self.records[self._heap[0][1]].done:
+            heapq.heappop(self._heap)  # due_through skips these anyway
+        return self._heap[0][0] if self._heap else None
+
+    def finish(self, deadline_id: str) -> Deadline | None:
+        """Mark a deadline met or breached; its record if it was still running."""
+        record = self.records[deadline_id]
+        if record.done:
+            return None
+        record.done = True
+        return record
+
+    def running(self) -> list[Deadline]:
+        return [r for r in self.records.values() if not r.done]

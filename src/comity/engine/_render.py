@@ -1,0 +1,81 @@
+"""Rendering: a finding the run raised, with its bindings, becomes a `Finding`.
+
+The run keeps what a rule matched; the words (the message, the jurisdictions and
+assets it names, the legal bases that apply) are worked out when a finding is
+reported, so a finding resolved later is rendered once, whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from comity.engine._bindings import Bindings, listed, substitute
+from comity.engine.findings import Finding
+from comity.rules.pack import Rule, RulePack
+
+__all__ = ["Open", "render"]
+
+
+@attrs.define
+class Open:
+    """A finding while the run is alive (mutable until the run reports it)."""
+
+    rule: Rule
+    fid: str
+    raised_inst: str
+    raised_at: str
+    because: tuple[str, ...]
+    bindings: Bindings
+    due: str | None = None
+    deadline: dict[str, Any] | None = None
+    resolved_at: str | None = None
+    resolved_by: tuple[str, ...] | None = None
+    superseded_by: str | None = None
+
+
+def _bases(
+    pack: RulePack, rule: Rule, jurisdictions: Sequence[str], raised_day: str
+) -> list[dict[str, Any]]:
+    """The rule's legal bases that apply between these jurisdictions on that day."""
+    out = []
+    for basis in rule.legal_basis:
+        allowed = basis.only_for
+        if isinstance(allowed, str):
+            value = pack.parameters.get(allowed, dt.date.fromisoformat(raised_day))
+            allowed = value.items if value is not None and value.items is not None else ()
+        if allowed is None or (jurisdictions and set(jurisdictions) <= set(allowed)):
+            out.append(basis.to_json())
+    return out
+
+
+def render(item: Open, *, case_id: str, pack: RulePack) -> Finding:
+    rule = item.rule
+    jurisdictions = listed(rule.jurisdictions, item.bindings)
+    legal = _bases(pack, rule, jurisdictions, item.raised_inst[:10])
+    if item.deadline and isinstance(item.deadline.get("source"), dict):
+        legal.append(item.deadline["source"])
+    return Finding(
+        finding_id=item.fid,
+        case_id=case_id,
+        category=rule.category,
+        code=rule.code,
+        rule=rule.id,
+        rulepack=pack.digest,
+        severity=rule.severity,
+        title=rule.title,
+        message=substitute(rule.message, item.bindings),
+        jurisdictions=jurisdictions,
+        assets=listed(rule.assets, item.bindings),
+        due=item.due,
+        raised_at=item.raised_at,
+        resolved_at=item.resolved_at,
+        resolved_by=item.resolved_by,
+        because=item.because,
+        legal_basis=tuple(legal),
+        deadline=item.deadline,
+        superseded_by=item.superseded_by,
+    )
