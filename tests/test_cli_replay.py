@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from comity import cli as cli_module
 from comity.cli import cli
+from comity.cli import options as cli_module
 from comity.rules import load_pack
 from comity.rules.params import builtin_params_dir
 

@@ -1,0 +1,242 @@
+"""Commands that replay the log through the rule pack: replay, explain, deadlines.
+
+Each reads the store and runs the engine; what it prints comes from
+:mod:`comity.report`. A `--case` with no events is refused rather than reported as
+a case with nothing found, so that a typo never reads as a clean bill.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import click
+
+from comity.cli import current, pass_log
+from comity.cli._streams import close, write, write_lines
+from comity.cli.options import case_option, format_option, replay_at, time_options
+from comity.engine import Finding, replay_log
+from comity.errors import InvalidInput, UnknownFinding
+from comity.events import EventLog, StoredEvent, format_time
+from comity.report import (
+    ReplayAt,
+    Tally,
+    deadlines_document,
+    deadlines_lines,
+    explain_lines,
+    findings_jsonl,
+    replay_document,
+    replay_lines,
+    running_deadlines,
+)
+from comity.rules.pack import SEVERITIES
+
+__all__ = ["COMMANDS"]
+
+
+def _has_events(log: EventLog, case_id: str, known_at: dt.datetime) -> bool:
+    events = log.read_case(case_id, known_at=known_at)
+    try:
+        return next(events, None) is not None
+    finally:
+        close(events)
+
+
+def _check_cases(log: EventLog, cases: Sequence[str], at: ReplayAt) -> None:
+    """A --case with no events is an error, so that a typo never reads as 'nothing found'."""
+    missing = [c for c in dict.fromkeys(cases) if not _has_events(log, c, at.known_at)]
+    if missing:
+        raise InvalidInput(
+            "\n".join(
+                f"--case {c}: no events in this case recorded by {format_time(at.known_at)}; "
+                "`comity log` lists the cases in the store"
+                for c in missing
+            )
+        )
+
+
+# --------------------------------------------------------------------------- replay
+
+
+@click.command("replay")
+@case_option(
+    "Replay only this case; repeat for more. Default: every case in the store.", multiple=True
+)
+@time_options
+@format_option(
+    ["table", "json", "jsonl"],
+    "table: a report per case for people; json: one object with every case; "
+    "jsonl: one finding a line.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    metavar="SEVERITY",
+    help=(
+        "Exit 1 if any open finding has this severity or a higher one (info < warning < critical)."
+    ),
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help=(
+        "Replay the cases in N worker processes, each with its own store connection; "
+        "the output is the same as with 1."
+    ),
+)
+@pass_log
+def replay(
+    log: EventLog,
+    cases: tuple[str, ...],
+    as_of: dt.date | dt.datetime | None,
+    known_at: dt.datetime | None,
+    fmt: str,
+    fail_on: str | None,
+    workers: int,
+) -> None:
+    """Replay cases through the rule pack and report what they found.
+
+    Findings are overlapping jurisdictions, missed deadlines and recommended next legal
+    steps, each with its legal basis and the events it rests on; open deadlines are
+    the periods still running at --as-of. Cases stream one at a time.
+    """
+    context = current()
+    pack = context.pack
+    at = replay_at(as_of, known_at)
+    if cases:
+        _check_cases(log, cases, at)
+    tally = Tally(fail_on)
+    if workers > 1:
+        from comity.engine.parallel import replay_log_parallel
+
+        replayed = replay_log_parallel(
+            context.url,
+            context.rule_dirs,
+            as_of=at.as_of,
+            known_at=at.known_at,
+            cases=list(cases) or None,
+            workers=workers,
+            log=log,
+            pack=pack,
+        )
+    else:
+        replayed = replay_log(
+            log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None
+        )
+    results = tally.watch(replayed)
+    if fmt == "json":
+        write(replay_document(results, at, pack.digest))
+    elif fmt == "jsonl":
+        click.echo(f"comity replay {at.words()}, rule pack {pack.digest}", err=True)
+        write_lines(findings_jsonl(results))
+    else:
+        write_lines(replay_lines(results, at, rulepack=pack.digest, origin=context.pack_origin()))
+    if tally.failing:
+        click.echo(
+            f"{tally.failing} open finding{'s' if tally.failing != 1 else ''} of severity "
+            f"{fail_on} or higher (--fail-on {fail_on}).",
+            err=True,
+        )
+        click.get_current_context().exit(1)
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def _events_by_id(
+    log: EventLog, case_id: str, ids: Iterable[str], known_at: dt.datetime
+) -> dict[str, StoredEvent]:
+    wanted = set(ids)
+    found: dict[str, StoredEvent] = {}
+    if wanted:
+        for stored in log.read_case(case_id, known_at=known_at):
+            if stored.event_id in wanted:
+                found[stored.event_id] = stored
+    return found
+
+
+@click.command("explain")
+@click.argument("finding_id", metavar="FINDING_ID")
+@time_options
+@pass_log
+def explain(
+    log: EventLog,
+    finding_id: str,
+    as_of: dt.date | dt.datetime | None,
+    known_at: dt.datetime | None,
+) -> None:
+    """Explain one finding: its rule, legal basis, the events it rests on, its deadline.
+
+    FINDING_ID comes from `comity replay` (table or json). The store is replayed case
+    by case until the finding turns up; an id no replay produces is exit 3.
+    """
+    pack = current().pack
+    at = replay_at(as_of, known_at)
+    results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at)
+    found: Finding | None = None
+    try:
+        for result in results:
+            found = next((f for f in result.findings if f.finding_id == finding_id), None)
+            if found is not None:
+                break
+    finally:
+        close(results)
+    if found is None:
+        raise UnknownFinding(
+            f"no finding {finding_id!r} in any case {at.words()}; "
+            "take finding ids from `comity replay` with the same --as-of and --known-at"
+        )
+    ids = [*found.because, *(found.resolved_by or ())]
+    events = _events_by_id(log, found.case_id, ids, at.known_at)
+    write_lines(
+        explain_lines(found, pack.rule(found.rule), at, rulepack=pack.digest, events=events)
+    )
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+@click.command("deadlines")
+@case_option("Only this case; repeat for more. Default: every case in the store.", multiple=True)
+@time_options
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help=(
+        "Only deadlines that are breached within N days after --as-of "
+        "(0: the last day to act is --as-of itself)."
+    ),
+)
+@format_option(["table", "json"], "table for people; json for one object with every open deadline.")
+@pass_log
+def deadlines(
+    log: EventLog,
+    cases: tuple[str, ...],
+    as_of: dt.date | dt.datetime | None,
+    known_at: dt.datetime | None,
+    within: int | None,
+    fmt: str,
+) -> None:
+    """List the deadlines still running at --as-of, across cases, soonest first."""
+    context = current()
+    pack = context.pack
+    at = replay_at(as_of, known_at)
+    if cases:
+        _check_cases(log, cases, at)
+    results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None)
+    running = running_deadlines(results, at.as_of, within)
+    if fmt == "json":
+        write(deadlines_document(running, at, pack.digest, within))
+        return
+    write_lines(
+        deadlines_lines(
+            running, at, rulepack=pack.digest, origin=context.pack_origin(), within=within
+        )
+    )
+
+
+COMMANDS = (replay, explain, deadlines)

@@ -1,0 +1,388 @@
+"""Commands on the event store: init, ingest, append, log, verify, copy, follow, schema.
+
+Commands that write check all their input before opening the store, so that bad
+input is refused (exit 3) with nothing written, even when the store is unreachable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+import click
+
+from comity.cli import Context, describe_store, pass_context, pass_log
+from comity.cli._streams import close, write_lines
+from comity.cli.options import case_option, format_option
+from comity.errors import EventFormatError, InvalidInput, Problem
+from comity.events import (
+    EVENT_TYPES,
+    Event,
+    EventLog,
+    StoredEvent,
+    canonical_json,
+    parse_jsonl,
+    parse_one,
+)
+from comity.report.json import stored_events_jsonl
+from comity.report.text import log_lines
+
+__all__ = ["COMMANDS"]
+
+#: Where events typed on the command line come from, in error messages.
+COMMAND_LINE = "<command line>"
+
+
+# --------------------------------------------------------------------------- init
+
+
+@click.command("init")
+@pass_context
+def init(context: Context) -> None:
+    """Create an empty store; harmless if it already exists."""
+    log = context.open(create=True)
+    count = log.head().position
+    if count:
+        noun = "event" if count == 1 else "events"
+        click.echo(f"Store {context.where} already exists ({count} {noun}); nothing changed.")
+    else:
+        click.echo(f"Initialised an empty store at {context.where}.")
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def _parse_file(path: str) -> tuple[str, list[Event]]:
+    """The events of FILE (or stdin for `-`), and the name that errors use for it."""
+    source = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            return source, parse_jsonl(sys.stdin.buffer, source=source)
+        with Path(path).open("rb") as handle:
+            return source, parse_jsonl(handle, source=source)
+    except OSError as exc:
+        raise InvalidInput(f"{source}: cannot read it: {exc.strerror or exc}") from None
+
+
+@click.command("ingest")
+@click.argument(
+    "file", metavar="FILE|-", type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
+@pass_context
+def ingest(context: Context, file: str) -> None:
+    """Append a JSON Lines FILE (- for stdin), all events or none.
+
+    Every line is checked before anything is stored; any problem refuses the whole
+    file (exit 3) and lists every bad line. Events already stored with the same
+    content are skipped, so ingesting a file twice is harmless.
+    """
+    source, events = _parse_file(file)
+    result = context.log.append(events)
+    click.echo(
+        f"{len(result.stored)} stored, {len(result.already_stored)} already stored "
+        f"({source} into {context.where})."
+    )
+
+
+# --------------------------------------------------------------------------- append
+
+_FLAG_OF_FIELD = {
+    "type": "--type",
+    "case_id": "--case",
+    "event_id": "--id",
+    "occurred_at": "--at",
+}
+
+
+def _parse_fields(values: tuple[str, ...]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for item in values:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise click.BadParameter(
+                f"{item!r}: expected NAME=VALUE, e.g. jurisdiction=PA", param_hint="--field"
+            )
+        if name in _FLAG_OF_FIELD:
+            raise click.BadParameter(
+                f"{name!r}: use {_FLAG_OF_FIELD[name]} instead", param_hint="--field"
+            )
+        if name in fields:
+            raise click.BadParameter(f"{name!r} is given twice", param_hint="--field")
+        try:
+            fields[name] = json.loads(text)
+        except ValueError:
+            fields[name] = text
+    return fields
+
+
+def _event_from_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = Problem("--json", None, "", f"malformed JSON: {exc.msg} (column {exc.colno})")
+        raise EventFormatError([problem]) from None
+
+
+def _usage(message: str) -> NoReturn:
+    raise click.UsageError(message)
+
+
+@click.command("append")
+@click.option("--json", "json_text", metavar="JSON", help="The whole event as one JSON object.")
+@click.option(
+    "--type",
+    "event_type",
+    metavar="TYPE",
+    help=f"The event type: one of {', '.join(EVENT_TYPES)}.",
+)
+@case_option("The case the event belongs to.")
+@click.option(
+    "--id",
+    "event_id",
+    metavar="EVENT_ID",
+    help="The event's unique id; appending the same id and content again is a no-op.",
+)
+@click.option(
+    "--at",
+    "occurred_at",
+    metavar="DATE",
+    help="When it happened: 2019-07-24 or 2019-07-24T14:00:00Z (UTC).",
+)
+@click.option(
+    "--field",
+    "fields",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help=(
+        "A field of the event; repeat for each. VALUE is read as JSON when it parses "
+        "(asset_ids='[\"A1\"]', urgent=true) and as a string otherwise (jurisdiction=PA)."
+    ),
+)
+@click.option(
+    "--expected-seq",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help=(
+        "Fail with a conflict (exit 4), storing nothing, unless the case's last seq is N "
+        "(0 for a new case)."
+    ),
+)
+@pass_context
+def append(
+    context: Context,
+    json_text: str | None,
+    event_type: str | None,
+    case_id: str | None,
+    event_id: str | None,
+    occurred_at: str | None,
+    fields: tuple[str, ...],
+    expected_seq: int | None,
+) -> None:
+    """Append one event, given as --json or as flags.
+
+    \b
+    comity append --type asset_located --case PA-2019-0042 --id evt-0003 \\
+        --at 2019-03-05 --field asset_id=A1 --field asset_type=bank_account \\
+        --field jurisdiction=PA
+    comity append --json '{"type": "case_closed", "case_id": "PA-2019-0042", ...}'
+    """
+    flags = {
+        "--type": event_type,
+        "--case": case_id,
+        "--id": event_id,
+        "--at": occurred_at,
+    }
+    data: Any
+    if json_text is not None:
+        given = [flag for flag, value in flags.items() if value is not None]
+        if fields:
+            given.append("--field")
+        if given:
+            _usage(f"--json cannot be combined with {', '.join(given)}")
+        data = _event_from_json(json_text)
+    else:
+        missing = [flag for flag, value in flags.items() if value is None]
+        if missing:
+            _usage(f"missing {', '.join(missing)} (or give the whole event with --json)")
+        data = {
+            "type": event_type,
+            "case_id": case_id,
+            "event_id": event_id,
+            "occurred_at": occurred_at,
+            **_parse_fields(fields),
+        }
+    event = parse_one(data, source="--json" if json_text is not None else COMMAND_LINE, line=None)
+    result = context.log.append([event], expected_seq=expected_seq)
+    if result.stored:
+        (stored,) = result.stored
+        click.echo(
+            f"Stored {stored.event_id} in case {stored.case_id} at seq {stored.seq} "
+            f"(position {stored.position})."
+        )
+    else:
+        click.echo(f"{event.event_id} was already stored with the same content; nothing changed.")
+
+
+# --------------------------------------------------------------------------- log
+
+
+@click.command("log")
+@case_option("Only this case, in seq order.")
+@format_option(
+    ["table", "jsonl"],
+    "table for people; jsonl for one stored event (with its envelope and hash) a line.",
+)
+@pass_log
+def log_command(log: EventLog, case_id: str | None, fmt: str) -> None:
+    """Print the log (or one case), oldest first, streaming."""
+    events = log.read_case(case_id) if case_id is not None else log.read()
+    if fmt == "jsonl":
+        write_lines(stored_events_jsonl(events))
+        return
+    first = next(events, None)
+    if first is None:
+        what = f"case {case_id!r}" if case_id is not None else "the store"
+        click.echo(f"No events in {what}.", err=True)
+        return
+
+    def chained() -> Iterator[StoredEvent]:
+        yield first
+        yield from events
+
+    case_ids = [case_id] if case_id is not None else log.case_ids()
+    write_lines(log_lines(chained(), last_position=log.head().position, case_ids=case_ids))
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@click.command("verify")
+@pass_log
+def verify(log: EventLog) -> None:
+    """Check the hash chain; exit 1 naming the first bad position."""
+    report = log.verify()
+    noun = "record" if report.records == 1 else "records"
+    click.echo(f"{report.records} {noun}, head {report.head.hash}")
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@click.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the v1 event format."""
+    from comity.events.schema import event_schema
+
+    click.echo(json.dumps(event_schema(), indent=2, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- copy
+
+
+@click.command("copy")
+@click.argument("src", metavar="SRC")
+@click.argument("dst", metavar="DST")
+def copy_command(src: str, dst: str) -> None:
+    """Copy every record of store SRC into store DST, envelope and hash kept.
+
+    SRC and DST are paths or URLs, like --store (which this command ignores): copy an
+    SQLite file into PostgreSQL and back, and both verify to the same head hash. DST is
+    created if it does not exist. If DST already holds the start of SRC's log, only the
+    newer records are copied, so running the same copy again is harmless; a DST
+    holding another log is refused (exit 4). Every record is checked as it is imported:
+    a SRC whose chain is broken stops the copy (exit 1).
+    """
+    from comity.events.copy import copy_log
+
+    report = copy_log(src, dst)
+    head = report.head
+    already = f" ({report.start} were already there)" if report.start else ""
+    click.echo(
+        f"Copied {report.copied} record{'s' if report.copied != 1 else ''}{already} from "
+        f"{describe_store(src)} to {describe_store(dst)}; "
+        f"{head.position} records, head {head.hash}."
+    )
+
+
+# --------------------------------------------------------------------------- follow
+
+
+@click.command("follow")
+@click.option(
+    "--after",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Start after position N (0: from the first event).",
+)
+@case_option("Only this case's events.")
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.01),
+    default=0.5,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look for new events (PostgreSQL also wakes up as soon as one is stored).",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), metavar="N", help="Stop after printing N events."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Stop after SECONDS, having printed everything stored by then.",
+)
+@pass_log
+def follow_command(
+    log: EventLog,
+    after: int,
+    case_id: str | None,
+    poll_interval: float,
+    limit: int | None,
+    timeout: float | None,
+) -> None:
+    """Print stored events as JSON Lines as they arrive, like `tail -f`.
+
+    First what is stored (after --after), then each new event as it is stored, one
+    line each, in position order, in the format of `comity log --format jsonl`. Runs
+    until --limit or --timeout, or until interrupted (Ctrl-C ends it with exit 0).
+    To resume later, pass the last position printed as --after.
+    """
+    import time
+
+    from comity.events.follow import follow
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+
+    def stop() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
+    out: IO[str] = sys.stdout
+    printed = 0
+    events = follow(log, after=after, poll_interval=poll_interval, stop=stop, case_id=case_id)
+    try:
+        for stored in events:
+            # One flush per event: a follower is read live, line by line.
+            out.write(canonical_json(stored.to_json()) + "\n")
+            out.flush()
+            printed += 1
+            if limit is not None and printed >= limit:
+                break
+    except KeyboardInterrupt:
+        pass
+    except BrokenPipeError:  # the reader went away (`comity follow | head`)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    finally:
+        close(events)
+
+
+COMMANDS = (init, ingest, append, log_command, verify, schema, copy_command, follow_command)

@@ -1,0 +1,56 @@
+"""Counting what a replay found while its results stream past.
+
+Replays stream one case at a time so that a large store never sits in memory; the
+summary line of the text report and the `--fail-on` verdict both need totals, so they
+are counted on the way through rather than by keeping the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from comity.engine import CaseResult
+from comity.rules.pack import SEVERITIES
+
+__all__ = ["SEVERITY_RANK", "Tally"]
+
+#: info < warning < critical, as `--fail-on` compares them.
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+class Tally:
+    """Totals of the results that :meth:`watch` has let through so far.
+
+    `fail_on` is a severity: open findings of that severity or a higher one are
+    counted in `failing` (zero when `fail_on` is None).
+    """
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.threshold = None if fail_on is None else SEVERITY_RANK[fail_on]
+        self.cases = 0
+        self.open: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
+        self.resolved = 0
+        self.deadlines = 0
+        self.failing = 0
+
+    def watch(self, results: Iterable[CaseResult]) -> Iterator[CaseResult]:
+        """The same results, counted as they pass."""
+        for result in results:
+            self.cases += 1
+            self.deadlines += len(result.open_deadlines)
+            for finding in result.findings:
+                if finding.is_open:
+                    self.open[finding.severity] += 1
+                    if self.threshold is not None and (
+                        SEVERITY_RANK[finding.severity] >= self.threshold
+                    ):
+                        self.failing += 1
+                else:
+                    self.resolved += 1
+            yield result
+
+    def open_words(self) -> str:
+        """`3 open findings (1 critical, 2 warning, 0 info)`."""
+        total = sum(self.open.values())
+        parts = ", ".join(f"{self.open[s]} {s}" for s in reversed(SEVERITIES))
+        return f"{total} open finding{'s' if total != 1 else ''} ({parts})"

@@ -1,0 +1,22 @@
+"""How far a day is from the replay's as_of, in words (`today`, `in 3 days`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+__all__ = ["days_until", "in_days"]
+
+
+def days_until(day: str, as_of: dt.date | dt.datetime) -> int:
+    """Days from as_of's day to `day` (a date, or an instant whose date counts)."""
+    start = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    return (dt.date.fromisoformat(day[:10]) - start).days
+
+
+def in_days(days: int) -> str:
+    """`today`, `tomorrow`, `in 3 days`, `2 days ago`."""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"

@@ -1,0 +1,43 @@
+"""Line breaking for the text reports: 100 columns, never inside a word or a citation.
+
+Legal citations (`Reg. (EU) 2018/1805 art. 9(1)`) and identifiers are useless broken
+in two, so words are never split and a list of citations breaks between items only.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+__all__ = ["WIDTH", "wrap", "wrap_items"]
+
+WIDTH = 100
+
+
+def wrap(text: str, indent: int, first: str = "") -> list[str]:
+    """`text` in lines of at most WIDTH, indented, `first` before the first line only."""
+    pad = " " * indent
+    return textwrap.wrap(
+        text,
+        width=WIDTH,
+        initial_indent=pad + first,
+        subsequent_indent=pad + " " * len(first),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [pad + first.rstrip()]
+
+
+def wrap_items(items: Sequence[str], indent: int, first: str = "") -> list[str]:
+    """Items joined by `; `, broken between items only (a citation stays on one line)."""
+    lines: list[str] = []
+    current = " " * indent + first
+    start = len(current)
+    for n, item in enumerate(items):
+        text = item + (";" if n < len(items) - 1 else "")
+        if len(current) > start and len(current) + 1 + len(text) > WIDTH:
+            lines.append(current)
+            current = " " * start + text
+        else:
+            current += (" " if len(current) > start else "") + text
+    lines.append(current)
+    return lines

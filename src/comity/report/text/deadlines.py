@@ -1,0 +1,60 @@
+"""The text table of open deadlines across cases (`comity deadlines`).
+
+One row a deadline with its last day, when it becomes late and how far that is from
+as_of in words, so that a case handler can plan the coming days from one screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from comity.engine import OpenDeadline
+from comity.report.at import ReplayAt
+from comity.report.text._legal import period
+from comity.report.text._when import days_until, in_days
+
+__all__ = ["deadlines_lines"]
+
+_HEADER = ("due", "late from", "when", "case", "code", "ref", "rule", "period")
+
+
+def deadlines_lines(
+    deadlines: Sequence[OpenDeadline],
+    at: ReplayAt,
+    *,
+    rulepack: str,
+    origin: str,
+    within: int | None = None,
+) -> Iterator[str]:
+    """The table of `deadlines` in the order given (or one line saying there are none).
+
+    `within` is only worded in the title: the selection is the caller's (see
+    :func:`comity.report.running_deadlines`).
+    """
+    scope = "" if within is None else f" breached within {within} days"
+    if not deadlines:
+        yield f"No open deadlines{scope} {at.words()}."
+        return
+    rows = [
+        (
+            d.due,
+            d.breach_at,
+            in_days(days_until(d.due, at.as_of)),
+            d.case_id,
+            d.code,
+            d.ref,
+            d.rule,
+            period(d.detail),
+        )
+        for d in deadlines
+    ]
+    widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(_HEADER[:-1])]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + cells[-1]
+
+    yield f"Open deadlines{scope} {at.words()}, soonest first"
+    yield f"rule pack {rulepack} ({origin})"
+    yield ""
+    yield line(_HEADER)
+    yield from (line(r) for r in rows)

@@ -1,0 +1,194 @@
+"""The rule pack as text: the list of rules, and one rule with every parameter it reads.
+
+`rules show` is where a lawyer checks a rule before trusting its findings, so it
+prints the conditions as written, each deadline clause, and every dated value of
+every parameter the clauses use, with its reference, confidence and counting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from comity.report.text._legal import amount, cite, legal_block
+from comity.report.text._wrap import wrap, wrap_items
+from comity.rules import Rule, RulePack
+from comity.rules.pack import CATEGORIES, SEVERITIES
+from comity.rules.params import ParamValue
+
+__all__ = ["parameter_names", "rule_lines", "rules_list_lines"]
+
+
+def rules_list_lines(pack: RulePack, *, origin: str) -> Iterator[str]:
+    """Every rule: id, code, category, severity and title, then its legal basis."""
+    id_width = max((len(r.id) for r in pack.rules), default=2)
+    code_width = max((len(r.code) for r in pack.rules), default=4)
+    cat_width = max(len(c) for c in CATEGORIES)
+    sev_width = max(len(s) for s in SEVERITIES)
+    yield (
+        f"{'id'.ljust(id_width)}  {'code'.ljust(code_width)}  {'category'.ljust(cat_width)}  "
+        f"{'severity'.ljust(sev_width)}  title"
+    )
+    for rule in pack.rules:
+        yield (
+            f"{rule.id.ljust(id_width)}  {rule.code.ljust(code_width)}  "
+            f"{rule.category.ljust(cat_width)}  {rule.severity.ljust(sev_width)}  {rule.title}"
+        )
+        bases = [cite(b.to_json(), always=True) for b in rule.legal_basis]
+        yield from wrap_items(bases, id_width + 2, "legal basis: ")
+    yield ""
+    yield (
+        f"{len(pack.rules)} rules; rule pack {pack.digest} ({origin}). "
+        "`comity rules show ID` for one rule."
+    )
+
+
+def parameter_names(pack: RulePack, name: str) -> list[str]:
+    """A clause's parameter name, with `{binding.field}` placeholders matched by any part."""
+    parts = re.split(r"(\{[^{}]*\})", name)
+    if len(parts) == 1:
+        return [name]
+    pattern = re.compile(
+        "".join(re.escape(p) if n % 2 == 0 else "[A-Za-z0-9_]+" for n, p in enumerate(parts))
+    )
+    return [p for p in pack.parameters.names() if pattern.fullmatch(p)]
+
+
+def _counting_words(value: ParamValue) -> str:
+    counting = value.counting
+    if counting is None:
+        return ""
+    first = (
+        "the trigger day counts" if counting.trigger_counts else "the trigger day is not counted"
+    )
+    if counting.unit == "hours":
+        first = "the trigger hour counts" if counting.trigger_counts else "counted from the trigger"
+        return first
+    roll = (
+        "an end on a weekend or public holiday moves to the next working day"
+        if counting.roll_forward
+        else "an end on a weekend or public holiday is not moved"
+    )
+    return f"{first}; {roll}"
+
+
+def _value_lines(value: ParamValue, indent: int) -> Iterator[str]:
+    pad = " " * indent
+    since = f"from {value.valid_from.isoformat()}"
+    until = (
+        f"{since} until {value.valid_until.isoformat()} (exclusive)"
+        if value.valid_until
+        else f"{since} (still in force)"
+    )
+    if value.kind == "amount":
+        what = amount(value.amount, value.unit)
+    elif value.kind == "list":
+        what = ", ".join(value.items or ())
+    else:
+        what = "no statutory period found (no deadline is raised)"
+    yield from wrap(what, indent, f"{until}: ")
+    confidence = value.confidence
+    if value.dates_confidence != value.confidence:
+        confidence += f" (dates: {value.dates_confidence})"
+    yield f"{pad}  confidence: {confidence}"
+    if value.counting is not None:
+        yield from wrap(_counting_words(value), indent + 2, "counting:   ")
+        if value.counting.source:
+            yield from wrap(value.counting.source, indent + 2, "  as per:   ")
+        if value.counting.caveat:
+            yield from wrap(value.counting.caveat, indent + 2, "caveat:     ")
+    ref = value.reference
+    yield from wrap(cite(ref.to_json()), indent + 2, "reference:  ")
+    yield f"{pad}              {ref.address}"
+    for also in ref.also:
+        yield f"{pad}              also {also}"
+    if value.note:
+        yield from wrap(value.note, indent + 2, "note:       ")
+
+
+def _parameter_lines(pack: RulePack, name: str, indent: int) -> Iterator[str]:
+    pad = " " * indent
+    names = parameter_names(pack, name)
+    if not names:
+        yield f"{pad}{name}: no such parameter in the rule pack (this clause never starts a period)"
+        return
+    for found in names:
+        parameter = pack.parameters.parameter(found)
+        yield f"{pad}{found}: {parameter.title}"
+        if parameter.trigger:
+            yield from wrap(parameter.trigger, indent + 2, "trigger:    ")
+        if parameter.holidays_of:
+            yield f"{pad}  holidays:   {parameter.holidays_of}"
+        for value in parameter.values:
+            yield from _value_lines(value, indent + 2)
+
+
+def _patterns(lines: Sequence[str], indent: int) -> Iterator[str]:
+    for pattern in lines:
+        yield f"{' ' * indent}{pattern}"
+
+
+def _alternatives_lines(
+    title: str, alternatives: Sequence[Sequence[str]], indent: int
+) -> Iterator[str]:
+    pad = " " * indent
+    if not alternatives:
+        return
+    if len(alternatives) == 1:
+        yield f"{pad}{title}:"
+        yield from _patterns(alternatives[0], indent + 2)
+        return
+    yield f"{pad}{title} (any one of):"
+    for n, alt in enumerate(alternatives, start=1):
+        yield f"{pad}  {n}."
+        yield from _patterns(alt, indent + 4)
+
+
+def rule_lines(rule: Rule, pack: RulePack, *, origin: str) -> Iterator[str]:
+    """One rule of `pack` in full; `origin` says where the pack came from."""
+    yield f"Rule {rule.id}: {rule.code}"
+    yield f"  title:     {rule.title}"
+    yield f"  category:  {rule.category}"
+    yield f"  severity:  {rule.severity}"
+    yield f"  defined in {rule.source}"
+    yield f"  rule pack  {pack.digest} ({origin})"
+    yield ""
+    yield "Description"
+    yield from wrap(" ".join(rule.description.split()), 2)
+    yield ""
+    yield "Message"
+    yield from wrap(rule.message, 2)
+    yield ""
+    yield "Legal basis"
+    yield from legal_block((b.to_json() for b in rule.legal_basis), 2)
+    if rule.when:
+        yield ""
+        yield "Conditions"
+        yield from _alternatives_lines("raised when", rule.when, 2)
+        yield from _alternatives_lines("resolved by", rule.resolved_by, 2)
+    for n, clause in enumerate(rule.deadline, start=1):
+        yield ""
+        yield f"Deadline clause {n}"
+        yield "  starts when:"
+        yield from _patterns(clause.when, 4)
+        yield f"  about:       {clause.ref}"
+        if clause.last_day is not None:
+            yield f"  last day:    the date in {clause.last_day}"
+        else:
+            yield f"  period:      parameter {clause.parameter}, counted from {clause.trigger}"
+            if clause.calendar:
+                yield f"  calendar:    public holidays of {clause.calendar}"
+        yield from _alternatives_lines("met by", clause.met_by, 2)
+        if clause.parameter is not None:
+            yield "  parameters:"
+            yield from _parameter_lines(pack, clause.parameter, 4)
+    if rule.warning is not None:
+        yield ""
+        yield "Warning"
+        yield from wrap(
+            f"Raised the number of days that {rule.warning.days_before} gives before rule "
+            f"{rule.warning.deadline} is breached; resolved by what meets that deadline.",
+            2,
+        )
+        yield "  parameters:"
+        yield from _parameter_lines(pack, rule.warning.days_before, 4)
