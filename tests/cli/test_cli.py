@@ -1,4 +1,4 @@
-"""The `comity` command line: every command and every exit code of DESIGN.md section 8.
+"""The `comity` command line: every command and every exit code docs/cli.md documents.
 
 Each test gets its own store under `tmp_path`, named by an absolute path.
 """
@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from comity.cli import cli
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "quickstart.jsonl"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart.jsonl"
 EXAMPLE_COUNT = len(EXAMPLE.read_bytes().splitlines())
 
 CASE_OPENED = {

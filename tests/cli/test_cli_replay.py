@@ -21,7 +21,7 @@ from comity.cli import options as cli_module
 from comity.rules import load_pack
 from comity.rules.params import builtin_params_dir
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "quickstart.jsonl"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart.jsonl"
 CASE = "PA-2019-0042"
 AS_OF = "2020-12-31"
 KNOWN_AT = "2099-01-01T00:00:00Z"  # after every recorded_at: the whole log is known

@@ -23,7 +23,7 @@ from comity.cli import cli
 from many_cases import many_cases_jsonl
 from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "quickstart.jsonl"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart.jsonl"
 EXAMPLE_LINES = EXAMPLE.read_text(encoding="utf-8").splitlines()
 EXAMPLE_COUNT = len(EXAMPLE_LINES)
 
