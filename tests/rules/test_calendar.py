@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from comity.rules.calendar import (
     DEFAULT_REST_DAYS,
     HOLIDAYS_SOURCE,
+    LAST_INSTANT,
     TIME_ZONES,
     UNITS,
     Counting,
+    PeriodOutOfRange,
     compute_due,
     due_on,
     is_working_day,
@@ -564,3 +566,64 @@ def test_more_time_never_gives_an_earlier_breach(
     shorter = compute_due(trigger, amount, counting, calendar=calendar)
     longer = compute_due(trigger, amount + more, counting, calendar=calendar)
     assert longer.breach_at >= shorter.breach_at
+
+
+# --- the ends of the calendar --------------------------------------------------------
+
+MONTHS = Counting(unit="months", trigger_counts=False, roll_forward=True)
+YEARS = Counting(unit="years", trigger_counts=False, roll_forward=False)
+
+
+@pytest.mark.parametrize(
+    ("counting", "amount", "trigger"),
+    [
+        (PLAIN_DAYS, 1, date(9999, 12, 31)),
+        (EU_DAYS, 30, date(9999, 12, 20)),  # also rolls forward off a weekend
+        (WORKING, 5, date(9999, 12, 28)),
+        (MONTHS, 1, date(9999, 12, 15)),
+        (YEARS, 1, date(9999, 1, 1)),
+        (HOURS, 48, z(9999, 12, 30, 12)),
+        (HOURS, 1, date(9999, 12, 31)),
+        (Counting(unit="calendar_days", trigger_counts=True, roll_forward=False), 1, date.max),
+    ],
+)
+def test_a_period_past_the_last_day_is_out_of_range_not_an_overflow(
+    counting: Counting, amount: int, trigger: date
+) -> None:
+    with pytest.raises(PeriodOutOfRange, match="9999-12-31, the last day comity can count"):
+        compute_due(trigger, amount, counting, calendar="CH")
+    assert issubclass(PeriodOutOfRange, OverflowError)  # callers catching OverflowError still do
+
+
+def test_a_period_is_counted_while_its_breach_has_a_date() -> None:
+    due = compute_due(date(9999, 12, 29), 1, PLAIN_DAYS, calendar=None)
+    assert due.last_day == date(9999, 12, 30)
+    assert due.breach_at == z(9999, 12, 31) < LAST_INSTANT
+    # Ending on the last day itself, it would be breached on a day no date names.
+    with pytest.raises(PeriodOutOfRange):
+        compute_due(date(9999, 12, 30), 1, PLAIN_DAYS, calendar=None)
+
+
+def test_due_on_the_last_day_has_no_breach_instant() -> None:
+    with pytest.raises(PeriodOutOfRange):
+        due_on(date.max, convention="in force to the end of 9999-12-31")
+    assert due_on(date(2200, 12, 31), convention="c").breach_at == z(2201, 1, 1)
+
+
+def test_a_warning_window_reaching_past_year_one_warns_at_once() -> None:
+    due = compute_due(date(1, 1, 1), 2, PLAIN_DAYS, calendar=None)
+    assert warning_at(due, 14) == datetime.min.replace(tzinfo=UTC)
+
+
+def test_periods_from_the_first_supported_day_and_up_to_the_last() -> None:
+    # The supported range (1900-01-01 to 2200-12-31) is far from the calendar's ends.
+    start = compute_due(date(1900, 1, 1), 5, WORKING, calendar="CH")
+    assert start.last_day == date(1900, 1, 8)  # Tuesday 2 to Friday 5, Monday 8 January
+    end = compute_due(z(2200, 12, 31, 23, 59), 10, EU_DAYS, calendar="FR")
+    assert end.last_day is not None and end.last_day.year == 2201
+    assert "2201-01-" in end.convention
+
+
+def test_conventions_write_years_before_1000_with_four_digits() -> None:
+    due = compute_due(z(999, 3, 1, 10), 2, HOURS, calendar=None)
+    assert "0999-03-01T10:00Z" in due.convention

@@ -15,7 +15,7 @@ import click
 from comity.cli import current, pass_log
 from comity.cli._streams import close, write, write_lines
 from comity.cli.options import case_option, format_option, replay_at, time_options
-from comity.engine import Finding, replay_log
+from comity.engine import CaseResult, Finding, replay_log
 from comity.errors import InvalidInput, UnknownFinding
 from comity.events import EventLog, StoredEvent, format_time
 from comity.report import (
@@ -53,6 +53,14 @@ def _check_cases(log: EventLog, cases: Sequence[str], at: ReplayAt) -> None:
                 for c in missing
             )
         )
+
+
+def _exit_if_failed(failed: Sequence[CaseResult]) -> None:
+    """After every other case was printed: exit 4, naming each case that failed."""
+    for result in failed:
+        click.echo(f"Error: case {result.case_id} could not be replayed: {result.error}", err=True)
+    if failed:
+        click.get_current_context().exit(4)
 
 
 # --------------------------------------------------------------------------- replay
@@ -134,6 +142,7 @@ def replay(
         write_lines(findings_jsonl(results))
     else:
         write_lines(replay_lines(results, at, rulepack=pack.digest, origin=context.pack_origin()))
+    _exit_if_failed(tally.failed)
     if tally.failing:
         click.echo(
             f"{tally.failing} open finding{'s' if tally.failing != 1 else ''} of severity "
@@ -177,14 +186,17 @@ def explain(
     at = replay_at(as_of, known_at)
     results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at)
     found: Finding | None = None
+    tally = Tally()
     try:
-        for result in results:
+        for result in tally.watch(results):
             found = next((f for f in result.findings if f.finding_id == finding_id), None)
             if found is not None:
                 break
     finally:
         close(results)
     if found is None:
+        # The finding may be in a case that could not be replayed: say so, not "unknown".
+        _exit_if_failed(tally.failed)
         raise UnknownFinding(
             f"no finding {finding_id!r} in any case {at.words()}; "
             "take finding ids from `comity replay` with the same --as-of and --known-at"
@@ -228,15 +240,17 @@ def deadlines(
     if cases:
         _check_cases(log, cases, at)
     results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None)
-    running = running_deadlines(results, at.as_of, within)
+    tally = Tally()
+    running = running_deadlines(tally.watch(results), at.as_of, within)
     if fmt == "json":
         write(deadlines_document(running, at, pack.digest, within))
-        return
-    write_lines(
-        deadlines_lines(
-            running, at, rulepack=pack.digest, origin=context.pack_origin(), within=within
+    else:
+        write_lines(
+            deadlines_lines(
+                running, at, rulepack=pack.digest, origin=context.pack_origin(), within=within
+            )
         )
-    )
+    _exit_if_failed(tally.failed)
 
 
 COMMANDS = (replay, explain, deadlines)

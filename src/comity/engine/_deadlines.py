@@ -5,6 +5,12 @@ the day after a last day an event states (an order's `expires_on`) or the end of
 dated legal parameter counted from a trigger; warnings open a parameter's number of
 days before it. The agenda holds those instants, which are all the clock moves to
 besides events; a deadline met or breached leaves it.
+
+A period that would end after 9999-12-31, the last day a date can hold (an order
+stored with `expires_on` 9999-12-31, a long period from a late trigger), does not lapse
+within the dates comity can count: no deadline is started for it, so it is neither
+breached, warned about nor listed as open, and the order stays in force however far
+the clock runs. Nothing here raises on such a date.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import attrs
 
 from comity.engine._bindings import Bindings, substitute, value_of
 from comity.engine._compiler import warn_field
-from comity.engine._facts import instant
+from comity.engine._facts import instant, instant_of_date
+from comity.rules.calendar import PeriodOutOfRange, due_on
 from comity.rules.pack import DeadlineClause, Rule
 from comity.rules.params import HOLIDAY_ROLES, ParameterSet
 
@@ -67,15 +74,18 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
     detail: dict[str, Any]
     if clause.last_day is not None:
         last_day = dt.date.fromisoformat(str(value_of(bindings, *clause.last_day.split(".", 1))))
-        breach_inst = f"{(last_day + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
-        due, breach_display = last_day.isoformat(), breach_inst[:10]
+        due = last_day.isoformat()
+        try:
+            lapse = due_on(last_day, convention=f"in force to the end of {due}")
+        except PeriodOutOfRange:
+            return None  # beyond the calendar: see the module docstring
+        breach_inst = instant(lapse.breach_at)
+        breach_display = breach_inst[:10]
         stated_by = bindings[clause.last_day.split(".", 1)[0]]
         detail = {
             "parameter": None,
             "source": f"the expiry date stated in event {stated_by.get('ev', '?')}",
-            "convention": (
-                f"in force to the end of {due}; it lapses at the start of {breach_display}"
-            ),
+            "convention": f"{lapse.convention}; it lapses at the start of {breach_display}",
             "confidence": None,
         }
         return Period(due, breach_inst, breach_display, detail, last_day)
@@ -103,7 +113,10 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
     if fixed is not None and fixed not in HOLIDAY_ROLES:
         calendar = fixed
     label = _trigger_label(bindings.get(binding, {}), raw)
-    due_obj = value.due(trigger, calendar=calendar, trigger_name=label)
+    try:
+        due_obj = value.due(trigger, calendar=calendar, trigger_name=label)
+    except PeriodOutOfRange:
+        return None  # beyond the calendar: see the module docstring
     assert due_obj is not None
     breach_inst = instant(due_obj.breach_at)
     day_based = due_obj.last_day is not None
@@ -154,18 +167,28 @@ def deadline_fact(
 def warning_instants(
     warnings: list[Rule], params: ParameterSet, period: Period, not_before: str
 ) -> list[tuple[str, str]]:
-    """(deadline fact field, instant) of each warning with a window in force."""
+    """(deadline fact field, instant) of each warning: when its window opens.
+
+    Every warning gets its field, because the warning rule compares the clock with it
+    and durable fails on a fact that lacks it (error 311, for an order dated before the
+    window's first value). A window not in force on the trigger day opens at the breach,
+    so it is empty: no warning.
+    """
     out = []
     for warn in warnings:
         assert warn.warning is not None
         window = params.get(warn.warning.days_before, period.trigger_day)
         if window is None or window.amount is None:
+            out.append((warn_field(warn.id), period.breach_at))
             continue
-        warn_day = dt.date.fromisoformat(period.breach_at[:10]) - dt.timedelta(
-            days=int(window.amount)
-        )
+        try:
+            warn_day = dt.date.fromisoformat(period.breach_at[:10]) - dt.timedelta(
+                days=int(window.amount)
+            )
+        except OverflowError:
+            warn_day = dt.date.min  # a window reaching back past year 1: warn at once
         # A warning cannot come before the event that started the period.
-        out.append((warn_field(warn.id), max(f"{warn_day.isoformat()}T00:00:00Z", not_before)))
+        out.append((warn_field(warn.id), max(instant_of_date(warn_day), not_before)))
     return out
 
 

@@ -23,7 +23,10 @@ __all__ = ["FactProjector", "instant", "instant_of_date"]
 def instant(value: t.ValidTime) -> str:
     """`YYYY-MM-DDTHH:MM:SSZ`: a date is its first instant; seconds resolution."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # isoformat, not strftime: strftime("%Y") does not pad years before 1000, and
+        # these strings must be fixed-width to compare as text.
+        utc = value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+        return utc.isoformat() + "Z"
     return f"{value.isoformat()}T00:00:00Z"
 
 

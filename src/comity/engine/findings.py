@@ -109,11 +109,28 @@ class OpenDeadline:
 
 @attrs.frozen(kw_only=True)
 class CaseResult:
+    """One case's replay, or (with `error`) why it could not be replayed.
+
+    A replay of many cases reports a case that fails as a result with `error` set and
+    no findings, and goes on with the next, so that one case can never hide the others.
+    Its findings are unknown, not absent: check `error` before trusting them.
+    """
+
     case_id: str
     findings: tuple[Finding, ...]
     open_deadlines: tuple[OpenDeadline, ...]
+    error: str | None = None
+    """Why the case could not be replayed: one line."""
+
+    @classmethod
+    def failed(cls, case_id: str, error: str) -> CaseResult:
+        return cls(case_id=case_id, findings=(), open_deadlines=(), error=error)
 
     def to_json(self) -> dict[str, Any]:
+        if self.error is not None:
+            # No "findings" key at all: a reader that skips `error` fails loudly rather
+            # than reading "no findings" into a case nobody replayed.
+            return {"case_id": self.case_id, "error": self.error}
         return {
             "case_id": self.case_id,
             "findings": [f.to_json() for f in self.findings],

@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 
 from comity.engine.findings import CaseResult
-from comity.engine.replay import replay_case
+from comity.engine.replay import replay_case_isolated
 from comity.errors import ComityError, EngineError, StoreError
 from comity.events.log import EventLog
 from comity.events.store import open_log
@@ -105,7 +105,7 @@ def _replay_cases(
             s for s in log.read_case(case_id, known_at=job.known_at) if s.position <= job.bound
         ]
         if events:
-            results.append(replay_case(events, pack, as_of=job.as_of, case_id=case_id))
+            results.append(replay_case_isolated(events, pack, as_of=job.as_of, case_id=case_id))
     return results
 
 

@@ -8,11 +8,16 @@ clock. A breach is therefore dated at the breach, not at the next event.
 The same `_CaseRun` serves full replays and incremental sessions, so that applying
 events one at a time cannot drift from a full replay: a late event (older than the
 clock) simply rebuilds the run from the case's events.
+
+`replay_log` replays many cases; a case that fails there (whatever the error) is
+yielded as `CaseResult.failed` and the next case is replayed, so that one case can
+never hide the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -30,13 +35,15 @@ from comity.engine._durable import DurableSession
 from comity.engine._facts import FactProjector, instant
 from comity.engine._render import Open, render
 from comity.engine.findings import CaseResult, Changes, Finding, OpenDeadline, finding_id
-from comity.errors import EngineError
+from comity.errors import ComityError, EngineError
 from comity.events.codec import format_time
 from comity.events.log import EventLog, StoredEvent
 from comity.rules.language import parse_pattern
 from comity.rules.pack import Rule, RulePack
 
-__all__ = ["CaseSession", "as_of_limit", "replay_case", "replay_log"]
+__all__ = ["CaseSession", "as_of_limit", "replay_case", "replay_case_isolated", "replay_log"]
+
+_log = logging.getLogger(__name__)
 
 
 def as_of_limit(as_of: dt.date | dt.datetime) -> str:
@@ -364,6 +371,29 @@ def replay_case(
         run.close()
 
 
+def replay_case_isolated(
+    events: Iterable[StoredEvent],
+    pack: RulePack,
+    *,
+    as_of: dt.date | dt.datetime,
+    case_id: str,
+) -> CaseResult:
+    """`replay_case`, except that a case that fails is a result with `error` set.
+
+    For replays of many cases: no event may stop the replay of the other cases, so any
+    exception from the engine (a comity error or a bug) becomes this case's error. The
+    store's errors are not the case's and are raised by the reads, before this.
+    """
+    try:
+        return replay_case(events, pack, as_of=as_of, case_id=case_id)
+    except Exception as exc:  # one case's failure, whatever it is, is reported for it
+        _log.debug("case %s could not be replayed", case_id, exc_info=True)
+        what = str(exc).splitlines()[0] if str(exc) else ""
+        if not isinstance(exc, ComityError):
+            what = f"{type(exc).__name__}: {what} (unexpected: report it with the case's events)"
+        return CaseResult.failed(case_id, what or type(exc).__name__)
+
+
 def replay_log(
     log: EventLog,
     pack: RulePack,
@@ -375,13 +405,14 @@ def replay_log(
     """Replay every case (or `cases`), one at a time, in case-id order.
 
     Only one case is in memory and live in the engine at a time, so memory stays flat
-    as the log grows.
+    as the log grows. A case that cannot be replayed is yielded as a result with
+    `error` set (`CaseResult.failed`), and the replay goes on with the next case.
     """
     ids = sorted(set(cases)) if cases is not None else log.case_ids(known_at=known_at)
     for case_id in ids:
         events = list(log.read_case(case_id, known_at=known_at))
         if events:
-            yield replay_case(events, pack, as_of=as_of, case_id=case_id)
+            yield replay_case_isolated(events, pack, as_of=as_of, case_id=case_id)
 
 
 class CaseSession:

@@ -32,11 +32,14 @@ class Tally:
         self.resolved = 0
         self.deadlines = 0
         self.failing = 0
+        self.failed: list[CaseResult] = []  # the cases that could not be replayed
 
     def watch(self, results: Iterable[CaseResult]) -> Iterator[CaseResult]:
         """The same results, counted as they pass."""
         for result in results:
             self.cases += 1
+            if result.error is not None:
+                self.failed.append(result)
             self.deadlines += len(result.open_deadlines)
             for finding in result.findings:
                 if finding.is_open:

@@ -45,7 +45,7 @@ import functools
 import itertools
 from calendar import monthrange
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from importlib.metadata import version
 from types import MappingProxyType
 from typing import Final
@@ -57,11 +57,13 @@ import holidays
 __all__ = [
     "DEFAULT_REST_DAYS",
     "HOLIDAYS_SOURCE",
+    "LAST_INSTANT",
     "TIME_ZONES",
     "UNITS",
     "WEEKDAY_KEYS",
     "Counting",
     "Due",
+    "PeriodOutOfRange",
     "compute_due",
     "due_on",
     "is_working_day",
@@ -137,6 +139,20 @@ TIME_ZONES: Final[Mapping[str, tuple[str, str | None]]] = MappingProxyType(
 """The time zone whose local days a jurisdiction's periods in days are counted in."""
 
 _SEVERAL_ZONES: Final = frozenset({"US", "MX", "EU"})
+
+LAST_INSTANT: Final = datetime.max.replace(microsecond=0, tzinfo=UTC)
+"""The last instant a period can end at: 9999-12-31T23:59:59Z, the end of the last day
+Python's dates hold."""
+
+
+class PeriodOutOfRange(OverflowError):
+    """A period would end after `LAST_INSTANT` (or, counted back, before 0001-01-01).
+
+    An event accepted long ago, or a user parameter of many years, can start such a
+    period; no date can name its end, so there is nothing to compare a clock with.
+    Callers decide what that means: the engine treats it as a period that does not
+    lapse within the dates comity can count (docs/time.md).
+    """
 
 
 def _check_unit(_inst: object, _attr: object, value: str) -> None:
@@ -380,7 +396,8 @@ def _midnight(day: date, zone: ZoneInfo | None = None) -> datetime:
 
 
 def _fmt_instant(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%MZ")
+    # isoformat, not strftime: strftime("%Y") does not pad years before 1000 to four digits.
+    return moment.replace(tzinfo=None).isoformat(timespec="minutes") + "Z"
 
 
 def _fmt_day(day: date) -> str:
@@ -416,6 +433,8 @@ def _add_months(day: date, months: int, trigger_counts: bool) -> date:
     """
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if year > MAXYEAR:
+        raise OverflowError("date value out of range")
     length = monthrange(year, month)[1]
     if day.day > length:
         return date(year, month, length)
@@ -454,8 +473,26 @@ def compute_due(
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
         raise ValueError(f"amount must be a positive whole number, got {amount!r}")
-    if counting.unit == "hours":
-        return _due_in_hours(trigger, amount, counting, trigger_name)
+    try:
+        if counting.unit == "hours":
+            return _due_in_hours(trigger, amount, counting, trigger_name)
+        return _due_in_days(trigger, amount, counting, calendar, trigger_name)
+    except OverflowError:
+        # Every step (adding days, months, hours; the day after the last; a local
+        # midnight in UTC) overflows the same way at the end of the calendar.
+        raise PeriodOutOfRange(
+            f"a period of {_quantity(amount, counting.unit)} from {trigger_name} ends after "
+            f"{LAST_INSTANT.date().isoformat()}, the last day comity can count"
+        ) from None
+
+
+def _due_in_days(
+    trigger: date | datetime,
+    amount: int,
+    counting: Counting,
+    calendar: str | None,
+    trigger_name: str,
+) -> Due:
 
     country = _normalise_calendar(calendar)
     zone = time_zone(calendar)
@@ -607,13 +644,22 @@ def due_on(
 
     Kept here so that every breach instant is derived in one place: 00:00Z of the day
     after the last day, and with a `calendar` that has one time zone the start of that
-    day there (`local_breach_at`).
+    day there (`local_breach_at`). Raises PeriodOutOfRange for a last day of 9999-12-31,
+    whose next day no date can name.
     """
     zone = time_zone(calendar)
+    try:
+        after = last_day + _ONE_DAY
+        local = _midnight(after, zone) if zone is not None else None
+    except OverflowError:
+        raise PeriodOutOfRange(
+            f"a period whose last day is {last_day.isoformat()} ends after "
+            f"{LAST_INSTANT.date().isoformat()}, the last day comity can count"
+        ) from None
     return Due(
         last_day=last_day,
-        breach_at=_midnight(last_day + _ONE_DAY),
-        local_breach_at=_midnight(last_day + _ONE_DAY, zone) if zone is not None else None,
+        breach_at=_midnight(after),
+        local_breach_at=local,
         convention=convention,
         rolled_from=None,
         caveat=caveat,
@@ -625,8 +671,12 @@ def warning_at(due: Due, days_before: int) -> datetime:
 
     Warning windows are comity policy, not law, so they count plain calendar days with
     no roll-forward. The result may precede the trigger (a 14-day window on a 48-hour
-    period); callers treat that as "warn at once".
+    period); callers treat that as "warn at once". So does a window reaching back before
+    0001-01-01: the first instant a datetime holds is returned.
     """
     if isinstance(days_before, bool) or not isinstance(days_before, int) or days_before < 0:
         raise ValueError(f"days_before must be a whole number >= 0, got {days_before!r}")
-    return due.breach_at - timedelta(days=days_before)
+    try:
+        return due.breach_at - timedelta(days=days_before)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)

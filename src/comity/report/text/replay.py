@@ -66,6 +66,10 @@ def case_lines(result: CaseResult, at: ReplayAt) -> Iterator[str]:
     findings = result.findings
     open_count = sum(f.is_open for f in findings)
     yield f"== Case {result.case_id}"
+    if result.error is not None:
+        yield f"not replayed: {result.error}"
+        yield ""
+        return
     yield (
         f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: {open_count} open, "
         f"{len(findings) - open_count} resolved; {len(result.open_deadlines)} open deadline"
@@ -118,8 +122,9 @@ def replay_lines(
     if tally.cases == 0:
         yield "No cases to replay."
     else:
+        not_replayed = f" ({len(tally.failed)} could not be)" if tally.failed else ""
         yield (
-            f"{tally.cases} case{'s' if tally.cases != 1 else ''} replayed: "
+            f"{tally.cases} case{'s' if tally.cases != 1 else ''} replayed{not_replayed}: "
             f"{tally.open_words()}, {tally.resolved} resolved; "
             f"{tally.deadlines} open deadline{'s' if tally.deadlines != 1 else ''}."
         )
