@@ -1,0 +1,234 @@
+"""Reliability through the command line: the edges of the date range, a case that
+cannot be replayed, a damaged store, and interruption.
+
+Every invocation runs with `catch_exceptions=False`, so a traceback fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from comity.cli import cli
+from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
+
+AS_OF = ["--as-of", "2021-12-31", "--known-at", "2099-01-01T00:00:00Z"]
+
+# With this pack every case holding a freeze fails to replay (the rule reads an order's
+# jurisdiction as a date, which the loader cannot see); the other cases are unaffected.
+BAD_RULE = """
+[[rule]]
+id = "X-001"
+code = "order_expired"
+category = "deadline"
+severity = "critical"
+title = "A rule whose last day is not a date"
+description = "Reads an order's jurisdiction as the last day of a period."
+message = "Order {o.order_id} lapsed."
+jurisdictions = ["o.jurisdiction"]
+assets = ["o.assets"]
+legal_basis = [{instrument = "test", article = "1", reference = "-", confidence = "unverified"}]
+
+[[rule.deadline]]
+when = ['o: issued where order_type == "freeze"']
+last_day = "o.jurisdiction"
+ref = "o.order_id"
+"""
+
+
+def event(case: str, n: int, kind: str, when: str, **fields: Any) -> dict[str, Any]:
+    return {"event_id": f"{case}-{n}", "case_id": case, "type": kind, "occurred_at": when, **fields}
+
+
+def case_events(case: str, order_type: str) -> list[dict[str, Any]]:
+    return [
+        event(case, 1, "case_opened", "2021-03-01", lead_jurisdiction="PA", offences=["fraud"]),
+        event(
+            case,
+            2,
+            "asset_located",
+            "2021-03-01",
+            asset_id="A1",
+            asset_type="bank_account",
+            jurisdiction="CH",
+        ),
+        event(
+            case,
+            3,
+            "order_issued",
+            "2021-03-02",
+            order_id="O1",
+            order_type=order_type,
+            issuing_jurisdiction="CH",
+            asset_ids=["A1"],
+            expires_on="2021-06-30",
+        ),
+    ]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "comity.db")
+    database: PgDatabase = request.getfixturevalue("pg_database")
+    return database.new_url()
+
+
+@pytest.fixture
+def bad_rules(tmp_path: Path) -> str:
+    directory = tmp_path / "bad-pack"
+    (directory / "rules").mkdir(parents=True)
+    (directory / "rules" / "bad.toml").write_text(BAD_RULE, encoding="utf-8")
+    return str(directory)
+
+
+def invoke(runner: CliRunner, store: str, *args: str, input: str | None = None) -> Result:
+    return runner.invoke(cli, ["--store", store, *args], input=input, catch_exceptions=False)
+
+
+def ingest(runner: CliRunner, store: str, events: list[dict[str, Any]], tmp_path: Path) -> None:
+    path = tmp_path / f"events-{len(events)}.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    assert invoke(runner, store, "init").exit_code == 0
+    result = invoke(runner, store, "ingest", str(path))
+    assert result.exit_code == 0, result.output
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def test_orders_at_the_ends_of_the_range_replay(
+    runner: CliRunner, store: str, tmp_path: Path
+) -> None:
+    first = [
+        event("F", 1, "case_opened", "1900-01-01", lead_jurisdiction="PA", offences=["fraud"]),
+        event(
+            "F",
+            2,
+            "order_issued",
+            "1900-01-01",
+            order_id="O1",
+            order_type="freeze",
+            issuing_jurisdiction="PA",
+            asset_ids=["A1"],
+            expires_on="1900-01-02",
+        ),
+    ]
+    last = [
+        event("L", 1, "case_opened", "2200-12-31", lead_jurisdiction="PA", offences=["fraud"]),
+        event(
+            "L",
+            2,
+            "order_issued",
+            "2200-12-31T23:59:59Z",
+            order_id="O1",
+            order_type="freeze",
+            issuing_jurisdiction="CH",
+            asset_ids=["A1"],
+            expires_on="2200-12-31",
+        ),
+        event(
+            "L", 3, "order_extended", "2200-12-31T23:59:59Z", order_id="O1", expires_on="2200-12-31"
+        ),
+    ]
+    ingest(runner, store, first + last, tmp_path)
+    for as_of in ("1900-01-01", "2200-12-31"):
+        result = invoke(runner, store, "replay", "--as-of", as_of, "--format", "json")
+        assert result.exit_code == 0, result.output
+    replayed = json.loads(
+        invoke(runner, store, "replay", "--as-of", "2200-12-31", "--format", "json").stdout
+    )
+    lapsed = {
+        (f["case_id"], f["due"], f["raised_at"])
+        for case in replayed["cases"]
+        for f in case["findings"]
+        if f["code"] == "order_expired"
+    }
+    assert lapsed == {("F", "1900-01-02", "1900-01-03")}
+    result = invoke(runner, store, "deadlines", "--as-of", "2200-12-31", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [
+        (d["case_id"], d["due"], d["breach_at"]) for d in json.loads(result.stdout)["deadlines"]
+    ] == [("L", "2200-12-31", "2201-01-01")]
+
+
+# --------------------------------------------------------------------------- one case fails
+
+
+def test_a_case_that_cannot_be_replayed_is_named_and_the_rest_are_printed(
+    runner: CliRunner, store: str, tmp_path: Path, bad_rules: str
+) -> None:
+    ingest(
+        runner,
+        store,
+        case_events("A", "seizure") + case_events("B", "freeze") + case_events("C", "seizure"),
+        tmp_path,
+    )
+    table = invoke(runner, store, "--rules", bad_rules, "replay", *AS_OF)
+    assert table.exit_code == 4
+    assert "Traceback" not in table.output
+    assert table.stderr.splitlines() == [
+        "Error: case B could not be replayed: ValueError: Invalid isoformat string: 'CH' "
+        "(unexpected: report it with the case's events)"
+    ]
+    assert "== Case A" in table.stdout and "== Case C" in table.stdout
+    assert "== Case B\nnot replayed: ValueError" in table.stdout
+    assert "3 cases replayed (1 could not be):" in table.stdout
+
+    for fmt in ("json", "jsonl"):
+        result = invoke(runner, store, "--rules", bad_rules, "replay", *AS_OF, "--format", fmt)
+        assert result.exit_code == 4, result.output
+        assert "Error: case B could not be replayed" in result.stderr
+
+    parallel = invoke(
+        runner, store, "--rules", bad_rules, "replay", *AS_OF, "--workers", "2", "--format", "json"
+    )
+    serial = invoke(runner, store, "--rules", bad_rules, "replay", *AS_OF, "--format", "json")
+    assert (parallel.exit_code, parallel.stdout) == (4, serial.stdout)
+
+    deadlines = invoke(runner, store, "--rules", bad_rules, "deadlines", *AS_OF, "--format", "json")
+    assert deadlines.exit_code == 4
+    assert "Error: case B could not be replayed" in deadlines.stderr
+    # A and C are seizures expiring 2021-06-30, missed by 2021-12-31: none running; at
+    # an earlier as_of both are listed, B (which failed) is not.
+    early = invoke(
+        runner,
+        store,
+        "--rules",
+        bad_rules,
+        "deadlines",
+        "--as-of",
+        "2021-04-01",
+        "--format",
+        "json",
+    )
+    assert early.exit_code == 4
+    assert sorted(d["case_id"] for d in json.loads(early.stdout)["deadlines"]) == ["A", "C"]
+
+    unknown = invoke(runner, store, "--rules", bad_rules, "explain", "0123456789abcdef0123", *AS_OF)
+    assert unknown.exit_code == 4  # the finding may be in case B: not "no such finding" (3)
+    assert "Error: case B could not be replayed" in unknown.stderr
+
+
+def test_the_json_of_healthy_cases_is_byte_identical(
+    runner: CliRunner, tmp_path: Path, bad_rules: str
+) -> None:
+    with_bad, without = str(tmp_path / "with.db"), str(tmp_path / "without.db")
+    ingest(runner, with_bad, case_events("A", "seizure") + case_events("B", "freeze"), tmp_path)
+    ingest(runner, without, case_events("A", "seizure"), tmp_path)
+    both = invoke(runner, with_bad, "--rules", bad_rules, "replay", *AS_OF, "--format", "json")
+    alone = invoke(runner, without, "--rules", bad_rules, "replay", *AS_OF, "--format", "json")
+    assert (both.exit_code, alone.exit_code) == (4, 0)
+    document = json.loads(both.stdout)
+    failed = document["cases"].pop()
+    assert failed == {"case_id": "B", "error": failed["error"]}  # no findings key at all
+    assert json.dumps(document, indent=2, ensure_ascii=False) + "\n" == alone.stdout
