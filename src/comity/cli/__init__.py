@@ -11,7 +11,9 @@ Structure, so that adding a command stays a few lines:
   defaults of the two times.
 - Each family of commands is a module: :mod:`~comity.cli.store` (init, ingest,
   append, log, verify, copy, follow, schema), :mod:`~comity.cli.replay` (replay,
-  explain, deadlines), :mod:`~comity.cli.rules` (rules list, rules show).
+  explain, deadlines), :mod:`~comity.cli.rules` (rules list, rules show). A new
+  family is a module whose `COMMANDS` tuple is added to the loop at the end of this
+  module; a new command in a family is one more entry in its module's `COMMANDS`.
 - What the commands print is rendered by :mod:`comity.report`; commands only read
   the store, call the engine and write the lines they are given.
 - A command that reads an existing store takes `@pass_log` and receives the open
@@ -43,6 +45,7 @@ __all__ = [
     "ComityGroup",
     "Context",
     "cli",
+    "current",
     "describe_store",
     "main",
     "pass_context",
