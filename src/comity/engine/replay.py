@@ -429,7 +429,9 @@ class CaseSession:
         self._run = _CaseRun(compiled(pack), case_id)
         for stored in _order(events):
             self._run.apply(stored)
-        self._run.take_changes()
+        # What the starting events raised is the result, not a change: forget it
+        # without building the findings that take_changes would build.
+        self._run.changed_raised, self._run.changed_resolved = [], []
 
     @property
     def clock(self) -> str:

@@ -1,0 +1,660 @@
+"""The findings store: every case's findings and open deadlines, kept beside the log.
+
+It is a read model. The log stays the only source of truth: a watcher
+(`comity.findings.Watcher`) computes the rows from it, and dropping the tables and
+catching up again gives the same rows. Readers ask typed questions (`findings`,
+`open_deadlines`, `history`) and get answers for one *cut*: every event up to a log
+position (record time: `known_at`, the record time of that position) replayed to one
+clock instant (valid time: `as_of`). A cut is exactly what
+`replay_log(log, pack, as_of=cut.as_of, known_at=cut.known_at)` computes.
+
+Each rule pack digest has a *generation* of rows. Readers read the current
+generation; a watcher with a new pack builds a new generation beside it and switches
+in one transaction once it has caught up, so that a reader sees one generation or
+the other, never half of one. Every read runs in one snapshot for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import attrs
+import orjson
+
+from comity.engine import OpenDeadline
+from comity.errors import StoreUnavailable
+from comity.events import EventLog
+from comity.findings._db import Db, connect, utc_text
+from comity.findings._rows import CaseRows, StaleStep, Update, breach_instant, stored_row
+
+__all__ = ["Change", "Cut", "FindingsStore", "StoredFinding", "open_findings"]
+
+#: The `known_at` of a cut that holds no event yet: before any record time.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: Ids per `IN (...)` list.
+_CHUNK = 400
+
+
+def _instant_text(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+@attrs.frozen(kw_only=True)
+class Cut:
+    """What a generation of the store has applied: the log up to `position`
+    (recorded by `known_at`), and the engine's clock at `as_of`."""
+
+    generation: int
+    rulepack: str
+    state: str  # building | current | retired
+    position: int
+    as_of: dt.datetime
+    known_at: dt.datetime
+
+    @property
+    def as_of_text(self) -> str:
+        return _instant_text(self.as_of)
+
+    @property
+    def known_at_text(self) -> str:
+        text = self.known_at.strftime("%Y-%m-%dT%H:%M:%S")
+        if self.known_at.microsecond:
+            text += f".{self.known_at.microsecond:06d}"
+        return text + "Z"
+
+
+@attrs.frozen(kw_only=True)
+class StoredFinding:
+    """A finding as the store holds it: the engine's JSON form, and when it last changed."""
+
+    finding_id: str
+    case_id: str
+    code: str
+    severity: str
+    status: str  # open | resolved
+    due: str | None
+    raised_at: str
+    resolved_at: str | None
+    jurisdictions: tuple[str, ...]
+    changed_at: dt.datetime  # record time of the store's last change to it
+    data: dict[str, Any]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly `Finding.to_json()` of the finding a replay at the cut gives."""
+        return dict(self.data)
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """One entry of the history: what a step of a watcher did to one finding.
+
+    `cause` is `event` (the event at `position` was applied), `clock` (real time
+    reached `clock`, e.g. a breach instant) or `replay` (the case was computed whole,
+    up to `position`, while catching up). `recorded_at` is when the store wrote it.
+    """
+
+    id: int
+    generation: int
+    rulepack: str
+    finding_id: str
+    case_id: str
+    change: str
+    cause: str
+    position: int | None
+    clock: str
+    recorded_at: dt.datetime
+    data: dict[str, Any]
+
+
+_FINDING_COLUMNS = (
+    "finding_id, case_id, code, severity, status, due, raised_at, resolved_at, "
+    "jurisdictions, changed_at, body"
+)
+
+
+def _stored(row: Sequence[Any]) -> StoredFinding:
+    fid, case_id, code, severity, status, due, raised, resolved, juris, changed, body = row
+    return StoredFinding(
+        finding_id=fid,
+        case_id=case_id,
+        code=code,
+        severity=severity,
+        status=status,
+        due=due,
+        raised_at=raised,
+        resolved_at=resolved,
+        jurisdictions=tuple(orjson.loads(juris)),
+        changed_at=_parse(changed),
+        data=orjson.loads(body),
+    )
+
+
+def deadline_of(body: str) -> OpenDeadline:
+    """An open deadline back from its JSON form (`OpenDeadline.to_json()`)."""
+    data = orjson.loads(body)
+    fixed = {k: data.pop(k) for k in ("case_id", "rule", "code", "ref", "due", "breach_at")}
+    because = tuple(data.pop("because"))
+    return OpenDeadline(because=because, detail=data, **fixed)
+
+
+class FindingsStore:
+    """The findings tables of one store (the same SQLite file or PostgreSQL schema
+    as its log). Used from one thread; `close()` it when done."""
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        self.db: Db = connect(url, create=create)
+
+    @classmethod
+    def of(cls, log: EventLog, *, create: bool = True) -> FindingsStore:
+        """The findings store beside `log`."""
+        return cls(log.url, create=create)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> FindingsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- generations -------------------------------------------------------------------
+    def _cut(self, row: Sequence[Any] | None) -> Cut | None:
+        if row is None:
+            return None
+        generation, rulepack, state, position, clock, known_at = row
+        return Cut(
+            generation=int(generation),
+            rulepack=rulepack,
+            state=state,
+            position=int(position),
+            as_of=_parse(clock),
+            known_at=_parse(known_at) if known_at else EPOCH,
+        )
+
+    _GEN = "SELECT generation, rulepack, state, position, clock, known_at FROM findings_generations"
+
+    def cut(self) -> Cut | None:
+        """The current generation's cut; None until a watcher has caught up once."""
+        return self._cut(self.db.one(self._GEN + " WHERE state = 'current'"))
+
+    def generation(self, generation: int) -> Cut | None:
+        return self._cut(self.db.one(self._GEN + " WHERE generation = ?", (generation,)))
+
+    def generations(self) -> list[Cut]:
+        return [c for r in self.db.all(self._GEN + " ORDER BY generation") if (c := self._cut(r))]
+
+    def _require(self) -> Cut:
+        cut = self.cut()
+        if cut is None:
+            raise StoreUnavailable(
+                f"{self.db.where}: the findings store has not caught up with the log yet; "
+                "run `comity watch` (or `comity watch --once`)"
+            )
+        return cut
+
+    def is_current(
+        self, log: EventLog, *, as_of: dt.datetime, known_at: dt.datetime, cut: Cut | None = None
+    ) -> bool:
+        """Whether the store answers exactly what a replay at (`as_of`, `known_at`) would.
+
+        True when the log holds no event after the cut's position recorded by
+        `known_at`, `known_at` is not before the cut's, and the clock alone changes no
+        case between the cut's clock and `as_of` (`as_of` given as an instant).
+        """
+        cut = cut or self.cut()
+        if cut is None or known_at < cut.known_at or as_of < cut.as_of:
+            return False
+        after = log.read(after=cut.position, until=cut.position + 1)
+        try:
+            following = next(after, None)
+        finally:
+            close = getattr(after, "close", None)
+            if close is not None:
+                close()
+        if following is not None and following.recorded_at <= known_at:
+            return False
+        row = self.db.one(
+            "SELECT MIN(next_at) FROM findings_cases WHERE generation = ?", (cut.generation,)
+        )
+        soonest = row[0] if row else None
+        return soonest is None or _instant_text(as_of) < soonest
+
+    # -- reads -------------------------------------------------------------------------
+    def findings(
+        self,
+        *,
+        cases: Iterable[str] = (),
+        open_only: bool = False,
+        code: str | None = None,
+        jurisdiction: str | None = None,
+        severity: str | None = None,
+        since: dt.datetime | None = None,
+    ) -> tuple[Cut, list[StoredFinding]]:
+        """The current generation's findings that match every filter given, in replay
+        order (case, then the case's own order), with the cut they belong to.
+
+        `since` keeps findings the store changed (raised, resolved, updated) at or
+        after that record time, for a client that polls for what is new.
+        """
+        with self.db.read():
+            cut = self._require()
+            sql = f"SELECT {_FINDING_COLUMNS} FROM findings_current f WHERE generation = ?"
+            params: list[Any] = [cut.generation]
+            wanted = sorted(set(cases))
+            if wanted:
+                sql += f" AND case_id IN ({','.join('?' * len(wanted))})"
+                params += wanted
+            if open_only:
+                sql += " AND status = 'open'"
+            if code is not None:
+                sql += " AND code = ?"
+                params.append(code)
+            if severity is not None:
+                sql += " AND severity = ?"
+                params.append(severity)
+            if since is not None:
+                sql += " AND changed_at >= ?"
+                params.append(utc_text(since))
+            if jurisdiction is not None:
+                sql += (
+                    " AND EXISTS (SELECT 1 FROM findings_jurisdictions j WHERE j.generation = "
+                    "f.generation AND j.jurisdiction = ? AND j.finding_id = f.finding_id)"
+                )
+                params.append(jurisdiction)
+            rows = self.db.all(sql + " ORDER BY case_id, rank", params)
+        return cut, [_stored(r) for r in rows]
+
+    def case_of(self, finding_id: str) -> str | None:
+        """The case of a finding of the current generation (finding ids are stable)."""
+        with self.db.read():
+            cut = self.cut()
+            if cut is None:
+                return None
+            row = self.db.one(
+                "SELECT case_id FROM findings_current WHERE generation = ? AND finding_id = ?",
+                (cut.generation, finding_id),
+            )
+        return None if row is None else str(row[0])
+
+    def case_results(self, *, cases: Iterable[str] = ()) -> tuple[Cut, Iterator[dict[str, Any]]]:
+        """The cut and each case as `CaseResult.to_json()` gives it, in case-id order:
+        the `cases` of the document `comity replay --format json` prints for the cut."""
+        with self.db.read():
+            cut = self._require()
+            g = cut.generation
+            wanted = sorted(set(cases))
+            where = "generation = ?"
+            params: list[Any] = [g]
+            if wanted:
+                where += f" AND case_id IN ({','.join('?' * len(wanted))})"
+                params += wanted
+            case_ids = [
+                r[0]
+                for r in self.db.all(
+                    f"SELECT case_id FROM findings_cases WHERE {where} ORDER BY case_id", params
+                )
+            ]
+            findings = self.db.all(
+                f"SELECT case_id, body FROM findings_current WHERE {where} ORDER BY case_id, rank",
+                params,
+            )
+            deadlines = self.db.all(
+                f"SELECT case_id, body FROM findings_deadlines WHERE {where} "
+                "ORDER BY case_id, rank",
+                params,
+            )
+
+        def documents() -> Iterator[dict[str, Any]]:
+            fi = di = 0
+            for case_id in case_ids:
+                found = []
+                while fi < len(findings) and findings[fi][0] == case_id:
+                    found.append(orjson.loads(findings[fi][1]))
+                    fi += 1
+                running = []
+                while di < len(deadlines) and deadlines[di][0] == case_id:
+                    running.append(orjson.loads(deadlines[di][1]))
+                    di += 1
+                yield {"case_id": case_id, "findings": found, "open_deadlines": running}
+
+        return cut, documents()
+
+    def open_deadlines(
+        self, *, cases: Iterable[str] = (), breach_until: str | None = None
+    ) -> tuple[Cut, list[OpenDeadline]]:
+        """The deadlines running at the cut, soonest breach first; `breach_until` (an
+        instant, `YYYY-MM-DDTHH:MM:SSZ`) keeps those breached by then."""
+        with self.db.read():
+            cut = self._require()
+            sql = "SELECT body FROM findings_deadlines WHERE generation = ?"
+            params: list[Any] = [cut.generation]
+            wanted = sorted(set(cases))
+            if wanted:
+                sql += f" AND case_id IN ({','.join('?' * len(wanted))})"
+                params += wanted
+            if breach_until is not None:
+                sql += " AND breach_instant <= ?"
+                params.append(breach_until)
+            rows = self.db.all(sql + " ORDER BY breach_instant, case_id, rule, ref", params)
+        return cut, [deadline_of(r[0]) for r in rows]
+
+    def history(
+        self,
+        *,
+        case_id: str | None = None,
+        finding_id: str | None = None,
+        generation: int | None = None,
+    ) -> list[Change]:
+        """Every change the store recorded, oldest first (all generations unless one is
+        named): what comity concluded, when, and because of which event or instant."""
+        sql = (
+            "SELECT id, generation, rulepack, finding_id, case_id, change, cause, position, "
+            "clock, recorded_at, body FROM findings_history WHERE 1 = 1"
+        )
+        params: list[Any] = []
+        for column, value in (
+            ("case_id", case_id),
+            ("finding_id", finding_id),
+            ("generation", generation),
+        ):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        return [
+            Change(
+                id=int(r[0]),
+                generation=int(r[1]),
+                rulepack=r[2],
+                finding_id=r[3],
+                case_id=r[4],
+                change=r[5],
+                cause=r[6],
+                position=None if r[7] is None else int(r[7]),
+                clock=r[8],
+                recorded_at=_parse(r[9]),
+                data=orjson.loads(r[10]),
+            )
+            for r in self.db.all(sql + " ORDER BY id", params)
+        ]
+
+    # -- what watchers use -------------------------------------------------------------
+    def start_generation(self, rulepack: str, clock: dt.datetime, now: dt.datetime) -> Cut:
+        """A generation for this digest: the current one, one being built, or a new one."""
+        with self.db.write():
+            row = self.db.one(
+                self._GEN + " WHERE rulepack = ? AND state IN ('current', 'building') "
+                "ORDER BY state = 'current' DESC, generation DESC",
+                (rulepack,),
+            )
+            if row is None:
+                top = self.db.one("SELECT COALESCE(MAX(generation), 0) FROM findings_generations")
+                generation = int(top[0]) + 1
+                stamp = utc_text(now)
+                self.db.execute(
+                    "INSERT INTO findings_generations (generation, rulepack, state, position, "
+                    "clock, known_at, created_at, updated_at) VALUES (?, ?, 'building', 0, ?, "
+                    "NULL, ?, ?)",
+                    (generation, rulepack, _instant_text(clock), stamp, stamp),
+                )
+                row = self.db.one(self._GEN + " WHERE generation = ?", (generation,))
+        cut = self._cut(row)
+        assert cut is not None
+        return cut
+
+    def case_states(
+        self, generation: int, cases: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, str, str | None]]:
+        """(position, clock, next_at) of each case row (all, or those named)."""
+        sql = "SELECT case_id, position, clock, next_at FROM findings_cases WHERE generation = ?"
+        if cases is None:
+            rows = self.db.all(sql, (generation,))
+        else:
+            rows = []
+            wanted = list(cases)
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                rows += self.db.all(
+                    sql + f" AND case_id IN ({','.join('?' * len(chunk))})", (generation, *chunk)
+                )
+        return {r[0]: (int(r[1]), r[2], r[3]) for r in rows}
+
+    def due_cases(self, generation: int, clock: str) -> list[str]:
+        """Cases whose result the clock alone changes by `clock`."""
+        rows = self.db.all(
+            "SELECT case_id FROM findings_cases WHERE generation = ? AND next_at <= ? "
+            "ORDER BY case_id",
+            (generation, clock),
+        )
+        return [r[0] for r in rows]
+
+    def case_rows(self, generation: int, case_id: str) -> CaseRows:
+        findings = {
+            r[0]: stored_row(r[0], int(r[1]), r[2])
+            for r in self.db.all(
+                "SELECT finding_id, rank, body FROM findings_current "
+                "WHERE generation = ? AND case_id = ?",
+                (generation, case_id),
+            )
+        }
+        deadlines = tuple(
+            r[0]
+            for r in self.db.all(
+                "SELECT body FROM findings_deadlines WHERE generation = ? AND case_id = ? "
+                "ORDER BY rank",
+                (generation, case_id),
+            )
+        )
+        return CaseRows(findings, deadlines)
+
+    def write_step(
+        self,
+        cut: Cut,
+        updates: Sequence[Update],
+        *,
+        position: int,
+        clock: dt.datetime,
+        known_at: dt.datetime | None,
+        now: dt.datetime,
+        advance: bool = True,
+    ) -> Cut | None:
+        """Write one step in one transaction: the cases' rows, their changes and the
+        generation's tracking row, or nothing at all.
+
+        Each case row and the tracking row are compared and set: if another watcher
+        moved either since this step read them, nothing is written and None is
+        returned (the caller reads again and recomputes). That is what makes a change
+        recorded exactly once, whoever applies the case and whenever one dies.
+        """
+        g = cut.generation
+        stamp = utc_text(now)
+        clock_text = _instant_text(clock)
+        db = self.db
+        with db.write():
+            if advance:
+                done = db.execute(
+                    "UPDATE findings_generations SET position = ?, clock = ?, known_at = ?, "
+                    "updated_at = ? WHERE generation = ? AND position = ? AND clock = ? "
+                    "AND state <> 'retired'",
+                    (
+                        position,
+                        clock_text,
+                        utc_text(known_at if known_at is not None else cut.known_at)
+                        if known_at is not None or cut.position
+                        else None,
+                        stamp,
+                        g,
+                        cut.position,
+                        cut.as_of_text,
+                    ),
+                )
+                if done.rowcount != 1:
+                    raise StaleStep()
+            for u in updates:
+                if u.expected is None:
+                    done = db.execute(
+                        "INSERT INTO findings_cases (generation, case_id, position, clock, "
+                        "next_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        (g, u.case_id, u.position, u.clock, u.next_at),
+                    )
+                else:
+                    done = db.execute(
+                        "UPDATE findings_cases SET position = ?, clock = ?, next_at = ? "
+                        "WHERE generation = ? AND case_id = ? AND position = ?",
+                        (u.position, u.clock, u.next_at, g, u.case_id, u.expected),
+                    )
+                if done.rowcount != 1:
+                    raise StaleStep()
+                self._write_case(g, cut.rulepack, u, stamp)
+            return (
+                None
+                if not advance
+                else attrs.evolve(
+                    cut,
+                    position=position,
+                    as_of=_parse(clock_text),
+                    known_at=known_at if known_at is not None else cut.known_at,
+                )
+            )
+
+    def _write_case(self, g: int, rulepack: str, u: Update, stamp: str) -> None:
+        db = self.db
+        if u.withdrawn:
+            ids = list(u.withdrawn)
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for table in ("findings_current", "findings_jurisdictions"):
+                    db.execute(
+                        f"DELETE FROM {table} WHERE generation = ? AND finding_id IN ({marks})",
+                        (g, *chunk),
+                    )
+        if u.upserts:
+            db.executemany(
+                "INSERT INTO findings_current (generation, finding_id, case_id, rank, category, "
+                "code, rule, rulepack, severity, status, title, message, jurisdictions, assets, "
+                "due, raised_at, resolved_at, resolved_by, because, legal_basis, deadline, "
+                "superseded_by, changed_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (generation, finding_id) DO "
+                "UPDATE SET rank = excluded.rank, status = excluded.status, title = "
+                "excluded.title, message = excluded.message, jurisdictions = "
+                "excluded.jurisdictions, assets = excluded.assets, due = excluded.due, "
+                "raised_at = excluded.raised_at, resolved_at = excluded.resolved_at, "
+                "resolved_by = excluded.resolved_by, because = excluded.because, legal_basis "
+                "= excluded.legal_basis, deadline = excluded.deadline, superseded_by = "
+                "excluded.superseded_by, severity = excluded.severity, changed_at = CASE WHEN "
+                "findings_current.body = excluded.body THEN findings_current.changed_at ELSE "
+                "excluded.changed_at END, body = excluded.body",
+                [row.columns(g, stamp) for row in u.upserts],
+            )
+            db.executemany(
+                "INSERT INTO findings_jurisdictions (generation, jurisdiction, finding_id) "
+                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [(g, j, row.finding_id) for row in u.upserts for j in row.data["jurisdictions"]],
+            )
+        if u.deadlines is not None:
+            db.execute(
+                "DELETE FROM findings_deadlines WHERE generation = ? AND case_id = ?",
+                (g, u.case_id),
+            )
+            rows = []
+            for rank, body in enumerate(u.deadlines):
+                d = orjson.loads(body)
+                rows.append(
+                    (
+                        g,
+                        u.case_id,
+                        rank,
+                        d["rule"],
+                        d["code"],
+                        d["ref"],
+                        d["due"],
+                        d["breach_at"],
+                        breach_instant(d["breach_at"]),
+                        body,
+                    )
+                )
+            db.executemany(
+                "INSERT INTO findings_deadlines (generation, case_id, rank, rule, code, ref, "
+                "due, breach_at, breach_instant, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        if u.changes:
+            db.executemany(
+                "INSERT INTO findings_history (generation, rulepack, finding_id, case_id, "
+                "change, cause, position, clock, recorded_at, body) VALUES (?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?)",
+                [
+                    (
+                        g,
+                        rulepack,
+                        fid,
+                        u.case_id,
+                        change,
+                        u.cause,
+                        u.position if u.cause != "clock" else None,
+                        u.clock,
+                        stamp,
+                        body,
+                    )
+                    for fid, change, body in u.changes
+                ],
+            )
+
+    def switch(self, cut: Cut, now: dt.datetime) -> Cut:
+        """Make a caught-up generation the current one, in one transaction."""
+        with self.db.write():
+            row = self.db.one(
+                "SELECT position, state FROM findings_generations WHERE generation = ?",
+                (cut.generation,),
+            )
+            if row is None or int(row[0]) != cut.position or row[1] == "retired":
+                raise StaleStep()
+            self.db.execute(
+                "UPDATE findings_generations SET state = 'retired', updated_at = ? "
+                "WHERE state = 'current' AND generation <> ?",
+                (utc_text(now), cut.generation),
+            )
+            self.db.execute(
+                "UPDATE findings_generations SET state = 'current', updated_at = ? "
+                "WHERE generation = ?",
+                (utc_text(now), cut.generation),
+            )
+        self.drop_retired()
+        return attrs.evolve(cut, state="current")
+
+    def drop_retired(self) -> None:
+        """Remove the rows of retired generations; their history stays."""
+        retired = [
+            int(r[0])
+            for r in self.db.all(
+                "SELECT generation FROM findings_generations WHERE state = 'retired'"
+            )
+        ]
+        for g in retired:
+            with self.db.write():
+                for table in (
+                    "findings_current",
+                    "findings_jurisdictions",
+                    "findings_deadlines",
+                    "findings_cases",
+                ):
+                    self.db.execute(f"DELETE FROM {table} WHERE generation = ?", (g,))
+
+
+def open_findings(url: str, *, create: bool = False) -> FindingsStore:
+    """The findings store of the store `url` names (a path, `sqlite:///`, `postgresql://`)."""
+    if "://" not in url and url not in ("memory:", ":memory:"):
+        url = f"sqlite:///{url}"
+    return FindingsStore(url, create=create)

@@ -1,0 +1,453 @@
+"""Watchers: keep the findings store current with the log, exactly once.
+
+A watcher moves a generation of the store from one cut to the next in *steps*. A step
+recomputes every case the step touches (the cases of the new events, and the cases
+whose next deadline instant real time has reached), compares each with its stored
+rows, and writes the differences, the changes to the history and the tracking rows
+(the generation's position and clock, each case's position) in **one transaction**.
+The tracking rows are compared and set, so a step computed from rows that moved
+meanwhile writes nothing. A watcher killed at any instant therefore leaves the store
+at the cut before a step or the cut after it: restarted, it reads the tracking row
+and goes on from there, and no change is lost or recorded twice.
+
+The watcher reads the wall clock (the engine never does) and hands the instant to the
+engine, so that a deadline breaches at its instant even when no event comes. It moves
+a case's clock only when real time reaches the case's next deadline instant
+(`CaseSession.next_instant`): until then the case's result stands, and a new event
+dated after the last instant reached applies to a live session without replaying the
+case. An event dated in the future is held back until real time reaches it, as a
+replay `as_of` now would.
+
+Catching up a new generation computes each case whole (one replay per case, the rate
+of a full replay), committing a few cases per transaction; a restarted build skips
+the cases it already wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+
+import attrs
+
+from comity.engine import CaseSession
+from comity.errors import ComityError
+from comity.events import EventLog, StoredEvent, follow
+from comity.findings._rows import CaseRows, StaleStep, Update, case_rows, diff
+from comity.findings.archive import archive_pack
+from comity.findings.store import Cut, FindingsStore
+from comity.rules import RulePack
+
+__all__ = ["GenerationRetired", "Progress", "Watcher"]
+
+#: Events applied per step while following (a step is one transaction).
+STEP_EVENTS = 1000
+#: Live engine sessions kept between steps (durable-rules allows 1,000 per process).
+CACHE_SESSIONS = 256
+#: A build commits after this many cases or this many seconds, whichever comes first.
+BUILD_CASES = 64
+BUILD_SECONDS = 0.5
+#: How often a follower on SQLite looks for new events (PostgreSQL is woken by NOTIFY).
+POLL_S = 0.05
+
+
+class GenerationRetired(ComityError):
+    """A watcher with another rule pack switched the store to its generation."""
+
+    exit_code = 1
+
+
+def wall_clock() -> dt.datetime:
+    """Real time: the only place the findings store reads the clock."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _floor(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _instant(stored: StoredEvent) -> dt.datetime:
+    when = stored.event.occurred_at
+    if isinstance(when, dt.datetime):
+        return _floor(when)
+    return dt.datetime.combine(when, dt.time(0), tzinfo=dt.UTC)
+
+
+def _text(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _quiet_advance(session: CaseSession, clock: dt.datetime) -> None:
+    """Tick only the instants where something can happen, up to `clock`, so that the
+    session's own clock stays at the last of them and later events need no replay."""
+    while (soonest := session.next_instant) is not None and soonest <= clock:
+        session.advance(soonest)
+
+
+@attrs.frozen
+class Progress:
+    """How far a build has come, for a progress line."""
+
+    cases: int
+    events: int
+    total_events: int
+    seconds: float
+
+
+@attrs.define
+class _Live:
+    generation: int
+    session: CaseSession
+    position: int
+    deferred: list[StoredEvent]
+    rows: CaseRows
+
+
+_EMPTY = CaseRows({}, ())
+
+
+class Watcher:
+    """Keeps the findings store of `log` current under `pack`.
+
+    `clock` gives real time (tests and benchmarks pass a fixed one); `progress` is
+    called during a build; `stop` is polled between cases and steps, so that a
+    signal handler can end `run` cleanly.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        pack: RulePack,
+        *,
+        store: FindingsStore | None = None,
+        rule_dirs: Sequence[str] = (),
+        clock: Callable[[], dt.datetime] = wall_clock,
+        progress: Callable[[Progress], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.log = log
+        self.pack = pack
+        self._owns_store = store is None
+        self.store = store if store is not None else FindingsStore.of(log)
+        self.rule_dirs = tuple(rule_dirs)
+        self._clock = clock
+        self._progress = progress
+        self._stop = stop or (lambda: False)
+        self._cache: OrderedDict[str, _Live] = OrderedDict()
+
+    # -- the clock -----------------------------------------------------------------------
+    def _now(self, cut: Cut) -> dt.datetime:
+        """Real time to the second, never before the generation's clock."""
+        return max(_floor(self._clock()), cut.as_of)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Free the engine sessions (and the store connection, if the watcher opened it)."""
+        self._reset()
+        if self._owns_store:
+            self.store.close()
+
+    def start(self) -> Cut:
+        """The generation this pack writes (archiving the pack on first use)."""
+        archive_pack(self.store, self.pack, self.rule_dirs)
+        now = _floor(self._clock())
+        return self.store.start_generation(self.pack.digest, now, wall_clock())
+
+    def catch_up(self, cut: Cut | None = None) -> Cut:
+        """Bring the generation to the log's head and the clock to now; a generation
+        being built is switched to when it has caught up."""
+        cut = cut or self.start()
+        if cut.state == "building" and cut.position == 0:
+            cut = self._build(cut)
+        while not self._stop():
+            cut, more = self.step(cut)
+            if not more:
+                break
+        if cut.state == "building" and not self._stop():
+            cut = self.store.switch(cut, wall_clock())
+        return cut
+
+    def run(self, *, once: bool = False, interval: float = 1.0) -> Cut:
+        """Catch up, then (unless `once`) follow the log and the clock until stopped."""
+        try:
+            cut = self.catch_up()
+            while not once and not self._stop():
+                cut = self._follow(cut, interval)
+            return cut
+        finally:
+            self.close()
+
+    def _follow(self, cut: Cut, interval: float) -> Cut:
+        pending: list[StoredEvent] = []
+        state = {"cut": cut, "tick": time.monotonic()}
+
+        def flush(force_clock: bool) -> None:
+            current = state["cut"]
+            assert isinstance(current, Cut)
+            if pending or force_clock:
+                state["cut"] = self._apply(current, pending)
+                pending.clear()
+
+        def round_end() -> bool:
+            now = time.monotonic()
+            tick = isinstance(state["tick"], float) and now - state["tick"] >= interval
+            if tick:
+                state["tick"] = now
+            flush(tick)
+            return self._stop()
+
+        poll = min(interval, POLL_S if self.store.db.dialect == "sqlite" else 0.5)
+        try:
+            for stored in follow(self.log, after=cut.position, poll_interval=poll, stop=round_end):
+                pending.append(stored)
+                if len(pending) >= STEP_EVENTS:
+                    flush(False)
+        except StaleStep:
+            self._reset()
+            fresh = self.store.generation(cut.generation)
+            if fresh is None or fresh.state == "retired":
+                raise GenerationRetired(
+                    "another rule pack's generation became current; restart `comity watch` "
+                    "with the rule pack you want kept current"
+                ) from None
+            return fresh
+        result = state["cut"]
+        assert isinstance(result, Cut)
+        return result
+
+    def _reset(self) -> None:
+        for live in self._cache.values():
+            live.session.close()
+        self._cache.clear()
+
+    # -- steps ---------------------------------------------------------------------------
+    def step(self, cut: Cut) -> tuple[Cut, bool]:
+        """One step: up to STEP_EVENTS new events and the clock; True if more wait."""
+        events = list(self.log.read(after=cut.position, until=cut.position + STEP_EVENTS))
+        more = len(events) == STEP_EVENTS
+        for _ in range(3):
+            try:
+                return self._apply(cut, events), more
+            except StaleStep:
+                self._reset()
+                fresh = self.store.generation(cut.generation)
+                if fresh is None or fresh.state == "retired":
+                    raise GenerationRetired(
+                        "another rule pack's generation became current; restart `comity "
+                        "watch` with the rule pack you want kept current"
+                    ) from None
+                if fresh.position != cut.position:
+                    return fresh, True
+                cut = fresh
+        raise StaleStep()
+
+    def _apply(self, cut: Cut, events: Sequence[StoredEvent]) -> Cut:
+        clock = self._now(cut)
+        for e in events:
+            if e.position <= cut.position:
+                raise StaleStep()
+        position = events[-1].position if events else cut.position
+        known_at = events[-1].recorded_at if events else None
+        by_case: dict[str, list[StoredEvent]] = {}
+        for e in events:
+            by_case.setdefault(e.case_id, []).append(e)
+        g = cut.generation
+        due = self.store.due_cases(g, _text(clock))
+        cases = sorted(set(by_case) | set(due))
+        if not cases and clock == cut.as_of and not events:
+            return cut
+        states = self.store.case_states(g, cases)
+        updates: list[Update] = []
+        lives: list[tuple[str, _Live]] = []
+        try:
+            for case_id in cases:
+                update, live = self._case_step(
+                    cut, case_id, states.get(case_id), by_case.get(case_id, []), clock, position
+                )
+                updates.append(update)
+                lives.append((case_id, live))
+            new = self.store.write_step(
+                cut, updates, position=position, clock=clock, known_at=known_at, now=wall_clock()
+            )
+        except BaseException:
+            for _, live in lives:
+                live.session.close()
+            raise
+        for case_id, live in lives:
+            self._keep(case_id, live)
+        assert new is not None
+        return new
+
+    def _keep(self, case_id: str, live: _Live) -> None:
+        old = self._cache.pop(case_id, None)
+        if old is not None and old.session is not live.session:
+            old.session.close()
+        self._cache[case_id] = live
+        while len(self._cache) > CACHE_SESSIONS:
+            _, evicted = self._cache.popitem(last=False)
+            evicted.session.close()
+
+    def _session(
+        self, case_id: str, events: Iterable[StoredEvent], clock: dt.datetime
+    ) -> tuple[CaseSession, list[StoredEvent]]:
+        applied: list[StoredEvent] = []
+        deferred: list[StoredEvent] = []
+        for e in events:
+            (applied if _instant(e) <= clock else deferred).append(e)
+        session = CaseSession(self.pack, case_id, applied)
+        try:
+            _quiet_advance(session, clock)
+        except BaseException:
+            session.close()
+            raise
+        return session, deferred
+
+    def _case_step(
+        self,
+        cut: Cut,
+        case_id: str,
+        state: tuple[int, str, str | None] | None,
+        new_events: Sequence[StoredEvent],
+        clock: dt.datetime,
+        position: int,
+    ) -> tuple[Update, _Live]:
+        g = cut.generation
+        live = self._cache.pop(case_id, None)
+        if live is not None and (
+            live.generation != g or state is None or live.position != state[0]
+        ):
+            live.session.close()
+            live = None
+        if live is not None:
+            session, deferred, old = live.session, live.deferred, live.rows
+            try:
+                for e in new_events:
+                    if _instant(e) > clock:
+                        deferred.append(e)
+                    else:
+                        session.apply(e)
+                ready = sorted(
+                    (d for d in deferred if _instant(d) <= clock),
+                    key=lambda d: (_instant(d), d.seq),
+                )
+                for d in ready:
+                    session.apply(d)
+                deferred = [d for d in deferred if _instant(d) > clock]
+                _quiet_advance(session, clock)
+            except BaseException:
+                session.close()
+                raise
+        else:
+            events = [e for e in self.log.read_case(case_id) if e.position <= position]
+            session, deferred = self._session(case_id, events, clock)
+            old = self.store.case_rows(g, case_id) if state is not None else _EMPTY
+        case_position = new_events[-1].position if new_events else (state[0] if state else 0)
+        try:
+            rows = case_rows(session.result())
+        except BaseException:
+            session.close()
+            raise
+        update = diff(
+            case_id,
+            old,
+            rows,
+            cause="event" if new_events else "clock",
+            expected=None if state is None else state[0],
+            position=case_position,
+            clock=_text(clock),
+            next_at=self._next_at(session, deferred),
+        )
+        return update, _Live(g, session, case_position, deferred, rows)
+
+    @staticmethod
+    def _next_at(session: CaseSession, deferred: Sequence[StoredEvent]) -> str | None:
+        candidates = [_instant(d) for d in deferred]
+        soonest = session.next_instant
+        if soonest is not None:
+            candidates.append(soonest)
+        return _text(min(candidates)) if candidates else None
+
+    # -- building a generation -----------------------------------------------------------
+    def _build(self, cut: Cut) -> Cut:
+        """Compute every case whole, up to the head, a few cases per transaction."""
+        head = self.log.head().position
+        if head == 0:
+            return cut
+        last = list(self.log.read(after=head - 1, until=head))
+        known_at = last[0].recorded_at
+        clock = self._now(cut)
+        g = cut.generation
+        states = self.store.case_states(g)
+        started = time.monotonic()
+        batch: list[Update] = []
+        flushed = started
+        done_cases = done_events = 0
+
+        def flush() -> None:
+            nonlocal flushed
+            if batch:
+                self.store.write_step(
+                    cut,
+                    batch,
+                    position=0,
+                    clock=clock,
+                    known_at=None,
+                    now=wall_clock(),
+                    advance=False,
+                )
+                batch.clear()
+            flushed = time.monotonic()
+
+        for case_id in self.log.case_ids(known_at=known_at):
+            if self._stop():
+                flush()
+                return cut
+            events = [
+                e for e in self.log.read_case(case_id, known_at=known_at) if e.position <= head
+            ]
+            if not events:
+                continue
+            state = states.get(case_id)
+            case_position = events[-1].position
+            done_cases += 1
+            done_events += len(events)
+            if (
+                state is not None
+                and state[0] == case_position
+                and (state[2] is None or state[2] > _text(clock))
+            ):
+                continue  # written by an earlier, interrupted build
+            session, deferred = self._session(case_id, events, clock)
+            try:
+                rows = case_rows(session.result())
+                next_at = self._next_at(session, deferred)
+            finally:
+                session.close()
+            old = self.store.case_rows(g, case_id) if state is not None else _EMPTY
+            batch.append(
+                diff(
+                    case_id,
+                    old,
+                    rows,
+                    cause="replay",
+                    expected=None if state is None else state[0],
+                    position=case_position,
+                    clock=_text(clock),
+                    next_at=next_at,
+                )
+            )
+            now = time.monotonic()
+            if len(batch) >= BUILD_CASES or now - flushed >= BUILD_SECONDS:
+                flush()
+                if self._progress is not None:
+                    self._progress(Progress(done_cases, done_events, head, now - started))
+        flush()
+        if self._progress is not None:
+            self._progress(Progress(done_cases, done_events, head, time.monotonic() - started))
+        new = self.store.write_step(
+            cut, [], position=head, clock=clock, known_at=known_at, now=wall_clock()
+        )
+        assert new is not None
+        return new

@@ -1,0 +1,216 @@
+"""The findings store equals a full replay at its cut, whatever happened on the way.
+
+Through the public API (`comity.findings`), on SQLite and PostgreSQL: appends (late
+events included), real time passing, watchers stopped and restarted, the tables
+dropped and rebuilt, a new rule pack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import BACKENDS, Clock, current_rows, folded_history, lapse_case, replay_document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import strategies
+from comity.events import Event, open_log
+from comity.findings import FindingsStore, Watcher, export_pack
+from comity.rules import RulePack, load_pack
+from comity.rules.pack import builtin_dirs
+
+PROPERTY = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.large_base_example],
+)
+
+
+def _instant(event: Event) -> dt.datetime:
+    when = event.occurred_at
+    if isinstance(when, dt.datetime):
+        return when.astimezone(dt.UTC)
+    return dt.datetime.combine(when, dt.time(0), dt.UTC)
+
+
+@pytest.mark.parametrize("new_store", BACKENDS, indirect=True)
+@PROPERTY
+@given(data=st.data(), events=strategies.case_logs(cases=3, max_size=12, max_late=3))
+def test_the_store_equals_a_full_replay_after_any_history(
+    new_store: Any, pack: RulePack, data: Any, events: list[Event]
+) -> None:
+    """Append the events in random batches, move real time on by random amounts (past
+    deadline instants, sometimes not at all), step the watcher after each: after
+    every step the store's document is a full replay's at the store's cut, and its
+    history folds to its rows (every change recorded once)."""
+    url = new_store()
+    log = open_log(url)
+    instants = sorted(_instant(e) for e in events) or [dt.datetime(2020, 1, 1, tzinfo=dt.UTC)]
+    clock = Clock(instants[0] - dt.timedelta(days=1))
+    watcher = Watcher(log, pack, clock=clock)
+    try:
+        cut = watcher.catch_up()
+        rest = list(events)
+        while rest or data.draw(st.booleans(), label="one more tick"):
+            take = data.draw(st.integers(0, min(len(rest), 4)), label="batch")
+            if take:
+                log.append(rest[:take])
+                rest = rest[take:]
+            hours = data.draw(st.sampled_from([0, 1, 30, 24 * 20, 24 * 200]), label="hours")
+            clock.now += dt.timedelta(hours=hours)
+            cut = watcher.catch_up(cut)
+            with FindingsStore.of(log) as store:
+                mine, theirs = replay_document(log, pack, store)
+                assert mine == theirs
+                assert folded_history(store, cut.generation) == current_rows(store)
+            if not rest and hours == 0:
+                break
+    finally:
+        watcher.close()
+        log.close()
+
+
+@pytest.mark.parametrize("new_store", BACKENDS, indirect=True)
+def test_a_restarted_watcher_goes_on_where_it_stopped(new_store: Any, pack: RulePack) -> None:
+    import random
+
+    events = strategies.random_case_log(random.Random(5), cases=12, max_size=25)
+    url = new_store()
+    log = open_log(url)
+    log.append(events[: len(events) // 2])
+    clock = Clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    first = Watcher(log, pack, clock=clock)
+    first.run(once=True)
+    log.append(events[len(events) // 2 :])
+    second = Watcher(log, pack, clock=clock)
+    cut = second.run(once=True)
+    assert cut.position == log.head().position
+    with FindingsStore.of(log) as store:
+        mine, theirs = replay_document(log, pack, store)
+        assert mine == theirs and mine
+        assert folded_history(store, cut.generation) == current_rows(store)
+        causes = {c.cause for c in store.history()}
+        assert causes <= {"replay", "event"} and "replay" in causes
+    log.close()
+
+
+def test_dropping_the_tables_and_catching_up_gives_the_same_rows(
+    tmp_path: Path, pack: RulePack
+) -> None:
+    import random
+
+    events = strategies.random_case_log(random.Random(9), cases=10, max_size=25)
+    path = tmp_path / "comity.db"
+    log = open_log(str(path))
+    log.append(events)
+    clock = Clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    Watcher(log, pack, clock=clock).run(once=True)
+
+    def dump() -> list[Any]:
+        con = sqlite3.connect(path)
+        try:
+            return [
+                con.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+                for table in ("findings_current", "findings_deadlines", "findings_cases")
+            ] + [
+                con.execute(
+                    "SELECT generation, finding_id, change, cause, position, clock, body "
+                    "FROM findings_history ORDER BY id"
+                ).fetchall()
+            ]
+        finally:
+            con.close()
+
+    def without_times(rows: list[Any]) -> list[Any]:
+        # changed_at is the record time of the store's write: the one column that may
+        # differ between two builds
+        current = [r[:22] + r[23:] for r in rows[0]]
+        return [current, *rows[1:]]
+
+    before = without_times(dump())
+    con = sqlite3.connect(path)
+    for table in [
+        r[0]
+        for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'findings_%'"
+        )
+    ]:
+        con.execute(f"DROP TABLE {table}")
+    con.commit()
+    con.close()
+    Watcher(log, pack, clock=clock).run(once=True)
+    assert without_times(dump()) == before
+    log.close()
+
+
+def test_a_deadline_breaches_when_real_time_reaches_it(tmp_path: Path, pack: RulePack) -> None:
+    """No event comes; the clock alone raises the breach, dated at the breach."""
+    log = open_log(str(tmp_path / "comity.db"))
+    log.append(lapse_case())
+    clock = Clock(dt.datetime(2019, 9, 6, 12, tzinfo=dt.UTC))
+    watcher = Watcher(log, pack, clock=clock)
+    cut = watcher.catch_up()
+    with FindingsStore.of(log) as store:
+        _, deadlines = store.open_deadlines()
+        assert [(d.rule, d.breach_at) for d in deadlines] == [("DL-001", "2019-09-07")]
+        clock.now = dt.datetime(2019, 9, 7, 0, 0, 1, tzinfo=dt.UTC)
+        cut = watcher.catch_up(cut)
+        _, found = store.findings(code="order_expired")
+        assert [(f.raised_at, f.status) for f in found] == [("2019-09-07", "open")]
+        (change,) = [c for c in store.history() if c.finding_id == found[0].finding_id]
+        assert (change.change, change.cause, change.position) == ("raised", "clock", None)
+        assert change.clock == "2019-09-07T00:00:01Z"
+        _, deadlines = store.open_deadlines()
+        assert deadlines == []
+        mine, theirs = replay_document(log, pack, store)
+        assert mine == theirs
+    watcher.close()
+    log.close()
+
+
+def test_a_new_rule_pack_builds_a_generation_and_switches(tmp_path: Path, pack: RulePack) -> None:
+    """Readers see the old generation whole until the new one has caught up, then the
+    new one whole; the pack is archived and exports back to its digest."""
+    import random
+
+    events = strategies.random_case_log(random.Random(3), cases=8, max_size=25)
+    log = open_log(str(tmp_path / "comity.db"))
+    log.append(events)
+    clock = Clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    Watcher(log, pack, clock=clock).run(once=True)
+    user = tmp_path / "mine" / "params"
+    user.mkdir(parents=True)
+    (user / "policy.toml").write_text(
+        (builtin_dirs()[1] / "policy.toml")
+        .read_text(encoding="utf-8")
+        .replace("amount = 14", "amount = 15", 1),
+        encoding="utf-8",
+    )
+    other = load_pack(tmp_path / "mine")
+    assert other.digest != pack.digest
+    seen: list[set[str]] = []
+    store = FindingsStore.of(log)
+
+    def look(_: Any) -> None:
+        _, found = store.findings()
+        seen.append({f.data["rulepack"] for f in found})
+
+    watcher = Watcher(log, other, rule_dirs=[str(tmp_path / "mine")], clock=clock, progress=look)
+    cut = watcher.run(once=True)
+    assert cut.state == "current" and cut.rulepack == other.digest
+    assert seen and all(s == {pack.digest} for s in seen)  # never a mix, never the new one
+    _, found = store.findings()
+    assert {f.data["rulepack"] for f in found} == {other.digest}
+    assert [g.state for g in store.generations()] == ["retired", "current"]
+
+    out = tmp_path / "export"
+    report = export_pack(store, other.digest, out)
+    assert report.problem is None and report.round_trips
+    assert load_pack(out).digest == other.digest
+    store.close()
+    log.close()
