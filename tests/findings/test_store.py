@@ -8,13 +8,12 @@ dropped and rebuilt, a new rule pack.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS, Clock, current_rows, folded_history, lapse_case, replay_document
+from findings_cases import Clock, current_rows, folded_history, lapse_case, replay_document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +24,7 @@ from comity.rules import RulePack, load_pack
 from comity.rules.pack import builtin_dirs
 
 PROPERTY = settings(
-    max_examples=12,
+    max_examples=6,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.large_base_example],
 )
@@ -38,7 +37,7 @@ def _instant(event: Event) -> dt.datetime:
     return dt.datetime.combine(when, dt.time(0), dt.UTC)
 
 
-@pytest.mark.parametrize("new_store", BACKENDS, indirect=True)
+@pytest.mark.slow
 @PROPERTY
 @given(data=st.data(), events=strategies.case_logs(cases=3, max_size=12, max_late=3))
 def test_the_store_equals_a_full_replay_after_any_history(
@@ -52,7 +51,8 @@ def test_the_store_equals_a_full_replay_after_any_history(
     log = open_log(url)
     instants = sorted(_instant(e) for e in events) or [dt.datetime(2020, 1, 1, tzinfo=dt.UTC)]
     clock = Clock(instants[0] - dt.timedelta(days=1))
-    watcher = Watcher(log, pack, clock=clock)
+    store = FindingsStore.of(log)
+    watcher = Watcher(log, pack, store=store, clock=clock)
     try:
         cut = watcher.catch_up()
         rest = list(events)
@@ -64,18 +64,17 @@ def test_the_store_equals_a_full_replay_after_any_history(
             hours = data.draw(st.sampled_from([0, 1, 30, 24 * 20, 24 * 200]), label="hours")
             clock.now += dt.timedelta(hours=hours)
             cut = watcher.catch_up(cut)
-            with FindingsStore.of(log) as store:
-                mine, theirs = replay_document(log, pack, store)
-                assert mine == theirs
-                assert folded_history(store, cut.generation) == current_rows(store)
+            mine, theirs = replay_document(log, pack, store)
+            assert mine == theirs
+            assert folded_history(store, cut.generation) == current_rows(store)
             if not rest and hours == 0:
                 break
     finally:
         watcher.close()
+        store.close()
         log.close()
 
 
-@pytest.mark.parametrize("new_store", BACKENDS, indirect=True)
 def test_a_restarted_watcher_goes_on_where_it_stopped(new_store: Any, pack: RulePack) -> None:
     import random
 
