@@ -124,6 +124,7 @@ def _facts_table() -> Iterator[str]:
             line=n,
         )
         projector._involved.clear()  # show every event that can involve a jurisdiction
+        projector._pursued.clear()
         for fact in projector.facts(event):
             fields = tuple(k for k in fact if k not in _COMMON)
             kinds = rows.setdefault(event.type, [])
@@ -139,7 +140,10 @@ def _facts_table() -> Iterator[str]:
     yield (
         "An `involved` fact is asserted only by the first event (in valid-time order) "
         "that involves its jurisdiction in the case: rules ask whether a jurisdiction "
-        "is involved yet, never how often."
+        "is involved yet, never how often. Likewise a `pursued` fact (a subject has a "
+        "proceeding in a jurisdiction) comes only from the first proceeding against that "
+        "subject in that jurisdiction: the rules on parallel proceedings pair "
+        "jurisdictions, not every two proceedings."
     )
 
 

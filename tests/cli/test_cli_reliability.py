@@ -40,8 +40,14 @@ ref = "o.order_id"
 """
 
 
-def event(case: str, n: int, kind: str, when: str, **fields: Any) -> dict[str, Any]:
-    return {"event_id": f"{case}-{n}", "case_id": case, "type": kind, "occurred_at": when, **fields}
+def event(case: str, n: int, type_: str, when: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "event_id": f"{case}-{n}",
+        "case_id": case,
+        "type": type_,
+        "occurred_at": when,
+        **fields,
+    }
 
 
 def case_events(case: str, order_type: str) -> list[dict[str, Any]]:
@@ -232,3 +238,36 @@ def test_the_json_of_healthy_cases_is_byte_identical(
     failed = document["cases"].pop()
     assert failed == {"case_id": "B", "error": failed["error"]}  # no findings key at all
     assert json.dumps(document, indent=2, ensure_ascii=False) + "\n" == alone.stdout
+
+
+# --------------------------------------------------------------------------- work per case
+
+
+def test_five_hundred_proceedings_against_one_subject(
+    runner: CliRunner, store: str, tmp_path: Path
+) -> None:
+    """The 90 KB case that used to run past 20 s and 600 MB: one finding per rule and
+    pair of jurisdictions, not per pair of proceedings."""
+    jurisdictions = ["PA", "CH", "US", "FR", "DE", "CO", "AE", "GB", "ES", "IT"]
+    events = [
+        event("P", 0, "case_opened", "2020-01-01", lead_jurisdiction="PA", offences=["fraud"]),
+        *(
+            event(
+                "P",
+                n + 1,
+                "proceeding_opened",
+                "2020-01-02",
+                proceeding_id=f"PR{n}",
+                jurisdiction=jurisdictions[n % 10],
+                kind="criminal",
+                subject_ids=["S1"],
+            )
+            for n in range(500)
+        ),
+    ]
+    ingest(runner, store, events, tmp_path)
+    result = invoke(runner, store, "replay", *AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (case,) = json.loads(result.stdout)["cases"]
+    codes = [f["code"] for f in case["findings"]]
+    assert codes.count("parallel_proceedings") == codes.count("coordinate_jurisdictions") == 45

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,6 +127,87 @@ def test_an_order_in_year_one_lapses_without_a_durable_error(pack: RulePack) -> 
     assert not [f for f in result.findings if f.code == "extend_order"]
     moved = [f for f in result.findings if f.code == "transfer_to_new_jurisdiction"]
     assert [f.raised_at for f in moved] == ["0999-03-01T10:00:00Z"]
+
+
+# --------------------------------------------------------------------------- work per case
+
+JURISDICTIONS = ("PA", "CH", "US", "FR", "DE", "CO", "AE", "GB", "ES", "IT")
+
+
+def many_proceedings(count: int) -> Case:
+    """`count` proceedings against S1 in ten jurisdictions, and S2 in three."""
+    case = Case("P")
+    case.opened(D(2020, 1, 1))
+    case.subject(D(2020, 1, 1), "S1")
+    for n in range(count):
+        case._make(
+            "proceeding_opened",
+            D(2020, 1, 2) + dt.timedelta(days=n // 50),
+            proceeding_id=f"PR{n}",
+            jurisdiction=JURISDICTIONS[n % len(JURISDICTIONS)],
+            kind="criminal",
+            subject_ids=("S1",),
+        )
+    for j in ("PA", "CH", "US"):
+        case._make(
+            "proceeding_opened",
+            D(2020, 6, 1),
+            proceeding_id=f"Q-{j}",
+            jurisdiction=j,
+            kind="criminal",
+            subject_ids=("S2",),
+        )
+    return case
+
+
+def test_parallel_proceedings_pair_jurisdictions_not_proceedings(pack: RulePack) -> None:
+    """500 proceedings against one subject in 10 jurisdictions: one finding per rule,
+    subject and pair of jurisdictions (45 + 3), each naming the first proceeding in
+    both, not one per pair of proceedings (124,750)."""
+    result = replay_one(many_proceedings(500).events, pack, D(2021, 1, 1))
+    first = {j: f"PR{n}" for n, j in enumerate(JURISDICTIONS)}
+    for code in ("parallel_proceedings", "coordinate_jurisdictions"):
+        found = [f for f in result.findings if f.code == code]
+        s1 = sorted(tuple(f.jurisdictions) for f in found if "S1" in f.message)
+        s2 = sorted(tuple(f.jurisdictions) for f in found if "S2" in f.message)
+        assert s1 == sorted(
+            tuple(sorted((a, b)))
+            for i, a in enumerate(JURISDICTIONS)
+            for b in JURISDICTIONS[i + 1 :]
+        )
+        assert s2 == [("CH", "PA"), ("CH", "US"), ("PA", "US")]
+        assert len(found) == 48
+        for f in found:
+            if "S1" in f.message:  # the first proceeding in each of the two jurisdictions
+                assert sorted(re.findall(r"PR\d+", f.message)) == sorted(
+                    first[j] for j in f.jurisdictions
+                )
+
+
+def test_the_first_proceeding_is_first_in_valid_time(pack: RulePack) -> None:
+    """A proceeding reported late but dated earlier is the one the finding names."""
+    case = Case("P")
+    case.opened(D(2020, 1, 1))
+    for n, (when, j) in enumerate([(D(2020, 3, 1), "PA"), (D(2020, 3, 2), "CH")]):
+        case._make(
+            "proceeding_opened",
+            when,
+            proceeding_id=f"late{n}",
+            jurisdiction=j,
+            kind="criminal",
+            subject_ids=("S1",),
+        )
+    case._make(
+        "proceeding_opened",
+        D(2020, 2, 1),
+        proceeding_id="early",
+        jurisdiction="CH",
+        kind="criminal",
+        subject_ids=("S1",),
+    )
+    result = replay_one(case.events, pack, D(2021, 1, 1))
+    (found,) = [f for f in result.findings if f.code == "parallel_proceedings"]
+    assert found.message == ("Subject S1 faces proceeding early in CH and proceeding late0 in PA.")
 
 
 # --------------------------------------------------------------------------- isolation
