@@ -7,6 +7,10 @@ Every invocation runs with `catch_exceptions=False`, so a traceback fails the te
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -271,3 +275,66 @@ def test_five_hundred_proceedings_against_one_subject(
     (case,) = json.loads(result.stdout)["cases"]
     codes = [f["code"] for f in case["findings"]]
     assert codes.count("parallel_proceedings") == codes.count("coordinate_jurisdictions") == 45
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def test_ctrl_c_during_an_ingest_exits_130_and_stores_nothing(
+    runner: CliRunner, store: str, tmp_path: Path
+) -> None:
+    assert invoke(runner, store, "init").exit_code == 0
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "comity.cli", "--store", store, "ingest", str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        # Opening the FIFO for writing returns once the child has opened it to read:
+        # the child is inside `ingest`, reading its events.
+        with fifo.open("w", encoding="utf-8") as events:
+            events.write(json.dumps(case_events("A", "freeze")[0]) + "\n")
+            events.flush()
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130
+    assert err.decode().splitlines() == [
+        "Error: interrupted (Ctrl-C); an append cut short stored nothing, "
+        "so the command can be run again"
+    ]
+    assert out == b""
+    log = invoke(runner, store, "log", "--format", "jsonl")
+    assert (log.exit_code, log.stdout) == (0, "")
+
+
+def test_ctrl_c_inside_a_command_is_exit_130_not_click_abort(
+    runner: CliRunner, store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside the append's write transaction, the batch planned: nothing of it stays."""
+    ingest(runner, store, case_events("A", "seizure"), tmp_path)
+    from comity.events import log as log_module
+
+    real = log_module.plan_append
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    # Every backend module that plans its appends with it (wherever the backends live).
+    for name, module in list(sys.modules.items()):
+        if name.startswith("comity.events") and getattr(module, "plan_append", None) is real:
+            monkeypatch.setattr(module, "plan_append", interrupted)
+    path = tmp_path / "more.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in case_events("B", "freeze")))
+    result = invoke(runner, store, "ingest", str(path))
+    assert result.exit_code == 130
+    assert "Aborted" not in result.output and "Traceback" not in result.output
+    assert result.stderr.startswith("Error: interrupted (Ctrl-C)")
+    monkeypatch.undo()
+    listed = invoke(runner, store, "log", "--format", "jsonl")
+    assert [json.loads(line)["case_id"] for line in listed.stdout.splitlines()] == ["A"] * 3

@@ -23,7 +23,8 @@ Structure, so that adding a command stays a few lines:
 - Errors are turned into exits in one place, :meth:`ComityGroup.invoke`: every
   :class:`comity.errors.ComityError` carries its documented `exit_code` and its
   message becomes `Error: ...` lines on stderr, never a traceback. Usage errors are
-  click's own (exit 2). Anything else is a bug and keeps its traceback.
+  click's own (exit 2); Ctrl-C is exit 130 (`INTERRUPTED`). Anything else is a bug and
+  keeps its traceback.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from comity.events import DEFAULT_STORE, EventLog, open_log
 from comity.rules import RulePack, load_pack
 
 __all__ = [
+    "INTERRUPTED",
     "ComityGroup",
     "Context",
     "cli",
@@ -151,6 +153,10 @@ def report_error(exc: ComityError) -> None:
         click.echo(f"Error: {line}", err=True)
 
 
+#: The exit code of a command interrupted by Ctrl-C (SIGINT): 128 + 2, as shells use.
+INTERRUPTED = 130
+
+
 class ComityGroup(click.Group):
     """The one place where comity's errors become their documented exit codes."""
 
@@ -165,6 +171,16 @@ class ComityGroup(click.Group):
         except ComityError as exc:
             report_error(exc)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Not click's "Aborted!" and exit 1, which is `verify`'s "found a break":
+            # 128 + SIGINT, as shells report it. Appends are atomic, so an ingest cut
+            # short stored nothing of the batch it was writing.
+            click.echo(
+                "Error: interrupted (Ctrl-C); an append cut short stored nothing, "
+                "so the command can be run again",
+                err=True,
+            )
+            ctx.exit(INTERRUPTED)
 
 
 @click.group("comity", cls=ComityGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -208,7 +224,8 @@ def cli(ctx: click.Context, store_url: str, rule_dirs: tuple[str, ...]) -> None:
       1  the command ran and found what it checks for (e.g. `verify` found a break)
       2  usage error
       3  bad input; nothing was written
-      4  store error (conflict, unreachable, corrupt)
+      4  store error (conflict, unreachable, corrupt); a case not replayed
+      130  interrupted (Ctrl-C)
     """
     ctx.obj = Context(store_url, [d for d in rule_dirs if d])
 

@@ -23,6 +23,7 @@ import importlib
 import itertools
 import math
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -82,7 +83,12 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_start(store_url: str, pack_dirs: tuple[str, ...], digest: str) -> None:
-    """Each worker's initializer: its own store connection and its own rule pack."""
+    """Each worker's initializer: its own store connection and its own rule pack.
+
+    Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the parent,
+    which alone reports it, shuts the workers down (otherwise each would print a
+    KeyboardInterrupt traceback of its own)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         pack = load_pack(*pack_dirs)
         if pack.digest != digest:
