@@ -118,8 +118,14 @@ def time_options(f: _F) -> _F:
 
 
 def _now() -> dt.datetime:
-    """The wall clock. Only the CLI reads it, for the defaults of --as-of and --known-at."""
+    """The wall clock. Only the CLI reads it: for the defaults of --as-of and
+    --known-at, and for the real time `comity watch` hands to the engine."""
     return dt.datetime.now(dt.UTC)
+
+
+def now() -> dt.datetime:
+    """Real time, as the command line reads it (one place, so that tests can set it)."""
+    return _now()
 
 
 def replay_at(as_of: dt.date | dt.datetime | None, known_at: dt.datetime | None) -> ReplayAt:

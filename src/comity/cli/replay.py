@@ -14,6 +14,7 @@ import click
 
 from comity.cli import current, pass_log
 from comity.cli._streams import close, write, write_lines
+from comity.cli.findings import finding_case, store_deadlines
 from comity.cli.options import case_option, format_option, replay_at, time_options
 from comity.engine import CaseResult, Finding, replay_log
 from comity.errors import InvalidInput, UnknownFinding
@@ -29,6 +30,7 @@ from comity.report import (
     replay_lines,
     running_deadlines,
 )
+from comity.report.deadlines import horizon
 from comity.rules.pack import SEVERITIES
 
 __all__ = ["COMMANDS"]
@@ -179,21 +181,30 @@ def explain(
 ) -> None:
     """Explain one finding: its rule, legal basis, the events it rests on, its deadline.
 
-    FINDING_ID comes from `comity replay` (table or json). The store is replayed case
-    by case until the finding turns up; an id no replay produces is exit 3.
+    FINDING_ID comes from `comity replay` or `comity findings`. With a findings store
+    (`comity watch`) only the finding's case is replayed; without one, the store is
+    replayed case by case until it turns up. An id no replay produces is exit 3.
     """
     pack = current().pack
     at = replay_at(as_of, known_at)
-    results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at)
     found: Finding | None = None
     tally = Tally()
-    try:
-        for result in tally.watch(results):
-            found = next((f for f in result.findings if f.finding_id == finding_id), None)
-            if found is not None:
-                break
-    finally:
-        close(results)
+    # The findings store knows each finding's case (ids are stable): replay that case
+    # alone. Without a store, or if the case no longer has it, replay case by case.
+    known_case = finding_case(log, finding_id)
+    for only in ([known_case] if known_case else []) + [None]:
+        results = replay_log(
+            log, pack, as_of=at.as_of, known_at=at.known_at, cases=[only] if only else None
+        )
+        try:
+            for result in tally.watch(results):
+                found = next((f for f in result.findings if f.finding_id == finding_id), None)
+                if found is not None:
+                    break
+        finally:
+            close(results)
+        if found is not None:
+            break
     if found is None:
         # The finding may be in a case that could not be replayed: say so, not "unknown".
         _exit_if_failed(tally.failed)
@@ -233,15 +244,27 @@ def deadlines(
     within: int | None,
     fmt: str,
 ) -> None:
-    """List the deadlines still running at --as-of, across cases, soonest first."""
+    """List the deadlines still running at --as-of, across cases, soonest first.
+
+    Answered from the findings store (`comity watch`) when it is current for the
+    asked times (nothing recorded after its cut by --known-at, and no deadline of any
+    case breaching between its clock and --as-of); otherwise by a replay.
+    """
     context = current()
     pack = context.pack
     at = replay_at(as_of, known_at)
     if cases:
         _check_cases(log, cases, at)
-    results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None)
     tally = Tally()
-    running = running_deadlines(tally.watch(results), at.as_of, within)
+    last = None if within is None else horizon(at.as_of, within)
+    stored = store_deadlines(log, pack.digest, at, cases, last)
+    if stored is not None:
+        running = stored  # the findings store is current for this cut: no replay
+    else:
+        results = replay_log(
+            log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None
+        )
+        running = running_deadlines(tally.watch(results), at.as_of, within)
     if fmt == "json":
         write(deadlines_document(running, at, pack.digest, within))
     else:

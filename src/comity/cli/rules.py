@@ -18,7 +18,7 @@ __all__ = ["COMMANDS"]
 
 @click.group("rules")
 def rules_group() -> None:
-    """The rule pack: `rules list`, `rules show ID` (--rules adds your own)."""
+    """The rule pack: `rules list`, `rules show ID`, `rules export DIGEST DIR`."""
 
 
 @rules_group.command("list")
@@ -42,5 +42,14 @@ def rules_show(rule_id: str) -> None:
         ) from None
     write_lines(rule_lines(rule, pack, origin=context.pack_origin()))
 
+
+def _export() -> None:
+    # `rules export` reads the store's archive, so it lives with the findings commands.
+    from comity.cli.findings import rules_export
+
+    rules_group.add_command(rules_export)
+
+
+_export()
 
 COMMANDS = (rules_group,)

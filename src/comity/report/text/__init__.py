@@ -6,6 +6,7 @@ so that the caller chooses where they go (a terminal, a file, an HTTP response).
 
 from comity.report.text.deadlines import deadlines_lines
 from comity.report.text.explain import explain_lines
+from comity.report.text.findings import findings_table_lines
 from comity.report.text.log import log_lines
 from comity.report.text.replay import case_lines, replay_lines
 from comity.report.text.rules import rule_lines, rules_list_lines
@@ -14,6 +15,7 @@ __all__ = [
     "case_lines",
     "deadlines_lines",
     "explain_lines",
+    "findings_table_lines",
     "log_lines",
     "replay_lines",
     "rule_lines",

@@ -1,0 +1,305 @@
+"""Commands of the findings store (the read model): `watch` keeps it current, `findings`
+reads it; `rules export` turns an archived rule pack digest back into its files.
+
+`explain` and `deadlines` (in :mod:`comity.cli.replay`) also answer from the store
+when it can: see :func:`store_cut` and :func:`finding_case`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from types import FrameType
+
+import click
+
+from comity.cli import current, options, pass_log
+from comity.cli._streams import write, write_lines
+from comity.cli.options import KNOWN_AT, case_option, format_option
+from comity.engine import OpenDeadline
+from comity.errors import InvalidInput, StoreError
+from comity.events import EventLog, format_time
+from comity.findings import (
+    Cut,
+    FindingsStore,
+    GenerationRetired,
+    Progress,
+    Watcher,
+    export_pack,
+)
+from comity.report import ReplayAt, findings_table_lines, json_document
+from comity.rules.pack import SEVERITIES
+
+__all__ = ["COMMANDS", "finding_case", "open_store", "store_deadlines"]
+
+
+def open_store(log: EventLog) -> FindingsStore | None:
+    """The findings store beside `log`, or None if there is none (yet) or it fails:
+    a reader that can fall back to a replay never fails because of the read model."""
+    try:
+        return FindingsStore.of(log, create=False)
+    except StoreError:
+        return None
+
+
+def cut_at(cut: Cut) -> ReplayAt:
+    """The replay times a cut equals: `replay --as-of A --known-at K`."""
+    return ReplayAt(cut.as_of, cut.known_at)
+
+
+# --------------------------------------------------------------------------- watch
+
+
+@contextmanager
+def _stopping() -> Iterator[list[bool]]:
+    """SIGINT and SIGTERM ask the watcher to stop (it checks between steps)."""
+    flag = [False]
+
+    def ask(signum: int, frame: FrameType | None) -> None:
+        flag[0] = True
+
+    previous = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for s, handler in previous.items():
+            with suppress(ValueError, TypeError):
+                signal.signal(s, handler)
+
+
+@click.command("watch")
+@click.option("--once", is_flag=True, help="Catch up to now, then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    metavar="S",
+    help=(
+        "How often to move the clock to real time (deadlines breach as it passes "
+        "them). New events are applied as soon as they are seen: PostgreSQL wakes the "
+        "watcher at once, SQLite is polled every 50 ms."
+    ),
+)
+@pass_log
+def watch(log: EventLog, once: bool, interval: float) -> None:
+    """Keep the findings store current: catch up with the log, then follow it.
+
+    The findings store (every case's findings and open deadlines, and the history of
+    their changes) lives beside the log, in the same file or database. Each step
+    commits with its tracking row, so a watcher killed at any moment loses and
+    repeats nothing: start it again. A new rule pack (--rules, a changed parameter)
+    builds a new generation and switches to it when caught up. Ctrl-C or SIGTERM
+    stops it within a second.
+    """
+    context = current()
+    pack = context.pack
+    started = time.monotonic()
+    last_shown = [0.0]
+
+    def progress(p: Progress) -> None:
+        now = time.monotonic()
+        if now - last_shown[0] < 1.0 and p.events < p.total_events:
+            return
+        last_shown[0] = now
+        rate = p.events / p.seconds if p.seconds > 0 else 0.0
+        click.echo(
+            f"catching up: {p.cases} cases, {p.events:,} of {p.total_events:,} events "
+            f"({rate:,.0f} events/s)",
+            err=True,
+        )
+
+    with _stopping() as flag:
+        watcher = Watcher(
+            log,
+            pack,
+            rule_dirs=context.rule_dirs,
+            clock=lambda: options.now(),
+            progress=progress,
+            stop=lambda: flag[0],
+        )
+        if not once:
+            click.echo(
+                f"comity watch: keeping the findings store of {context.where} current "
+                f"(rule pack {pack.digest[:12]}); Ctrl-C stops",
+                err=True,
+            )
+        try:
+            cut = watcher.run(once=once, interval=interval)
+        except GenerationRetired:
+            raise
+        except KeyboardInterrupt:  # pragma: no cover - the handler takes SIGINT
+            return
+    state = "stopped" if flag[0] else "current"
+    click.echo(
+        f"findings store {state}: log position {cut.position}, as of {format_time(cut.as_of)}, "
+        f"known at {format_time(cut.known_at)}, rule pack {cut.rulepack} "
+        f"({time.monotonic() - started:.1f} s)",
+        err=True,
+    )
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _since(value: dt.datetime | dt.date | None) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(0), tzinfo=dt.UTC)
+
+
+@click.command("findings")
+@case_option("Only this case; repeat for more. Default: every case.", multiple=True)
+@click.option("--open", "open_only", is_flag=True, help="Only findings not resolved.")
+@click.option(
+    "--code", metavar="CODE", help="Only findings of this code (frozen_asset_moved, ...)."
+)
+@click.option(
+    "--jurisdiction", metavar="CODE", help="Only findings that involve this jurisdiction (PA, ...)."
+)
+@click.option("--severity", type=click.Choice(SEVERITIES), help="Only findings of this severity.")
+@click.option(
+    "--since",
+    type=KNOWN_AT,
+    metavar="DATETIME",
+    help="Only findings the store raised or changed at or after this UTC instant.",
+)
+@format_option(
+    ["table", "json", "jsonl"],
+    "table for people; json: the document `comity replay --format json` prints for the "
+    "store's cut (filters keep only the findings they match); jsonl: one finding a line.",
+)
+@pass_log
+def findings_command(
+    log: EventLog,
+    cases: tuple[str, ...],
+    open_only: bool,
+    code: str | None,
+    jurisdiction: str | None,
+    severity: str | None,
+    since: dt.datetime | None,
+    fmt: str,
+) -> None:
+    """Read the findings store: findings as of its cut, without replaying anything.
+
+    The cut (as of, known at) is in the header: `comity replay --as-of A --known-at K`
+    gives the same findings. Keep the store current with `comity watch`.
+    """
+    store = open_store(log)
+    if store is None:
+        raise StoreError(
+            f"{current().where}: no findings store yet; run `comity watch --once` to build it"
+        )
+    with store:
+        known = store.cut()
+        if known is not None and cases:
+            missing = sorted(set(cases) - set(store.case_states(known.generation, list(cases))))
+            if missing:
+                raise InvalidInput(
+                    "\n".join(
+                        f"--case {c}: no such case in the findings store (as of its cut); "
+                        "`comity log` lists the cases"
+                        for c in missing
+                    )
+                )
+        cut, found = store.findings(
+            cases=cases,
+            open_only=open_only,
+            code=code,
+            jurisdiction=jurisdiction,
+            severity=severity,
+            since=_since(since),
+        )
+        at = cut_at(cut)
+        if fmt == "json":
+            filtered = bool(open_only or code or jurisdiction or severity or since)
+            keep = {f.finding_id for f in found}
+            _, documents = store.case_results(cases=cases)
+
+            def cases_of() -> Iterator[dict[str, object]]:
+                for doc in documents:
+                    if filtered:
+                        doc = {
+                            **doc,
+                            "findings": [f for f in doc["findings"] if f["finding_id"] in keep],
+                        }
+                    yield doc
+
+            write(json_document({**at.header(), "rulepack": cut.rulepack}, "cases", cases_of()))
+        elif fmt == "jsonl":
+            import json
+
+            click.echo(f"comity findings {at.words()}, rule pack {cut.rulepack}", err=True)
+            write_lines(json.dumps(f.to_json(), ensure_ascii=False) for f in found)
+        else:
+            write_lines(findings_table_lines(found, at, rulepack=cut.rulepack))
+
+
+# --------------------------------------------------------------------------- rules export
+
+
+@click.command("export")
+@click.argument("digest", metavar="DIGEST")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@pass_log
+def rules_export(log: EventLog, digest: str, directory: str) -> None:
+    """Write an archived rule pack back as files (DIR/rules, DIR/params).
+
+    DIGEST is a finding's `rulepack` (or a unique prefix of it). Every pack a
+    watcher used is archived in the store; `comity --rules DIR` loads the exported
+    files, and gives the same digest (checked here: exit 1 if it does not).
+    """
+    store = open_store(log)
+    if store is None:
+        raise InvalidInput(
+            f"{digest}: this store archives no rule pack yet; packs are archived when "
+            "`comity watch` first uses them"
+        )
+    with store:
+        report = export_pack(store, digest, directory)
+    click.echo(f"rule pack {report.digest}: {report.files} files written to {directory}")
+    if report.problem is not None:
+        click.echo(f"Error: {report.problem}", err=True)
+        click.get_current_context().exit(1)
+
+
+def finding_case(log: EventLog, finding_id: str) -> str | None:
+    """The case a finding belongs to, if the findings store knows it (ids are stable)."""
+    store = open_store(log)
+    if store is None:
+        return None
+    with store:
+        return store.case_of(finding_id)
+
+
+def store_deadlines(
+    log: EventLog,
+    rulepack: str,
+    at: ReplayAt,
+    cases: tuple[str, ...],
+    breach_until: str | None,
+) -> list[OpenDeadline] | None:
+    """The open deadlines from the store, if it is current for `at`; None otherwise."""
+    store = open_store(log)
+    if store is None:
+        return None
+    with store:
+        cut = store.cut()
+        if cut is None or cut.rulepack != rulepack:
+            return None
+        as_of = at.as_of
+        limit = (
+            as_of
+            if isinstance(as_of, dt.datetime)
+            else dt.datetime.combine(as_of, dt.time(23, 59, 59), tzinfo=dt.UTC)
+        )
+        if not store.is_current(log, as_of=limit, known_at=at.known_at, cut=cut):
+            return None
+        _, running = store.open_deadlines(cases=cases, breach_until=breach_until)
+    return list(running)
+
+
+COMMANDS = (watch, findings_command)
