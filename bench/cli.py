@@ -24,7 +24,7 @@ from bench.stats import Series
 
 __all__ = ["headline", "machine", "main"]
 
-FIGURES = ("replay", "ingest", "read", "incremental", "scale", "postgres")
+FIGURES = ("replay", "ingest", "read", "incremental", "scale", "postgres", "findings")
 
 #: Targets from issue 6: (key, comparison, bound).
 TARGETS = (
@@ -33,6 +33,12 @@ TARGETS = (
     ("incremental_p99_large_vs_small", "<=", 2.0),
     ("peak_rss_largest_vs_previous", "<=", 2.0),
     ("verify_events_per_s", ">=", 200_000),
+    # issue 10: the findings store
+    ("explain_vs_replay_case", "<=", 2.0),
+    ("deadlines_vs_replay_100_event_case", "<=", 5.0),
+    ("catch_up_vs_full_replay", ">=", 0.9),
+    ("latency_sqlite_p99_ms", "<=", 100.0),
+    ("catch_up_peak_rss_large_vs_small", "<=", 1.5),
 )
 
 
@@ -141,6 +147,27 @@ def headline(figures: dict[str, Any], cfg: Config) -> dict[str, Any]:
         else:
             out["postgres_events_per_s"] = _median(pg["postgres_events_per_s"])
             out["postgres_vs_sqlite"] = _median(pg["postgres_vs_sqlite"])
+    fs = figures.get("findings")
+    if fs:
+        for key in (
+            "explain_vs_replay_case",
+            "deadlines_vs_replay_100_event_case",
+            "catch_up_vs_full_replay",
+            "catch_up_vs_full_replay_cpu",
+            "catch_up_events_per_s",
+            "full_replay_events_per_s",
+        ):
+            out[key] = _median(fs[key])
+        for backend in ("sqlite", "postgres"):
+            lat = fs[f"latency_{backend}"]
+            if "skipped" in lat:
+                out[f"latency_{backend}"] = "skipped: " + lat["skipped"]
+            else:
+                out[f"latency_{backend}_p50_ms"] = lat["p50_ms"]
+                out[f"latency_{backend}_p99_ms"] = lat["p99_ms"]
+        if "catch_up_peak_rss_large_vs_small" in fs:
+            out["catch_up_peak_rss_mb"] = fs["catch_up_peak_rss_mb"]
+            out["catch_up_peak_rss_large_vs_small"] = fs["catch_up_peak_rss_large_vs_small"]
     out["targets"] = {
         key: {
             "target": f"{op} {bound:g}",
@@ -323,6 +350,55 @@ def table(figures: dict[str, Any]) -> str:
                     "SQLite",
                     p["sqlite_events_per_s"],
                     p["postgres_vs_sqlite"],
+                )
+            )
+    f = figures.get("findings")
+    if f:
+        n = f"{f['events']:,} ev"
+        rows.append(
+            _row(
+                f"explain, findings store ({n}), s",
+                f["explain_s"],
+                f"replay --case ({f['last_case_events']} ev)",
+                f["replay_case_s"],
+                f["explain_vs_replay_case"],
+            )
+        )
+        rows.append(
+            _row(
+                "deadlines --within 14, store, s",
+                f["deadlines_within_14_s"],
+                f"replay --case ({f['hundred_case_events']} ev)",
+                f["replay_100_event_case_s"],
+                f["deadlines_vs_replay_100_event_case"],
+            )
+        )
+        rows.append(
+            _row(
+                "catch-up ev/s",
+                f["catch_up_events_per_s"],
+                "full replay",
+                f["full_replay_events_per_s"],
+                f["catch_up_vs_full_replay"],
+            )
+        )
+        for backend in ("sqlite", "postgres"):
+            lat = f[f"latency_{backend}"]
+            if "skipped" in lat:
+                rows.append((f"append->visible, {backend}", "skipped", lat["skipped"][:60], "", ""))
+            else:
+                rows.append(
+                    _row(f"append->visible p50 ms, {backend}", lat["p50_ms"], "p99", lat["p99_ms"])
+                )
+        if "catch_up_peak_rss_mb" in f:
+            small, large = list(f["catch_up_peak_rss_mb"])
+            rows.append(
+                _row(
+                    f"catch-up peak RSS MB, {int(large):,}",
+                    f["catch_up_peak_rss_mb"][large],
+                    f"{int(small):,}",
+                    f["catch_up_peak_rss_mb"][small],
+                    f["catch_up_peak_rss_large_vs_small"],
                 )
             )
     widths = [max(len(row[k]) for row in rows) for k in range(5)]

@@ -60,6 +60,10 @@ class Config:
     scale_sizes: tuple[int, ...]
     scale_runs: dict[int, int] = field(default_factory=dict)
     postgres: bool = True
+    findings_events: int = 600  # the store the findings-store figures run on
+    findings_runs: int = 1
+    findings_samples: int = 10  # appends timed with a watcher running
+    findings_memory_sizes: tuple[int, ...] = ()  # catch-up peak memory, fresh processes
 
     def runs_at(self, size: int) -> int:
         return self.scale_runs.get(size, 1)
@@ -78,6 +82,10 @@ FULL = Config(
     incremental_builds=(15, 1),
     scale_sizes=(10_000, 100_000, 1_000_000),
     scale_runs={10_000: 3, 100_000: 2, 1_000_000: 1},
+    findings_events=1_000_000,
+    findings_runs=1,
+    findings_samples=200,
+    findings_memory_sizes=(100_000, 1_000_000),
 )
 QUICK = Config(
     name="quick",
@@ -92,6 +100,9 @@ QUICK = Config(
     incremental_builds=(5, 1),
     scale_sizes=(2_000, 10_000),
     scale_runs={2_000: 1, 10_000: 1},
+    findings_events=20_000,
+    findings_runs=3,
+    findings_samples=50,
 )
 TINY = Config(
     name="tiny",
@@ -594,6 +605,10 @@ def run_all(cfg: Config, only: Sequence[str] = (), base: str | None = None) -> R
             figures["scale"] = scale(cfg, work)
         if want("postgres"):
             figures["postgres"] = postgres_vs_sqlite(cfg, work)
+        if want("findings"):
+            from bench.findings import findings_figures
+
+            figures["findings"] = findings_figures(cfg, pack, work, _root(), _child)
     return figures
 
 

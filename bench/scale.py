@@ -2,6 +2,7 @@
 
     python -m bench.scale generate N DB SEED   # N generated events into the SQLite log DB
     python -m bench.scale replay DB AS_OF      # replay every case of DB, one at a time
+    python -m bench.scale catchup DB           # build DB's findings store (comity watch --once)
 
 Each prints one JSON line: wall and CPU seconds, peak RSS (VmHWM), counts.
 """
@@ -92,12 +93,36 @@ def replay(path: str, as_of: str) -> dict[str, Any]:
     }
 
 
+def catchup(path: str) -> dict[str, Any]:
+    from comity.events import open_log
+    from comity.findings import Watcher
+    from comity.rules.pack import load_pack
+
+    pack = load_pack()
+    log = open_log(path, create=False)
+    rss_before = _rss_mb()
+    start_w, start_c = time.perf_counter(), time.process_time()
+    cut = Watcher(log, pack).run(once=True)
+    wall, cpu = time.perf_counter() - start_w, time.process_time() - start_c
+    peak = _rss_mb()
+    log.close()
+    return {
+        "events": cut.position,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "rss_before_mb": round(rss_before, 1),
+        "peak_rss_mb": round(peak, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["generate"] and len(args) == 4:
         out = generate(int(args[1]), args[2], int(args[3]))
     elif args[:1] == ["replay"] and len(args) == 3:
         out = replay(args[1], args[2])
+    elif args[:1] == ["catchup"] and len(args) == 2:
+        out = catchup(args[1])
     else:
         print(__doc__, file=sys.stderr)
         return 2

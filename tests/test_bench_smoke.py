@@ -80,6 +80,13 @@ def test_bench_tiny_runs_and_writes_json(tmp_path: Path) -> None:
     assert doc["machine"]["nproc"] >= 1
     if "--only" not in command:
         assert "ingest_vs_eventsourcing" in doc
+        for key in (
+            "explain_vs_replay_case",
+            "deadlines_vs_replay_100_event_case",
+            "catch_up_vs_full_replay",
+            "latency_sqlite_p99_ms",
+        ):
+            assert key in doc, key
 
 
 def test_bench_wal_compares_both_stores() -> None:

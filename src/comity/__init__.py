@@ -45,6 +45,7 @@ from comity.events import (
     parse_jsonl,
     verify_records,
 )
+from comity.findings import Cut, FindingsStore, StoredFinding, Watcher
 from comity.rules import RulePack, load_pack
 
 __all__ = [
@@ -54,11 +55,13 @@ __all__ = [
     "Changes",
     "ComityError",
     "ConcurrencyConflict",
+    "Cut",
     "DuplicateEventError",
     "EngineError",
     "EventFormatError",
     "EventLog",
     "Finding",
+    "FindingsStore",
     "InvalidInput",
     "OpenDeadline",
     "RulePack",
@@ -66,6 +69,8 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "StoredEvent",
+    "StoredFinding",
+    "Watcher",
     "decode_event",
     "encode_event",
     "load_pack",

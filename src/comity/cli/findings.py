@@ -81,7 +81,7 @@ def _stopping() -> Iterator[list[bool]]:
     help=(
         "How often to move the clock to real time (deadlines breach as it passes "
         "them). New events are applied as soon as they are seen: PostgreSQL wakes the "
-        "watcher at once, SQLite is polled every 50 ms."
+        "watcher at once, SQLite is polled every 20 ms."
     ),
 )
 @pass_log

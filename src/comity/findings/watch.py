@@ -50,7 +50,7 @@ CACHE_SESSIONS = 256
 BUILD_CASES = 64
 BUILD_SECONDS = 0.5
 #: How often a follower on SQLite looks for new events (PostgreSQL is woken by NOTIFY).
-POLL_S = 0.05
+POLL_S = 0.02
 
 
 class GenerationRetired(ComityError):
@@ -290,15 +290,21 @@ class Watcher:
             evicted.session.close()
 
     def _session(
-        self, case_id: str, events: Iterable[StoredEvent], clock: dt.datetime
+        self, case_id: str, events: Iterable[StoredEvent], clock: dt.datetime, *, keep: bool = True
     ) -> tuple[CaseSession, list[StoredEvent]]:
+        """A session of the case's events up to `clock` (later ones are returned, held
+        back). `keep`: it will apply later events, so its own clock stays at the last
+        instant where something happened; otherwise one tick to `clock` is enough."""
         applied: list[StoredEvent] = []
         deferred: list[StoredEvent] = []
         for e in events:
             (applied if _instant(e) <= clock else deferred).append(e)
         session = CaseSession(self.pack, case_id, applied)
         try:
-            _quiet_advance(session, clock)
+            if keep:
+                _quiet_advance(session, clock)
+            else:
+                session.advance(clock)
         except BaseException:
             session.close()
             raise
@@ -419,7 +425,7 @@ class Watcher:
                 and (state[2] is None or state[2] > _text(clock))
             ):
                 continue  # written by an earlier, interrupted build
-            session, deferred = self._session(case_id, events, clock)
+            session, deferred = self._session(case_id, events, clock, keep=False)
             try:
                 rows = case_rows(session.result())
                 next_at = self._next_at(session, deferred)
