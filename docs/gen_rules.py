@@ -179,7 +179,8 @@ def _value_text(value: ParamValue) -> str:
     if value.dates_confidence != value.confidence:
         conf += f"; dates {value.dates_confidence}"
     ref = value.reference
-    return f"{what}, {when} ({conf}; {ref.instrument} {ref.article}, <{ref.address}>)"
+    read = f"; wording read at <{ref.read_at}>" if ref.read_at else ""
+    return f"{what}, {when} ({conf}; {ref.instrument} {ref.article}, <{ref.address}>{read})"
 
 
 def _parameters(pack: RulePack, template: str) -> Iterator[str]:
@@ -217,6 +218,9 @@ def _parameters(pack: RulePack, template: str) -> Iterator[str]:
 def _basis(rule: Rule) -> Iterator[str]:
     for b in rule.legal_basis:
         line = f"- {b.instrument} {b.article} ({b.confidence}) <{b.reference}>"
+        read_at = getattr(b, "read_at", None)
+        if read_at:
+            line += f"; wording read at <{read_at}>"
         only_for = getattr(b, "only_for", None)
         if only_for:
             scope = only_for if isinstance(only_for, str) else ", ".join(only_for)

@@ -145,7 +145,8 @@ def user_pack(tmp_path: Path, amount: int) -> Path:
     directory = tmp_path / f"rules-{amount}"
     (directory / "params").mkdir(parents=True)
     text = (builtin_params_dir() / "ch.toml").read_text(encoding="utf-8")
-    assert text.count("\namount = 5\n") == 1
+    # two dated values: before and since the 2023 amendment of AMLA art. 10
+    assert text.count("\namount = 5\n") == 2
     changed = text.replace("\namount = 5\n", f"\namount = {amount}\n")
     (directory / "params" / "ch.toml").write_text(changed, encoding="utf-8")
     return directory
@@ -173,7 +174,8 @@ def test_replay_table_groups_findings_by_category(runner: CliRunner, store: Path
     assert "raised 2019-04-01, open" in out
     assert "Transfer T1 moved USD 150,000.00 from A1 (PA, frozen by O1) to A4 (US)." in out
     assert "legal basis: UNCAC art. 54(2); UNTOC art. 12(2)" in out
-    assert "UNCAC art. 55(2) (unverified)" in out
+    assert "legal basis: UNCAC art. 54(2); UNCAC art. 55(2)\n" in out
+    assert "FATF Recommendations, R.38 (unverified)" in out
     assert "raised 2019-08-24, due 2019-09-06, resolved 2019-09-02 by evt-0017" in out
     # open before resolved within a category
     overlaps = out[out.index("Overlapping jurisdictions") : out.index("Next steps")]
@@ -570,7 +572,7 @@ def test_rules_list_shows_every_rule(runner: CliRunner, store: Path) -> None:
         assert row.split()[:4] == [rule.id, rule.code, rule.category, rule.severity]
     assert "DL-001  order_expired" in out
     assert "UNCAC art. 54(2) (verified)" in out
-    assert "UNCAC art. 55(2) (unverified)" in out
+    assert "FATF Recommendations, R.38 (unverified)" in out
     assert f"{len(pack.rules)} rules; rule pack {pack.digest} (built-in)" in out
 
 
@@ -586,10 +588,12 @@ def test_rules_show_a_deadline_rule_with_its_parameters(runner: CliRunner, store
     assert len(expected) > 1
     for name in expected:
         assert f"    {name}: {pack.parameters.parameter(name).title}" in out
-    assert "from 2000-01-01 (still in force): 5 working days" in out
-    assert "https://www.money-laundering.ch/" in out
+    assert "from 2000-01-01 until 2023-01-01 (exclusive): 5 working days" in out
+    assert "from 2023-01-01 (still in force): 5 working days" in out
+    assert "https://www.fedlex.admin.ch/eli/cc/1998/892_892_892/en" in out
+    assert "wording read at https://droit-bilingue.ch/de-en/9/95/955.0-10-18.html" in out
     assert "confidence: unverified" in out
-    assert "caveat:     Seen only in a secondary source." in out
+    assert "caveat:     Whether the day of the notice or report counts" in out
     assert "from 2017-06-26 (still in force): 1 month\n" in out  # fiu_suspension.DE
 
 
@@ -649,7 +653,7 @@ def test_user_rules_override_a_parameter(
     lapsed = next(f for f in findings_of(data) if f["code"] == "postponement_lapsed")
     assert (lapsed["due"], lapsed["raised_at"]) == ("2021-03-16", "2021-03-17")
     shown = ok(invoke(runner, three_cases, "--rules", str(ten), "rules", "show", "DL-003")).stdout
-    assert "from 2000-01-01 (still in force): 10 working days" in shown
+    assert "from 2023-01-01 (still in force): 10 working days" in shown
     assert f"(built-in + {ten})" in shown
 
 

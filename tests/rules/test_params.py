@@ -24,53 +24,48 @@ from comity.rules.params import (
 
 BUILTIN = builtin_params_dir()
 
-# Which values may say "verified", and the row of notes/legal-sources.md that marks them
-# plain [seen]. Keyed by (parameter, from-date) because a parameter's values can differ:
-# Dir. 2023/977's "7 days" is from memory while the FD 2006/960 values before it were seen.
+# Which values may say "verified", and where the wording of the cited article was
+# read (the value's reference.read_at; docs/sources.md has the detail). Keyed by
+# (parameter, from-date) because a parameter's values can differ: AMLA art. 10(2) was
+# read in its wording since 2023, not in the earlier one.
 VERIFIED_VALUES: dict[tuple[str, date], str] = {
-    ("eu_2018_1805.urgent_freezing_decision", date(2020, 12, 19)): "D1",
-    ("eu_2018_1805.urgent_freezing_execution", date(2020, 12, 19)): "D2",
-    ("eu_2018_1805.limit_freezing_reply", date(2020, 12, 19)): "D5",
-    ("eu_2018_1805.confiscation_decision", date(2020, 12, 19)): "D6",
-    ("eu_eio.decision", date(2017, 5, 22)): "D11",
-    ("eu_eio.decision_extension", date(2017, 5, 22)): "D11",
-    ("eu_eio.execution", date(2017, 5, 22)): "D11",
-    ("eu_info_exchange.urgent", date(2008, 12, 19)): "D12",
-    ("eu_info_exchange.urgent", date(2024, 12, 12)): "D13 (8 h)",
-    ("eu_info_exchange.urgent_indirect", date(2024, 12, 12)): "D13 (3 days)",
-    ("eu_info_exchange.non_urgent", date(2008, 12, 19)): "D12",
-    ("eu_info_exchange.other", date(2008, 12, 19)): "D12",
-    ("fiu_suspension.EU", date(2027, 7, 10)): "D15",
-    ("fiu_suspension_account.EU", date(2027, 7, 10)): "D15",
-    ("fiu_suspension.FR", date(2021, 7, 22)): "D16",
-    ("de.str_waiting_period", date(2017, 6, 26)): "D17",
-    ("fiu_suspension.DE", date(2017, 6, 26)): "D18",
-    ("fiu_suspension.AE", date(2000, 1, 1)): "D20",
-    ("fiu_suspension.AE", date(2006, 9, 1)): "D20 (the weekend change is not in the notes)",
-    ("fiu_suspension.AE", date(2022, 1, 1)): "D20 (the weekend change is not in the notes)",
-    ("ch.fiaa_art3_freeze", date(2016, 7, 1)): "D23",
-    ("ch.fiaa_art3_extension", date(2016, 7, 1)): "D23",
-    ("ch.fiaa_art3_maximum", date(2016, 7, 1)): "D23",
-    ("ch.fiaa_art4_confiscation_start", date(2016, 7, 1)): "D24",
-    ("us.seizure_notice_983a1", date(2000, 8, 23)): "D25 (60 days only)",
-    ("us.complaint_983a3", date(2000, 8, 23)): "D27",
-    ("us.restraint_981b4", date(2000, 8, 23)): "D28",
-    ("us.restraint_983j", date(2000, 8, 23)): "D29",
-    ("us.tro_983j", date(2009, 12, 1)): "D29",
-    ("us.set_aside_motion_983e", date(2000, 8, 23)): "D30",
-    ("co.legality_control", date(2014, 7, 20)): "D32",
+    ("eu_2018_1805.urgent_freezing_decision", date(2020, 12, 19)): "art. 9(3), EUR-Lex copy",
+    ("eu_2018_1805.urgent_freezing_execution", date(2020, 12, 19)): "art. 9(3), EUR-Lex copy",
+    ("eu_2018_1805.limit_freezing_reply", date(2020, 12, 19)): "art. 12(2), EUR-Lex copy",
+    ("eu_2018_1805.confiscation_decision", date(2020, 12, 19)): "art. 20(1), EUR-Lex copy",
+    ("eu_eio.decision", date(2017, 5, 22)): "art. 12(3), legislation.gov.uk",
+    ("eu_eio.decision_extension", date(2017, 5, 22)): "art. 12(5), legislation.gov.uk",
+    ("eu_eio.execution", date(2017, 5, 22)): "art. 12(4), legislation.gov.uk",
+    ("fiu_suspension.EU", date(2027, 7, 10)): "art. 24(1), German language version",
+    ("fiu_suspension.FR", date(2021, 7, 22)): "L561-24, Légifrance",
+    ("de.str_waiting_period", date(2017, 6, 26)): "§46(1), gesetze-im-internet.de mirror",
+    ("fiu_suspension.DE", date(2017, 6, 26)): "§40(4), gesetze-im-internet.de mirror",
+    ("fiu_suspension.CH", date(2023, 1, 1)): "AMLA art. 10(2), bilingual SR copy",
+    ("fiu_suspension.AE", date(2000, 1, 1)): "CBUAE Rulebook",
+    ("fiu_suspension.AE", date(2006, 9, 1)): "CBUAE Rulebook (the weekend dates unconfirmed)",
+    ("fiu_suspension.AE", date(2022, 1, 1)): "CBUAE Rulebook (the weekend dates unconfirmed)",
+    ("ch.fiaa_art3_freeze", date(2016, 7, 1)): "FIAA art. 6(1), bilingual SR copy",
+    ("ch.fiaa_art3_extension", date(2016, 7, 1)): "FIAA art. 6(1), bilingual SR copy",
+    ("ch.fiaa_art3_maximum", date(2016, 7, 1)): "FIAA art. 6(1), bilingual SR copy",
+    ("ch.fiaa_art4_confiscation_start", date(2016, 7, 1)): "FIAA art. 6(2), bilingual SR copy",
+    ("us.complaint_983a3", date(2000, 8, 23)): "983(a)(3)(A), verbatim quotation",
+    ("us.restraint_983j", date(2000, 8, 23)): "983(j)(2), compilation of the Code",
+    ("us.tro_983j", date(2009, 12, 1)): "983(j)(3), compilation of the Code",
+    ("us.set_aside_motion_983e", date(2000, 8, 23)): "983(e)(3), Statutes at Large",
 }
 
-# Values whose from/until dates the notes mark plain [seen]: FD 2006/960's compliance
-# date (19 Dec 2008) and Dir. 2023/977's transposition date (12 Dec 2024), §2.2, D13.
+# Values whose from/until dates were read with the article: Reg. 2018/1805 arts. 40(1)
+# and 41; AMLA art. 10(2)'s amendment note; CAFRA's effective-date provision (sec. 21).
 VERIFIED_DATES: dict[tuple[str, date], str] = {
-    ("eu_info_exchange.urgent", date(2008, 12, 19)): "§2.2, D13",
-    ("eu_info_exchange.urgent", date(2024, 12, 12)): "D13",
-    ("eu_info_exchange.urgent_indirect", date(2024, 12, 12)): "D13",
-    ("eu_info_exchange.non_urgent", date(2008, 12, 19)): "§2.2, D13",
-    ("eu_info_exchange.non_urgent", date(2024, 12, 12)): "D13",
-    ("eu_info_exchange.other", date(2008, 12, 19)): "§2.2, D13",
-    ("eu_info_exchange.other", date(2024, 12, 12)): "D13",
+    ("eu_2018_1805.urgent_freezing_decision", date(2020, 12, 19)): "arts. 40(1), 41",
+    ("eu_2018_1805.urgent_freezing_execution", date(2020, 12, 19)): "arts. 40(1), 41",
+    ("eu_2018_1805.limit_freezing_reply", date(2020, 12, 19)): "arts. 40(1), 41",
+    ("eu_2018_1805.confiscation_decision", date(2020, 12, 19)): "arts. 40(1), 41",
+    ("eu_2018_1805.bound_states", date(2020, 12, 19)): "art. 41",
+    ("fiu_suspension.CH", date(2023, 1, 1)): "AS 2021 656, in force 1 January 2023",
+    ("us.restraint_983j", date(2000, 8, 23)): "Pub. L. 106-185 sec. 21",
+    ("us.complaint_983a3", date(2000, 8, 23)): "Pub. L. 106-185 sec. 21",
+    ("us.set_aside_motion_983e", date(2000, 8, 23)): "Pub. L. 106-185 sec. 21",
 }
 
 # The names the engine looks up; they must exist.
@@ -167,10 +162,10 @@ def test_every_value_has_a_full_reference_and_an_allowed_confidence(params: Para
             assert value.confidence != "policy"
 
 
-def test_verified_values_are_only_those_the_notes_mark_seen(params: ParameterSet) -> None:
+def test_verified_values_are_only_those_whose_wording_was_read(params: ParameterSet) -> None:
     verified = {(v.name, v.valid_from) for v in _all_values(params) if v.confidence == "verified"}
     assert verified == set(VERIFIED_VALUES), (
-        "update VERIFIED_VALUES only with a [seen] row of the notes"
+        "update VERIFIED_VALUES only where the wording of the cited article was read"
     )
     dates = {
         (v.name, v.valid_from) for v in _all_values(params) if v.dates_confidence == "verified"
@@ -180,9 +175,11 @@ def test_verified_values_are_only_those_the_notes_mark_seen(params: ParameterSet
 
 def test_unverified_items_stay_unverified(params: ParameterSet) -> None:
     on = date(2024, 1, 1)
-    for name in ("co.extincion_precautionary", "fiu_suspension.CH", "eu_2018_1805.bound_states"):
+    for name in ("co.extincion_precautionary", "co.legality_control", "eu_2018_1805.bound_states"):
         assert params.require(name, on).confidence == "unverified", name
     assert params.require("us.seizure_notice_983a1_adopted", on).confidence == "unverified"
+    # The Swiss freeze before the 2023 amendment: its wording was not read.
+    assert params.require("fiu_suspension.CH", date(2020, 1, 1)).confidence == "unverified"
 
 
 def test_none_found_is_not_zero(params: ParameterSet) -> None:
@@ -254,7 +251,7 @@ def test_a_value_that_changed_on_a_date(params: ParameterSet) -> None:
     after = params.require("eu_info_exchange.other", date(2024, 12, 12))
     assert (before.amount, before.confidence, before.reference.instrument) == (
         14,
-        "verified",
+        "unverified",
         "Framework Decision 2006/960/JHA",
     )
     assert (after.amount, after.confidence, after.reference.instrument) == (
@@ -304,7 +301,7 @@ def test_uae_working_week_follows_the_weekend_in_force_on_the_day_of_the_order(
     assert value.counting is not None and value.counting.rest_days == rest_days
     assert value.amount == 7
     assert value.dates_confidence == "unverified"
-    assert value.note and "not in the notes" in value.note
+    assert value.note and "not been confirmed" in value.note
     due = value.due(trigger, calendar="AE")
     assert due is not None and due.last_day == last_day
 

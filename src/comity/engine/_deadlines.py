@@ -137,6 +137,8 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
         "confidence": value.confidence,
         "trigger": raw,
     }
+    if value.reference.read_at is not None:
+        detail["source"]["read_at"] = value.reference.read_at
     if value.counting.caveat:
         detail["caveat"] = value.counting.caveat
     if value.note:

@@ -52,11 +52,21 @@ _REF = re.compile(r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 @attrs.frozen(kw_only=True)
 class LegalBasis:
+    """What empowers or requires the step a rule flags, as a lawyer would cite it.
+
+    `reference` is the address of the official publication of the instrument;
+    `read_at`, where set, is the copy in which the wording of the article was read.
+    The two are kept apart so that a finding cites the law, not a mirror of it.
+    `confidence` is "verified" only where the wording of the cited article itself
+    was read.
+    """
+
     instrument: str
     article: str
     reference: str
-    confidence: str  # "verified" only where the text was read; see notes/legal-sources.md
+    confidence: str
     note: str | None = None
+    read_at: str | None = None
     # Cite this basis only when every jurisdiction of the finding is in this list of
     # codes, or in the list parameter of that name (e.g. the states bound by Reg.
     # 2018/1805): an EU instrument is no basis between Panama and Switzerland.
@@ -69,6 +79,8 @@ class LegalBasis:
             "reference": self.reference,
             "confidence": self.confidence,
         }
+        if self.read_at:
+            out["read_at"] = self.read_at
         if self.note:
             out["note"] = self.note
         return out
@@ -205,6 +217,13 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
             raise _fail(
                 file, f"{bw}.confidence", f"expected verified or unverified, got {confidence!r}"
             )
+        reference = _str(basis, "reference", file, bw)
+        read_at = _str(basis, "read_at", file, bw, required=False)
+        for field, address in (("reference", reference), ("read_at", read_at)):
+            if address is not None and not address.startswith(("https://", "http://")):
+                raise _fail(
+                    file, f"{bw}.{field}", f"expected a public http(s) address, got {address!r}"
+                )
         only_for = basis.get("only_for")
         if isinstance(only_for, list):
             only_for = tuple(_strs(basis, "only_for", file, bw))
@@ -214,9 +233,10 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
             LegalBasis(
                 instrument=_str(basis, "instrument", file, bw),
                 article=_str(basis, "article", file, bw),
-                reference=_str(basis, "reference", file, bw),
+                reference=reference,
                 confidence=confidence,
                 note=_str(basis, "note", file, bw, required=False),
+                read_at=read_at,
                 only_for=only_for,
             )
         )

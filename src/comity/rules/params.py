@@ -3,17 +3,20 @@
 Why data and not code: a legal period changes by amendment, not by release, and each
 number must show where it comes from and how sure we are of it. So every parameter
 lives in a TOML file (one per jurisdiction or instrument, `data/params/`), with dated
-values, the counting convention, a reference (instrument, article, public address)
-and a `confidence`:
+values, the counting convention, a reference (instrument, article, the address of the
+official publication, and where the wording was read when that was a copy) and a
+`confidence`:
 
-- ``verified``: the wording was read (legal-sources.md marks it plain [seen]);
-- ``unverified``: anything else: secondary sources, translations, memory, inference;
+- ``verified``: the wording of the cited article itself was read (`read_at` says
+  where, when that is not the official address);
+- ``unverified``: anything else: a summary, a commentary, an unofficial translation,
+  an inference;
 - ``policy``: a comity setting (a warning window), not law. Only ``policy.*``
   parameters may carry it, and they must.
 
 A value is one of: an amount (a period length), a list of strings (e.g. the Member
-States bound by an instrument), or an explicit *none found* marker: the notes looked
-and found no statutory duration, so the engine raises no deadline. It is not zero.
+States bound by an instrument), or an explicit *none found* marker: the sources were
+searched and give no statutory duration, so the engine raises no deadline. It is not zero.
 
 Values are in force from `from` (inclusive) until `until` (exclusive: the first day the
 value no longer applies, so consecutive values share a date). The loader refuses
@@ -104,7 +107,7 @@ _VALUE_KEYS: Final = frozenset(
 _COUNTING_KEYS: Final = frozenset(
     {"trigger_counts", "roll_forward", "rest_days", "caveat", "source"}
 )
-_REFERENCE_KEYS: Final = frozenset({"instrument", "article", "address", "also"})
+_REFERENCE_KEYS: Final = frozenset({"instrument", "article", "address", "read_at", "also"})
 
 
 def builtin_params_dir() -> Path:
@@ -117,20 +120,30 @@ def builtin_params_dir() -> Path:
 
 @attrs.frozen(kw_only=True)
 class Reference:
-    """Where a value comes from: enough for a reader to find and check the text."""
+    """Where a value comes from: enough for a reader to find and check the text.
+
+    `address` is the official publication a lawyer can cite; `read_at` is the copy
+    where the wording was actually read (a mirror, a consolidated version elsewhere),
+    kept apart so that a finding never cites a copy as the law. `also` lists further
+    official addresses (another language version, an amending act).
+    """
 
     instrument: str
     article: str
     address: str
+    read_at: str | None = None
     also: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "instrument": self.instrument,
             "article": self.article,
             "address": self.address,
             "also": list(self.also),
         }
+        if self.read_at is not None:
+            out["read_at"] = self.read_at
+        return out
 
 
 @attrs.frozen(kw_only=True)
@@ -139,7 +152,7 @@ class ParamValue:
 
     `confidence` qualifies the value itself (the amount, the list, or the finding that
     there is none); `dates_confidence` qualifies `valid_from` / `valid_until`, which the
-    notes often do not give even when the amount was read.
+    sources often leave open even when the amount was read.
     """
 
     name: str
@@ -410,10 +423,17 @@ def _reference(table: Mapping[str, Any], label: str, key: str, policy: bool) -> 
         raise _fail(
             label, f"{key}.address", f"expected a public http(s) address, got {_show(address)}"
         )
+    read_at = _text(table, "read_at", label, key, required=False)
+    if read_at is not None and not read_at.startswith(("https://", "http://")):
+        raise _fail(
+            label, f"{key}.read_at", f"expected a public http(s) address, got {_show(read_at)}"
+        )
     also = table.get("also", [])
     if not isinstance(also, list) or not all(isinstance(a, str) and a.strip() for a in also):
         raise _fail(label, f"{key}.also", f"expected a list of addresses, got {_show(also)}")
-    return Reference(instrument=instrument, article=article, address=address, also=tuple(also))
+    return Reference(
+        instrument=instrument, article=article, address=address, read_at=read_at, also=tuple(also)
+    )
 
 
 def _counting(unit: object, table: Mapping[str, Any], label: str, key: str) -> Counting:

@@ -49,7 +49,8 @@ def period(detail: Mapping[str, Any]) -> str:
 
 
 def legal_block(bases: Iterable[Mapping[str, Any]], indent: int) -> Iterator[str]:
-    """Each legal basis in full: citation, reference, other addresses, dates, note."""
+    """Each legal basis in full: citation, reference, other addresses, where the wording
+    was read, dates, note."""
     pad = " " * indent
     for basis in bases:
         yield f"{pad}{cite(basis, always=True)}"
@@ -58,6 +59,8 @@ def legal_block(bases: Iterable[Mapping[str, Any]], indent: int) -> Iterator[str
             yield f"{pad}  {reference}"
         for also in basis.get("also") or ():
             yield f"{pad}  also {also}"
+        if basis.get("read_at"):
+            yield f"{pad}  wording read at {basis['read_at']}"
         if basis.get("in_force_from"):
             yield f"{pad}  value in force from {basis['in_force_from']}"
         if basis.get("note"):
@@ -80,6 +83,8 @@ def deadline_block(detail: Mapping[str, Any], due: str | None, indent: int) -> I
             address = source.get("address") or source.get("reference")
             if address:
                 yield f"{pad}            {address}"
+            if source.get("read_at"):
+                yield f"{pad}            wording read at {source['read_at']}"
             if source.get("in_force_from"):
                 yield f"{pad}            value in force from {source['in_force_from']}"
         yield f"{pad}confidence: {detail.get('confidence')}"

@@ -102,6 +102,8 @@ def _value_lines(value: ParamValue, indent: int) -> Iterator[str]:
     yield f"{pad}              {ref.address}"
     for also in ref.also:
         yield f"{pad}              also {also}"
+    if ref.read_at:
+        yield f"{pad}              wording read at {ref.read_at}"
     if value.note:
         yield from wrap(value.note, indent + 2, "note:       ")
 
