@@ -219,11 +219,12 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
             )
         reference = _str(basis, "reference", file, bw)
         read_at = _str(basis, "read_at", file, bw, required=False)
-        for field, address in (("reference", reference), ("read_at", read_at)):
-            if address is not None and not address.startswith(("https://", "http://")):
-                raise _fail(
-                    file, f"{bw}.{field}", f"expected a public http(s) address, got {address!r}"
-                )
+        # `reference` stays free text for user packs (a citation without an address
+        # loads as before); a `read_at` is new and points at a copy a reader can open.
+        if read_at is not None and not read_at.startswith(("https://", "http://")):
+            raise _fail(
+                file, f"{bw}.read_at", f"expected a public http(s) address, got {read_at!r}"
+            )
         only_for = basis.get("only_for")
         if isinstance(only_for, list):
             only_for = tuple(_strs(basis, "only_for", file, bw))
