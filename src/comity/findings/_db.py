@@ -30,6 +30,11 @@ BUSY_TIMEOUT_S = 30.0
 LOCK_CLASS = 0x434D5459
 
 
+def _database_error(exc: BaseException) -> bool:
+    """An error of the database driver (turned into a StoreError), not of the caller."""
+    return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg")
+
+
 def utc_text(value: dt.datetime) -> str:
     """Record times as the log writes them: fixed width, microseconds, `Z`."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -98,9 +103,9 @@ class Db:
                 try:
                     with self.conn.transaction():
                         yield self
-                except StoreError:
-                    raise
                 except Exception as exc:
+                    if not _database_error(exc):
+                        raise  # the caller's own (a stale step, a StoreError): as it is
                     raise self._error(exc) from exc
             else:
                 self.execute("BEGIN IMMEDIATE")
@@ -129,9 +134,9 @@ class Db:
                             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
                         )
                         yield self
-                except StoreError:
-                    raise
                 except Exception as exc:
+                    if not _database_error(exc):
+                        raise
                     raise self._error(exc) from exc
             else:
                 self.execute("BEGIN")

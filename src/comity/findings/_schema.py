@@ -153,14 +153,39 @@ def _v1(c: str, serial: str) -> tuple[str, ...]:
     )
 
 
+def _v2(exists: str) -> tuple[str, ...]:
+    """Version 2: a build shared between watchers. The cut every one of them builds to
+    (`target*`), and the buckets of cases they lease (`findings_claims`)."""
+    return (
+        f"ALTER TABLE findings_generations ADD COLUMN {exists}target bigint",
+        f"ALTER TABLE findings_generations ADD COLUMN {exists}target_known_at text",
+        f"ALTER TABLE findings_generations ADD COLUMN {exists}target_clock text",
+        """
+        CREATE TABLE IF NOT EXISTS findings_claims (
+            generation bigint NOT NULL,
+            bucket integer NOT NULL,
+            owner text,
+            expires_at double precision NOT NULL,
+            done integer NOT NULL,
+            PRIMARY KEY (generation, bucket)
+        )
+        """,
+    )
+
+
 def _migrations(dialect: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
     if dialect == "postgres":
-        return ((1, _v1('COLLATE "C"', "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")),)
-    return ((1, _v1("", "INTEGER PRIMARY KEY")),)
+        return (
+            (1, _v1('COLLATE "C"', "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")),
+            (2, _v2("IF NOT EXISTS ")),
+        )
+    # SQLite has no ADD COLUMN IF NOT EXISTS; its migration runs under the file's
+    # write lock, in the transaction that records the version, so it runs once.
+    return ((1, _v1("", "INTEGER PRIMARY KEY")), (2, _v2("")))
 
 
 #: The schema this code writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _META = """
 CREATE TABLE IF NOT EXISTS findings_meta (

@@ -17,6 +17,7 @@ the other, never half of one. Every read runs in one snapshot for the same reaso
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -26,15 +27,30 @@ import orjson
 from comity.engine import OpenDeadline
 from comity.errors import StoreUnavailable
 from comity.events import EventLog
-from comity.findings._db import Db, connect, utc_text
+from comity.findings._db import LOCK_CLASS, Db, connect, utc_text
 from comity.findings._rows import CaseRows, StaleStep, Update, breach_instant, stored_row
 
-__all__ = ["Change", "Cut", "FindingsStore", "StoredFinding", "open_findings"]
+__all__ = [
+    "BUCKETS",
+    "Change",
+    "Cut",
+    "FindingsStore",
+    "StoredFinding",
+    "bucket_of",
+    "open_findings",
+]
 
 #: The `known_at` of a cut that holds no event yet: before any record time.
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: Ids per `IN (...)` list.
 _CHUNK = 400
+#: Buckets of cases that watchers building one generation lease between them.
+BUCKETS = 64
+
+
+def bucket_of(case_id: str) -> int:
+    """A case's bucket: the same in every process (not Python's salted hash)."""
+    return int(hashlib.sha256(case_id.encode("utf-8")).hexdigest()[:8], 16) % BUCKETS
 
 
 def _instant_text(value: dt.datetime) -> str:
@@ -468,6 +484,7 @@ class FindingsStore:
         known_at: dt.datetime | None,
         now: dt.datetime,
         advance: bool = True,
+        lease: tuple[int, str, float, bool] | None = None,
     ) -> Cut | None:
         """Write one step in one transaction: the cases' rows, their changes and the
         generation's tracking row, or nothing at all.
@@ -482,6 +499,9 @@ class FindingsStore:
         clock_text = _instant_text(clock)
         db = self.db
         with db.write():
+            if lease is not None:
+                bucket, owner, ttl, finished = lease
+                self.hold(g, bucket, owner, ttl, done=finished)
             if advance:
                 done = db.execute(
                     "UPDATE findings_generations SET position = ?, clock = ?, known_at = ?, "
@@ -612,6 +632,95 @@ class FindingsStore:
                 ],
             )
 
+    # -- sharing a build between watchers ------------------------------------------------
+    def _epoch(self) -> str:
+        """The database's own clock, in seconds: leases compare against one clock."""
+        if self.db.dialect == "postgres":
+            return "extract(epoch from clock_timestamp())"
+        return "((julianday('now') - 2440587.5) * 86400.0)"
+
+    def build_target(
+        self, cut: Cut, position: int, known_at: dt.datetime | None, clock: dt.datetime
+    ) -> tuple[int, dt.datetime | None, dt.datetime]:
+        """The cut every watcher building this generation builds to: the first one to
+        ask sets it, the others read it."""
+        with self.db.write():
+            self.db.execute(
+                "UPDATE findings_generations SET target = ?, target_known_at = ?, "
+                "target_clock = ? WHERE generation = ? AND target IS NULL",
+                (
+                    position,
+                    utc_text(known_at) if known_at is not None else None,
+                    _instant_text(clock),
+                    cut.generation,
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO findings_claims (generation, bucket, owner, expires_at, done) "
+                "VALUES (?, ?, NULL, 0, 0) ON CONFLICT DO NOTHING",
+                [(cut.generation, b) for b in range(BUCKETS)],
+            )
+            row = self.db.one(
+                "SELECT target, target_known_at, target_clock FROM findings_generations "
+                "WHERE generation = ?",
+                (cut.generation,),
+            )
+        assert row is not None
+        return int(row[0]), _parse(row[1]) if row[1] else None, _parse(row[2])
+
+    def claim(self, generation: int, owner: str, ttl: float) -> int | None:
+        """A bucket of cases nobody holds (or whose holder's lease ran out), leased to
+        `owner` for `ttl` seconds; None if there is none to take now."""
+        lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgres" else ""
+        with self.db.write():
+            row = self.db.one(
+                "SELECT bucket FROM findings_claims WHERE generation = ? AND done = 0 AND "
+                f"(owner IS NULL OR expires_at < {self._epoch()}) ORDER BY bucket LIMIT 1{lock}",
+                (generation,),
+            )
+            if row is None:
+                return None
+            self.db.execute(
+                f"UPDATE findings_claims SET owner = ?, expires_at = {self._epoch()} + ? "
+                "WHERE generation = ? AND bucket = ?",
+                (owner, ttl, generation, row[0]),
+            )
+        return int(row[0])
+
+    def hold(self, generation: int, bucket: int, owner: str, ttl: float, *, done: bool) -> None:
+        """Inside a write: renew (or finish) the lease, or raise StaleStep if it was lost,
+        so that a watcher whose lease ran out writes nothing more of that bucket."""
+        done_flag = 1 if done else 0
+        changed = self.db.execute(
+            f"UPDATE findings_claims SET expires_at = {self._epoch()} + ?, done = ? "
+            "WHERE generation = ? AND bucket = ? AND owner = ? AND done = 0",
+            (ttl, done_flag, generation, bucket, owner),
+        )
+        if changed.rowcount != 1:
+            raise StaleStep()
+
+    def lead(self) -> bool:
+        """Whether this connection follows the log for the store (one follower at a time).
+
+        On PostgreSQL a session advisory lock, held until the connection ends: when the
+        process that holds it dies, the server drops its connection and the lock with
+        it, and a watcher standing by takes over. SQLite: always (its followers are on
+        one machine, and the compare-and-set of every step keeps them exact anyway).
+        """
+        if self.db.dialect != "postgres":
+            return True
+        row = self.db.one(
+            "SELECT pg_try_advisory_lock(?, hashtext('findings-follow:' || current_schema()))",
+            (LOCK_CLASS,),
+        )
+        return bool(row and row[0])
+
+    def buckets_left(self, generation: int) -> int:
+        row = self.db.one(
+            "SELECT COUNT(*) FROM findings_claims WHERE generation = ? AND done = 0", (generation,)
+        )
+        return int(row[0]) if row else 0
+
     def switch(self, cut: Cut, now: dt.datetime) -> Cut:
         """Make a caught-up generation the current one, in one transaction."""
         with self.db.write():
@@ -649,6 +758,7 @@ class FindingsStore:
                     "findings_jurisdictions",
                     "findings_deadlines",
                     "findings_cases",
+                    "findings_claims",
                 ):
                     self.db.execute(f"DELETE FROM {table} WHERE generation = ?", (g,))
 

@@ -26,6 +26,9 @@ the cases it already wrote.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -37,7 +40,7 @@ from comity.errors import ComityError
 from comity.events import EventLog, StoredEvent, follow
 from comity.findings._rows import CaseRows, StaleStep, Update, case_rows, diff
 from comity.findings.archive import archive_pack
-from comity.findings.store import Cut, FindingsStore
+from comity.findings.store import Cut, FindingsStore, bucket_of
 from comity.rules import RulePack
 
 __all__ = ["GenerationRetired", "Progress", "Watcher"]
@@ -49,6 +52,11 @@ CACHE_SESSIONS = 256
 #: A build commits after this many cases or this many seconds, whichever comes first.
 BUILD_CASES = 64
 BUILD_SECONDS = 0.5
+#: How long a watcher's lease on a bucket of cases lasts without being renewed: the
+#: bound on how soon another watcher takes over the bucket of one that died.
+LEASE_S = 5.0
+#: How often a watcher standing by (PostgreSQL) asks whether it can take over.
+STANDBY_S = 0.5
 #: How often a follower on SQLite looks for new events (PostgreSQL is woken by NOTIFY).
 POLL_S = 0.02
 
@@ -136,6 +144,7 @@ class Watcher:
         self._progress = progress
         self._stop = stop or (lambda: False)
         self._cache: OrderedDict[str, _Live] = OrderedDict()
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     # -- the clock -----------------------------------------------------------------------
     def _now(self, cut: Cut) -> dt.datetime:
@@ -173,7 +182,17 @@ class Watcher:
         """Catch up, then (unless `once`) follow the log and the clock until stopped."""
         try:
             cut = self.catch_up()
+            leading = False
             while not once and not self._stop():
+                if not leading:
+                    leading = self.store.lead()
+                if not leading:
+                    # Another watcher follows the log; stand by to take over from it.
+                    time.sleep(STANDBY_S)
+                    continue
+                fresh = self.store.generation(cut.generation)
+                if fresh is not None and fresh.position > cut.position:
+                    cut = fresh  # the watcher this one took over from got that far
                 cut = self._follow(cut, interval)
             return cut
         finally:
@@ -377,48 +396,92 @@ class Watcher:
 
     # -- building a generation -----------------------------------------------------------
     def _build(self, cut: Cut) -> Cut:
-        """Compute every case whole, up to the head, a few cases per transaction."""
+        """Compute every case whole, up to one target cut, a few cases per transaction.
+
+        The cases are split into buckets; each watcher building the generation leases
+        one bucket at a time (`FindingsStore.claim`), so several watchers share a build,
+        and a bucket whose watcher died is taken over when its lease runs out. Every
+        write renews the lease in its own transaction, so a watcher that lost it writes
+        nothing more of that bucket.
+        """
         head = self.log.head().position
-        if head == 0:
+        known = None
+        if head:
+            known = next(iter(self.log.read(after=head - 1, until=head))).recorded_at
+        target, known_at, clock = self.store.build_target(cut, head, known, self._now(cut))
+        started = time.monotonic()
+        counts = [0, 0]
+        while target and not self._stop():
+            bucket = self.store.claim(cut.generation, self._owner, LEASE_S)
+            if bucket is None:
+                if self.store.buckets_left(cut.generation) == 0:
+                    break
+                time.sleep(0.2)  # the rest is leased: wait, to take over a lapsed lease
+                continue
+            try:
+                self._build_bucket(cut, bucket, target, known_at, clock, counts, started)
+            except StaleStep:
+                continue  # the lease ran out and another watcher took the bucket
+        if self._stop():
             return cut
-        last = list(self.log.read(after=head - 1, until=head))
-        known_at = last[0].recorded_at
-        clock = self._now(cut)
+        if self._progress is not None:
+            self._progress(Progress(counts[0], counts[1], target, time.monotonic() - started))
+        try:
+            new = self.store.write_step(
+                cut, [], position=target, clock=clock, known_at=known_at, now=wall_clock()
+            )
+        except StaleStep:  # another watcher of this build wrote the tracking row first
+            fresh = self.store.generation(cut.generation)
+            assert fresh is not None
+            return fresh
+        assert new is not None
+        return new
+
+    def _build_bucket(
+        self,
+        cut: Cut,
+        bucket: int,
+        target: int,
+        known_at: dt.datetime | None,
+        clock: dt.datetime,
+        counts: list[int],
+        started: float,
+    ) -> None:
         g = cut.generation
         states = self.store.case_states(g)
-        started = time.monotonic()
         batch: list[Update] = []
-        flushed = started
-        done_cases = done_events = 0
+        flushed = time.monotonic()
 
-        def flush() -> None:
+        def flush(finished: bool) -> None:
             nonlocal flushed
-            if batch:
-                self.store.write_step(
-                    cut,
-                    batch,
-                    position=0,
-                    clock=clock,
-                    known_at=None,
-                    now=wall_clock(),
-                    advance=False,
-                )
-                batch.clear()
+            self.store.write_step(
+                cut,
+                batch,
+                position=0,
+                clock=clock,
+                known_at=None,
+                now=wall_clock(),
+                advance=False,
+                lease=(bucket, self._owner, LEASE_S, finished),
+            )
+            batch.clear()
             flushed = time.monotonic()
 
         for case_id in self.log.case_ids(known_at=known_at):
+            if bucket_of(case_id) != bucket:
+                continue
             if self._stop():
-                flush()
-                return cut
+                flush(False)
+                return
             events = [
-                e for e in self.log.read_case(case_id, known_at=known_at) if e.position <= head
+                e for e in self.log.read_case(case_id, known_at=known_at) if e.position <= target
             ]
             if not events:
                 continue
             state = states.get(case_id)
             case_position = events[-1].position
-            done_cases += 1
-            done_events += len(events)
+            counts[0] += 1
+            counts[1] += len(events)
             if (
                 state is not None
                 and state[0] == case_position
@@ -446,14 +509,7 @@ class Watcher:
             )
             now = time.monotonic()
             if len(batch) >= BUILD_CASES or now - flushed >= BUILD_SECONDS:
-                flush()
+                flush(False)
                 if self._progress is not None:
-                    self._progress(Progress(done_cases, done_events, head, now - started))
-        flush()
-        if self._progress is not None:
-            self._progress(Progress(done_cases, done_events, head, time.monotonic() - started))
-        new = self.store.write_step(
-            cut, [], position=head, clock=clock, known_at=known_at, now=wall_clock()
-        )
-        assert new is not None
-        return new
+                    self._progress(Progress(counts[0], counts[1], target, now - started))
+        flush(True)

@@ -1,0 +1,162 @@
+"""Several watchers on one PostgreSQL store share the build of a generation (buckets
+of cases leased with FOR UPDATE SKIP LOCKED); one killed with SIGKILL has its bucket
+taken over once its lease runs out. The rows are a full replay's, each change once,
+and the same findings as one watcher alone computes."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+from findings_cases import current_rows, folded_history, replay_document
+
+import strategies
+from comity.events import open_log
+from comity.findings import FindingsStore, Watcher
+from comity.rules import RulePack
+from pgtest import PgDatabase
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_three_watchers_one_killed_give_one_watcher_rows(
+    pg_database: PgDatabase, pack: RulePack
+) -> None:
+    rng = random.Random(31)
+    events = strategies.random_case_log(rng, cases=150, max_size=25, prefix="S")
+    shared, alone = pg_database.new_url(), pg_database.new_url()
+    logs = [open_log(shared), open_log(alone)]
+    for log in logs:
+        for start in range(0, len(events), 300):
+            log.append(events[start : start + 300])
+    command = [sys.executable, "-m", "comity.cli", "--store", shared, "watch", "--once"]
+    watchers = [
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    try:
+        time.sleep(rng.uniform(1.5, 3.0))
+        victim = watchers[0]
+        if victim.poll() is None:
+            victim.kill()
+        victim.wait()
+        for watcher in watchers[1:]:
+            code = watcher.wait(timeout=300)
+            assert watcher.stderr is not None
+            assert code == 0, watcher.stderr.read()
+    finally:
+        for watcher in watchers:
+            if watcher.poll() is None:
+                watcher.kill()
+                watcher.wait()
+            assert watcher.stderr is not None
+            watcher.stderr.close()
+    Watcher(logs[1], pack).run(once=True)
+    found: list[dict[str, Any]] = []
+    for log in logs:
+        with FindingsStore.of(log) as store:
+            cut = store.cut()
+            assert cut is not None and cut.position == log.head().position
+            mine, theirs = replay_document(log, pack, store)
+            assert mine == theirs
+            assert folded_history(store, cut.generation) == current_rows(store)
+            repeated = store.db.all(
+                "SELECT finding_id FROM findings_history WHERE change = 'raised' "
+                "GROUP BY finding_id HAVING COUNT(*) > 1"
+            )
+            assert repeated == []
+            owners = store.db.all("SELECT COUNT(DISTINCT owner) FROM findings_claims")
+            found.append({"rows": current_rows(store), "owners": owners[0][0]})
+    assert found[0]["rows"] == found[1]["rows"]
+    assert found[0]["owners"] >= 2  # the build was shared
+    for log in logs:
+        log.close()
+
+
+def _visible(url: str, case_id: str) -> bool:
+    log = open_log(url)
+    try:
+        with FindingsStore.of(log) as store:
+            if store.cut() is None:
+                return False
+            _, found = store.findings(cases=[case_id])
+            return bool(found)
+    finally:
+        log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_watcher_standing_by_takes_over_from_one_killed(pg_database: PgDatabase) -> None:
+    """Two followers: one follows, the other stands by; SIGKILL the first, append, and
+    the second applies it (the killed one's advisory lock went with its connection)."""
+    url = pg_database.new_url()
+    log = open_log(url)
+    events = strategies.random_case_log(random.Random(4), cases=3, max_size=10, prefix="T")
+    log.append(events)
+    command = [sys.executable, "-m", "comity.cli", "--store", url, "watch", "--interval", "0.2"]
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_for(case_id: str) -> None:
+        for _ in range(600):
+            if _visible(url, case_id):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{case_id} never became visible")
+
+    first = start()
+    second: subprocess.Popen[str] | None = None
+    try:
+        log.append(_two_events("TK-1"))
+        wait_for("TK-1")  # the first watcher follows
+        second = start()
+        log.append(_two_events("TK-2"))
+        wait_for("TK-2")
+        held = pg_database.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = 1129141337 AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        assert held == [(1,)]  # one follower; the other stands by
+        first.kill()
+        first.wait()
+        log.append(_two_events("TK-3"))
+        wait_for("TK-3")  # only the second one is left to apply it
+        second.terminate()
+        assert second.wait(timeout=30) == 0
+    finally:
+        for watcher in (first, second):
+            if watcher is not None and watcher.poll() is None:
+                watcher.kill()
+                watcher.wait()
+    log.close()
+
+
+def _two_events(case_id: str) -> list[Any]:
+    import datetime as dt
+
+    from comity.events import AssetLocated, CaseOpened
+
+    return [
+        CaseOpened(
+            event_id=f"{case_id}-e1",
+            case_id=case_id,
+            occurred_at=dt.date(2026, 1, 5),
+            lead_jurisdiction="PA",
+            offences=("money_laundering",),
+        ),
+        AssetLocated(
+            event_id=f"{case_id}-e2",
+            case_id=case_id,
+            occurred_at=dt.date(2026, 1, 6),
+            asset_id="A1",
+            asset_type="bank_account",
+            jurisdiction="CH",
+        ),
+    ]
