@@ -14,6 +14,8 @@ table of its own::
     |   +-- DuplicateEventError    an event_id is known with different content
     |   +-- StoreUnavailable       the store cannot be opened or reached
     |   +-- ChainBroken            the stored hash chain does not verify
+    |       +-- StoreDamaged       exit 1: records missing or unreadable, or the
+    |                              database's own integrity check failed
     +-- EngineError                exit 4: the rule engine failed (a bug, never input)
     +-- UnknownFinding             exit 3: `explain` was given an id no replay produced
     +-- VerificationFailed         exit 1: a proof, signature or checkpoint does not verify
@@ -40,6 +42,7 @@ __all__ = [
     "ProofError",
     "RulePackError",
     "SignatureError",
+    "StoreDamaged",
     "StoreError",
     "StoreUnavailable",
     "UnknownFinding",
@@ -131,6 +134,22 @@ class ChainBroken(StoreError):
     def __init__(self, position: int, reason: str) -> None:
         self.position, self.reason = position, reason
         super().__init__(f"hash chain broken at position {position}: {reason}")
+
+
+class StoreDamaged(ChainBroken):
+    """`verify` found damage that is not in the chain it read: records it could not read
+    or that the scan never reached, or the database's own integrity check failing.
+
+    `position` is the first position that could not be verified (0 when the damage
+    is not tied to one, e.g. in an index). A ChainBroken, so that whoever catches a
+    broken chain from `verify` catches this too (exit 1, as `verify`'s verdict).
+    """
+
+    def __init__(self, position: int, reason: str) -> None:
+        self.position, self.reason = position, reason
+        StoreError.__init__(
+            self, f"the store is damaged: {reason}; restore it from a backup or a copy"
+        )
 
 
 class EngineError(ComityError):

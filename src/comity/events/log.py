@@ -23,7 +23,9 @@ from comity.errors import (
     ConcurrencyConflict,
     DuplicateEventError,
     EventFormatError,
+    StoreDamaged,
     StoreError,
+    StoreUnavailable,
 )
 from comity.events.codec import (
     canonical_json,
@@ -436,6 +438,10 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyReport:
     for pos, case_id, seq, event_id, recorded_at, body, hash_ in rows:
         if pos != expected_position:
             raise ChainBroken(expected_position, f"position {expected_position} is missing")
+        if type(body) is not str or type(hash_) is not str:
+            # A column altered to a BLOB or a number: a verdict, not a TypeError.
+            what, value = ("body", body) if type(body) is not str else ("hash", hash_)
+            raise ChainBroken(pos, f"the stored {what} is not text ({type(value).__name__})")
         if _chain(prev, body) != hash_:
             raise ChainBroken(pos, "hash mismatch: the record or an earlier one was altered")
         if not _body_agrees(body, pos, case_id, seq, event_id, recorded_at):
@@ -451,12 +457,55 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyReport:
 
 class RowReads:
     """`read`, `raw_records` and `verify` for a backend that fetches rows in
-    `RAW_COLUMNS` order (the SQL backends); each supplies `_raw_rows` (its SQL)."""
+    `RAW_COLUMNS` order (the SQL backends); each supplies `_raw_rows` (its SQL),
+    `_head_position`, and the cross-checks `_counts` and `_integrity`.
+
+    A damaged file can end a table scan early without an error (SQLite, with a page
+    of the table overwritten): every read of the whole log therefore checks that it
+    read each position from the first it asked for to the head it saw at the start,
+    and `verify` also counts the records the backend's other structures (its indexes)
+    hold, and runs the database's own integrity check where it is cheap.
+    """
 
     def _raw_rows(
         self, after: int, until: int | None, known_at: dt.datetime | None
     ) -> Iterator[Sequence[Any]]:
         raise NotImplementedError
+
+    def _head_position(self) -> int:
+        """The highest stored position (0 for an empty log)."""
+        raise NotImplementedError
+
+    def _counts(self, bound: int) -> Mapping[str, int]:
+        """How many records at or below `bound` each structure but the table scan holds,
+        by name (e.g. "index events_event_id"), for `verify` to compare."""
+        return {}
+
+    def _integrity(self) -> list[str]:
+        """What the database's own integrity check reports; empty when it is sound."""
+        return []
+
+    def _gapless(
+        self, rows: Iterator[Sequence[Any]], after: int, end: int | None, *, gaps: bool = True
+    ) -> Iterator[Sequence[Any]]:
+        """`rows` (in position order from `after` + 1), checked to skip no position
+        (unless `gaps` is off: the caller checks them itself, as verification does) and,
+        with `end`, to reach `end`; a read that does not is a damaged store."""
+        expected, last = after + 1, after
+        for row in rows:
+            if gaps and row[0] != expected:
+                raise StoreError(
+                    f"position {expected} is missing from a read of the log: the store is "
+                    "damaged; run `comity verify`"
+                )
+            yield row
+            expected += 1
+            last = row[0] if type(row[0]) is int else last
+        if end is not None and max(expected - 1, last) < end:
+            raise StoreError(
+                f"a read of the log ended at position {expected - 1}, but the log holds "
+                f"positions up to {end}: the store is damaged; run `comity verify`"
+            )
 
     def read(
         self,
@@ -465,14 +514,62 @@ class RowReads:
         until: int | None = None,
         known_at: dt.datetime | None = None,
     ) -> Iterator[StoredEvent]:
-        for row in self._raw_rows(after, until, known_at):
+        # With known_at the read is a prefix (record time never decreases with
+        # position), whose end is unknown here; without, it reaches the head.
+        end = None if known_at is not None else self._head_position()
+        if end is not None and until is not None:
+            end = min(end, until)
+        for row in self._gapless(self._raw_rows(after, until, known_at), after, end):
             yield decode_stored(record_of_row(row))
 
     def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
-        yield from map(record_of_row, self._raw_rows(after, None, None))
+        end = self._head_position()
+        rows = self._gapless(self._raw_rows(after, None, None), after, end, gaps=False)
+        yield from map(record_of_row, rows)
 
     def verify(self) -> VerifyReport:
-        return verify_rows(self._raw_rows(0, None, None))
+        """`verify_rows` over every record up to the head seen at the start, then the
+        checks a hash chain cannot make: that the scan reached that head, that every
+        other count of the records agrees, and the database's own integrity check.
+        Anything the scan cannot read is damage (StoreDamaged), not a store error."""
+        read = 0
+
+        def counted() -> Iterator[Sequence[Any]]:
+            nonlocal read
+            for row in self._raw_rows(0, bound, None):
+                yield row
+                read = row[0] if type(row[0]) is int else read
+
+        try:
+            bound = self._head_position()
+            report = verify_rows(counted())
+            if report.records != bound:
+                raise StoreDamaged(
+                    report.records + 1,
+                    f"verify read {report.records} records, but the highest stored position "
+                    f"is {bound}: records from position {report.records + 1} are missing "
+                    "or unreadable",
+                )
+            for what, count in self._counts(bound).items():
+                if count != bound:
+                    raise StoreDamaged(
+                        0,
+                        f"{what} holds {count} records up to position {bound}, where the "
+                        f"table holds {report.records}",
+                    )
+            problems = self._integrity()
+        except (ChainBroken, StoreUnavailable):
+            raise
+        except StoreError as exc:
+            # The database's own words (e.g. "database disk image is malformed").
+            cause = str(exc.__cause__ or exc)
+            raise StoreDamaged(
+                read + 1, f"the records after position {read} cannot be read ({cause})"
+            ) from exc
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise StoreDamaged(0, f"the database's own integrity check says: {problems[0]}{more}")
+        return report
 
 
 @runtime_checkable
