@@ -50,6 +50,7 @@ _TABLES = (
     "findings_jurisdictions",
     "findings_deadlines",
     "findings_history",
+    "findings_claims",
 )
 
 

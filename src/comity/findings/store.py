@@ -44,6 +44,14 @@ __all__ = [
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: Ids per `IN (...)` list.
 _CHUNK = 400
+#: The tables whose rows belong to one generation (the history is kept for good).
+_PER_GENERATION = (
+    "findings_current",
+    "findings_jurisdictions",
+    "findings_deadlines",
+    "findings_cases",
+    "findings_claims",
+)
 #: Buckets of cases that watchers building one generation lease between them.
 BUCKETS = 64
 
@@ -417,6 +425,8 @@ class FindingsStore:
             if row is None:
                 top = self.db.one("SELECT COALESCE(MAX(generation), 0) FROM findings_generations")
                 generation = int(top[0]) + 1
+                for table in _PER_GENERATION:  # rows left by tables dropped in part
+                    self.db.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))
                 stamp = utc_text(now)
                 self.db.execute(
                     "INSERT INTO findings_generations (generation, rulepack, state, position, "
@@ -753,13 +763,7 @@ class FindingsStore:
         ]
         for g in retired:
             with self.db.write():
-                for table in (
-                    "findings_current",
-                    "findings_jurisdictions",
-                    "findings_deadlines",
-                    "findings_cases",
-                    "findings_claims",
-                ):
+                for table in _PER_GENERATION:
                     self.db.execute(f"DELETE FROM {table} WHERE generation = ?", (g,))
 
 
