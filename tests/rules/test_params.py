@@ -49,6 +49,7 @@ VERIFIED_VALUES: dict[tuple[str, date], str] = {
     ("ch.fiaa_art3_maximum", date(2016, 7, 1)): "FIAA art. 6(1), bilingual SR copy",
     ("ch.fiaa_art4_confiscation_start", date(2016, 7, 1)): "FIAA art. 6(2), bilingual SR copy",
     ("us.complaint_983a3", date(2000, 8, 23)): "983(a)(3)(A), verbatim quotation",
+    ("us.restraint_981b4", date(2000, 8, 23)): "981(b)(4)(A), compilation of the Code",
     ("us.restraint_983j", date(2000, 8, 23)): "983(j)(2), compilation of the Code",
     ("us.tro_983j", date(2009, 12, 1)): "983(j)(3), compilation of the Code",
     ("us.set_aside_motion_983e", date(2000, 8, 23)): "983(e)(3), Statutes at Large",
