@@ -263,6 +263,13 @@ def test_due_on_a_given_last_day() -> None:
     assert due.last_day == date(2024, 6, 30)
 
 
+def test_warning_at_opens_at_the_start_of_a_day_before_a_period_in_hours() -> None:
+    due = compute_due(z(2024, 3, 4, 9, 30), 48, HOURS, calendar=None)
+    assert due.breach_at == z(2024, 3, 6, 10)
+    assert warning_at(due, 0) == z(2024, 3, 6)
+    assert warning_at(due, 1) == z(2024, 3, 5)
+
+
 def test_results_are_deterministic() -> None:
     first = compute_due(date(2024, 11, 10), 45, EU_DAYS, calendar="CH")
     assert all(

@@ -24,8 +24,8 @@ import attrs
 
 from comity.engine._bindings import Bindings, substitute, value_of
 from comity.engine._compiler import warn_field
-from comity.engine._facts import instant, instant_of_date
-from comity.rules.calendar import PeriodOutOfRange, due_on
+from comity.engine._facts import instant
+from comity.rules.calendar import Due, PeriodOutOfRange, due_on, warning_at
 from comity.rules.pack import DeadlineClause, Rule
 from comity.rules.params import HOLIDAY_ROLES, ParameterSet
 
@@ -61,6 +61,7 @@ def _trigger_label(fact: dict[str, Any], when: str) -> str:
 class Period:
     """A period that has started: when it is over, and what that rests on."""
 
+    counted: Due  # the calendar's answer, which the instants below are the text of
     due: str  # the last day in time, or (for periods in hours) the breach instant
     breach_at: str
     breach_display: str
@@ -88,7 +89,7 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
             "convention": f"{lapse.convention}; it lapses at the start of {breach_display}",
             "confidence": None,
         }
-        return Period(due, breach_inst, breach_display, detail, last_day)
+        return Period(lapse, due, breach_inst, breach_display, detail, last_day)
     assert clause.parameter is not None and clause.trigger is not None
     name = substitute(clause.parameter, bindings)
     binding, field = clause.trigger.split(".", 1)
@@ -143,7 +144,9 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
         detail["caveat"] = value.counting.caveat
     if value.note:
         detail["note"] = value.note
-    return Period(due, breach_inst, display(breach_inst, day_based=day_based), detail, trigger_day)
+    return Period(
+        due_obj, due, breach_inst, display(breach_inst, day_based=day_based), detail, trigger_day
+    )
 
 
 def deadline_fact(
@@ -183,14 +186,9 @@ def warning_instants(
         if window is None or window.amount is None:
             out.append((warn_field(warn.id), period.breach_at))
             continue
-        try:
-            warn_day = dt.date.fromisoformat(period.breach_at[:10]) - dt.timedelta(
-                days=int(window.amount)
-            )
-        except OverflowError:
-            warn_day = dt.date.min  # a window reaching back past year 1: warn at once
+        opens = instant(warning_at(period.counted, int(window.amount)))
         # A warning cannot come before the event that started the period.
-        out.append((warn_field(warn.id), max(instant_of_date(warn_day), not_before)))
+        out.append((warn_field(warn.id), max(opens, not_before)))
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from comity.events import types as t
 from comity.events.codec import format_time
 
-__all__ = ["FactProjector", "instant", "instant_of_date"]
+__all__ = ["FactProjector", "instant"]
 
 
 def instant(value: t.ValidTime) -> str:
@@ -28,10 +28,6 @@ def instant(value: t.ValidTime) -> str:
         utc = value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
         return utc.isoformat() + "Z"
     return f"{value.isoformat()}T00:00:00Z"
-
-
-def instant_of_date(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _s(value: str | None) -> str:

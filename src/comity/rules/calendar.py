@@ -667,16 +667,17 @@ def due_on(
 
 
 def warning_at(due: Due, days_before: int) -> datetime:
-    """The instant `days_before` calendar days before `due.breach_at`.
+    """00:00Z of the day `days_before` calendar days before the (UTC) day of the breach.
 
     Warning windows are comity policy, not law, so they count plain calendar days with
-    no roll-forward. The result may precede the trigger (a 14-day window on a 48-hour
-    period); callers treat that as "warn at once". So does a window reaching back before
-    0001-01-01: the first instant a datetime holds is returned.
+    no roll-forward, and open at the start of a day (a warning is dated as a day, even
+    before a period in hours). The result may precede the trigger (a 14-day window on
+    a 48-hour period); callers treat that as "warn at once". So does a window reaching
+    back before 0001-01-01: the first instant a datetime holds is returned.
     """
     if isinstance(days_before, bool) or not isinstance(days_before, int) or days_before < 0:
         raise ValueError(f"days_before must be a whole number >= 0, got {days_before!r}")
     try:
-        return due.breach_at - timedelta(days=days_before)
+        return _midnight(due.breach_at.astimezone(UTC).date() - timedelta(days=days_before))
     except OverflowError:
         return datetime.min.replace(tzinfo=UTC)
