@@ -21,11 +21,13 @@ from comity.events import EventLog
 
 __all__ = [
     "CheckpointVerdict",
+    "check_against",
     "check_extends",
     "checkpoint_of",
     "log_tree",
     "record_hashes",
     "verify_against",
+    "verify_signed",
 ]
 
 
@@ -55,24 +57,30 @@ class CheckpointVerdict:
     log_size: int  # records in the log now: at least the checkpoint's size
 
 
-def verify_against(
-    log: EventLog, note: str | bytes, verifier: Verifier, *, tree: MerkleTree | None = None
-) -> CheckpointVerdict:
-    """Check the log against a signed checkpoint taken earlier.
+def verify_against(log: EventLog, note: str | bytes, verifier: Verifier) -> CheckpointVerdict:
+    """Check the event log against a signed checkpoint taken earlier.
 
-    Raises, naming what it found (exit 1 both): VerificationFailed when the signature
-    does not verify or is by another key, when the log is shorter than the checkpoint
-    (records were removed, or an older copy restored), or when the first `size` records
-    no longer give the signed root (a record was altered, removed, inserted or the log
-    regenerated, even with every chain hash recomputed); ChainBroken when a stored
-    record no longer matches its own hash, which the root alone would not see.
+    Raises, naming what it found (exit 1 both): ChainBroken when a stored record no
+    longer matches its own hash (which the root alone would not see), and what
+    `check_against` raises.
     """
+    checkpoint = _signed(note, verifier)
+    log.verify()
+    return check_against(log_tree(log), checkpoint)
+
+
+def _signed(note: str | bytes, verifier: Verifier) -> Checkpoint:
     try:
-        checkpoint = verify_checkpoint(note, verifier)
+        return verify_checkpoint(note, verifier)
     except SignatureError as exc:
         raise SignatureError(f"checkpoint: {exc}") from None
-    log.verify()
-    tree = log_tree(log) if tree is None else tree
+
+
+def check_against(tree: MerkleTree, checkpoint: Checkpoint) -> CheckpointVerdict:
+    """VerificationFailed when the tree is shorter than the checkpoint (records were
+    removed, or an older copy restored) or its first `size` leaves no longer give the
+    signed root (a record was altered, removed, inserted or the log regenerated, even
+    with every chain hash recomputed)."""
     if len(tree) < checkpoint.size:
         raise VerificationFailed(
             f"the log holds {len(tree)} records but the checkpoint signed {checkpoint.size}: "
@@ -84,6 +92,11 @@ def verify_against(
             "a record was altered, removed, inserted or the log was rewritten"
         )
     return CheckpointVerdict(checkpoint=checkpoint, log_size=len(tree))
+
+
+def verify_signed(note: str | bytes, verifier: Verifier, tree: MerkleTree) -> CheckpointVerdict:
+    """`check_against` for a note whose signature by `verifier` is checked first."""
+    return check_against(tree, _signed(note, verifier))
 
 
 def check_extends(tree: MerkleTree, earlier: Checkpoint) -> None:
