@@ -1,6 +1,6 @@
 """A checkpoint signed before an attack catches every attack, on every SQL store.
 
-The attacks are those of tests/audit/attacks.py: each is what a database owner could
+The attacks are those of tests/attacks.py: each is what a database owner could
 do with the append-only guards switched off. `verify_against` must refuse each one;
 for the attacks that leave a chain that verifies, the chain check alone must pass, to
 show that only the checkpoint caught them.
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import attrs
 import pytest
-from attacks import ATTACKS, CHAIN_VERIFIES_AFTER, Tables, copy_sqlite
 
+from attacks import ATTACKS, CHAIN_VERIFIES_AFTER, Tables, copy_sqlite
 from comity import open_log, parse_jsonl
 from comity.audit import generate_signer, sign_checkpoint
 from comity.audit.logtree import check_extends, checkpoint_of, log_tree, verify_against

@@ -237,11 +237,12 @@ def main() -> None:
 
 # The commands register themselves on `cli` when their modules are imported; they
 # import this module's names, so they come last.
+from comity.cli import audit as _audit  # noqa: E402
 from comity.cli import findings as _findings  # noqa: E402
 from comity.cli import replay as _replay  # noqa: E402
 from comity.cli import rules as _rules  # noqa: E402
 from comity.cli import store as _store  # noqa: E402
 
-for _module in (_store, _replay, _rules, _findings):
+for _module in (_store, _replay, _rules, _findings, _audit):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

@@ -262,15 +262,6 @@ def log_command(log: EventLog, case_id: str | None, fmt: str) -> None:
 # --------------------------------------------------------------------------- verify
 
 
-@click.command("verify")
-@pass_log
-def verify(log: EventLog) -> None:
-    """Check the hash chain; exit 1 naming the first bad position."""
-    report = log.verify()
-    noun = "record" if report.records == 1 else "records"
-    click.echo(f"{report.records} {noun}, head {report.head.hash}")
-
-
 # --------------------------------------------------------------------------- schema
 
 
@@ -385,4 +376,4 @@ def follow_command(
         close(events)
 
 
-COMMANDS = (init, ingest, append, log_command, verify, schema, copy_command, follow_command)
+COMMANDS = (init, ingest, append, log_command, schema, copy_command, follow_command)

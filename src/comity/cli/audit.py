@@ -1,0 +1,226 @@
+"""The auditor's commands: keys, signed checkpoints, verification against them, proofs.
+
+`verify` lives here because, beyond the hash chain, it checks the store's own
+checkpoints and, with `--against`, a checkpoint the auditor kept: the chain alone
+cannot see a log cut at its end or rewritten with every hash recomputed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from comity.audit.checkpoint import parse_checkpoint
+from comity.audit.keys import KEY_ENV, load_signer, load_verifier, write_keypair
+from comity.audit.logtree import verify_signed
+from comity.audit.merkle import verify_consistency, verify_inclusion
+from comity.audit.note import MAX_NOTE_BYTES
+from comity.audit.signing import LOGS, check_stored, sign_head, tree_of, which_log
+from comity.audit.store import AuditStore, open_audit_store
+from comity.cli import Context, pass_context
+from comity.errors import InvalidInput, VerificationFailed
+
+__all__ = ["COMMANDS"]
+
+
+def _audit(context: Context) -> AuditStore:
+    context.log  # noqa: B018 - the store must exist: refuse before creating any table
+    return open_audit_store(context.url, context.where)
+
+
+def _read_note(path: str) -> bytes:
+    try:
+        with Path(path).open("rb") as f:
+            data = f.read(MAX_NOTE_BYTES + 1)
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read the checkpoint ({exc.strerror})") from None
+    if len(data) > MAX_NOTE_BYTES:
+        raise InvalidInput(f"{path}: too large to be a checkpoint")
+    return data
+
+
+@click.command("keygen")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    metavar="FILE",
+    help="The private key file to create (mode 0600); the public key goes to FILE.pub.",
+)
+@click.option(
+    "--name",
+    default="comity.local/log",
+    show_default=True,
+    help="The key's name, which checkpoints carry as their origin (no spaces or '+').",
+)
+def keygen(out: str, name: str) -> None:
+    """Make an Ed25519 signing key for checkpoints; print where the public key is.
+
+    Keep FILE secret; give FILE.pub to whoever must check the checkpoints.
+    """
+    public, verifier = write_keypair(Path(out), name)
+    click.echo(f"private key: {Path(out).absolute()} (mode 0600; keep it secret)")
+    click.echo(f"public key:  {public.absolute()}")
+    click.echo(f"key id:      {verifier.name}+{verifier.key_id.hex()}")
+
+
+@click.command("checkpoint")
+@click.option("--key", "key", metavar="FILE", help=f"The signing key file (else ${KEY_ENV}).")
+@click.option(
+    "--log",
+    "which",
+    type=click.Choice(LOGS),
+    default="events",
+    show_default=True,
+    help="Which log to sign: the events, or the disclosure record.",
+)
+@pass_context
+def checkpoint(context: Context, key: str | None, which: str) -> None:
+    """Sign the log's current head, store the checkpoint and print it.
+
+    Refuses (exit 1) a head that does not extend the last checkpoint signed for this
+    log. Keep the printed checkpoint outside the store: `verify --against` it later.
+    """
+    signer = load_signer(key)
+    log = context.log
+    audit = _audit(context)
+    try:
+        note, _ = sign_head(log, audit, signer, which=which_log(which), now=dt.datetime.now(dt.UTC))
+    finally:
+        audit.close()
+    click.echo(note, nl=False)
+
+
+@click.command("verify")
+@click.option(
+    "--against",
+    "against",
+    metavar="CHECKPOINT",
+    help="A signed checkpoint file kept from earlier: the log must still extend it.",
+)
+@click.option(
+    "--public-key",
+    "public_key",
+    metavar="FILE",
+    help="The public key (FILE.pub of keygen) the checkpoint must be signed by.",
+)
+@pass_context
+def verify(context: Context, against: str | None, public_key: str | None) -> None:
+    """Check the hash chain and every stored checkpoint; exit 1 naming what broke.
+
+    With --against and --public-key, also check the log against a checkpoint signed
+    before: a log cut at its end, rolled back, or rewritten with every hash
+    recomputed is caught only this way.
+    """
+    if (against is None) != (public_key is None):
+        raise click.UsageError("--against and --public-key go together")
+    verifier = load_verifier(public_key) if public_key is not None else None
+    note = _read_note(against) if against is not None else None
+    log = context.log
+    report = log.verify()
+    noun = "record" if report.records == 1 else "records"
+    click.echo(f"{report.records} {noun}, head {report.head.hash}")
+    audit = _audit(context)
+    try:
+        count, _ = audit.verify_disclosures()
+        if count:
+            click.echo(f"disclosure record: {count} records, chain intact")
+        problems = []
+        for verdict in check_stored(log, audit):
+            cp = verdict.checkpoint
+            if verdict.problem is None:
+                click.echo(f"stored checkpoint {cp.origin} at size {cp.size}: holds")
+            else:
+                problems.append(
+                    f"stored checkpoint {cp.origin} at size {cp.size}: {verdict.problem}"
+                )
+        if note is not None and verifier is not None:
+            which = which_log(parse_checkpoint(note).origin)
+            result = verify_signed(note, verifier, tree_of(log, audit, which))
+            click.echo(
+                f"checkpoint {against}: {result.checkpoint.origin} at size "
+                f"{result.checkpoint.size} holds; the log has {result.log_size} records"
+            )
+    finally:
+        audit.close()
+    if problems:
+        raise VerificationFailed("\n".join(problems))
+
+
+def _b64(h: bytes) -> str:
+    return base64.b64encode(h).decode("ascii")
+
+
+@click.command("prove")
+@click.option("--position", type=click.IntRange(min=1), help="Prove this record is in the log.")
+@click.option(
+    "--from-size",
+    "from_size",
+    type=click.IntRange(min=1),
+    help="Prove the log extends its first N records (a consistency proof).",
+)
+@click.option(
+    "--size",
+    type=click.IntRange(min=1),
+    help="The tree size to prove against (default: the whole log).",
+)
+@click.option("--log", "which", type=click.Choice(LOGS), default="events", show_default=True)
+@pass_context
+def prove(
+    context: Context, position: int | None, from_size: int | None, size: int | None, which: str
+) -> None:
+    """Print an RFC 6962 inclusion or consistency proof as JSON (base64 hashes).
+
+    Whoever holds a checkpoint of the same size checks the proof against its root
+    without seeing the other records.
+    """
+    if (position is None) == (from_size is None):
+        raise click.UsageError("give exactly one of --position and --from-size")
+    audit = _audit(context)
+    try:
+        tree = tree_of(context.log, audit, which_log(which))
+    finally:
+        audit.close()
+    size = len(tree) if size is None else size
+    if size > len(tree):
+        raise InvalidInput(f"--size {size}: the {which} log holds only {len(tree)} records")
+    root = tree.root(size)
+    out: dict[str, object]
+    if position is not None:
+        if position > size:
+            raise InvalidInput(f"--position {position} is beyond size {size}")
+        proof = tree.inclusion_proof(position - 1, size)
+        verify_inclusion(position - 1, size, tree.leaf_hash(position - 1), proof, root)
+        out = {
+            "kind": "inclusion",
+            "log": which,
+            "position": position,
+            "leaf_index": position - 1,
+            "tree_size": size,
+            "leaf_hash": _b64(tree.leaf_hash(position - 1)),
+            "root": _b64(root),
+            "proof": [_b64(p) for p in proof],
+        }
+    else:
+        assert from_size is not None
+        if from_size > size:
+            raise InvalidInput(f"--from-size {from_size} is beyond size {size}")
+        proof = tree.consistency_proof(from_size, size)
+        verify_consistency(from_size, size, tree.root(from_size), root, proof)
+        out = {
+            "kind": "consistency",
+            "log": which,
+            "size1": from_size,
+            "size2": size,
+            "root1": _b64(tree.root(from_size)),
+            "root2": _b64(root),
+            "proof": [_b64(p) for p in proof],
+        }
+    click.echo(json.dumps(out, indent=2))
+
+
+COMMANDS = (keygen, checkpoint, verify, prove)
