@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from comity.events._postgres import redact_url
+from comity.events.store.url import redact_url
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 

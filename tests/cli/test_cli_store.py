@@ -203,6 +203,68 @@ def test_postgres_url_is_shown_without_its_password(runner: CliRunner, pg: PgDat
     assert "postgres:***@" in result.stdout
 
 
+PASSWORD_FORMS = ["user", "password", "sslpassword"]
+
+
+def with_password(url: str, form: str, password: str) -> str:
+    """`url` carrying `password` in its user part or as a query parameter."""
+    if form == "user":
+        return url.replace("postgresql://postgres@", f"postgresql://postgres:{password}@", 1)
+    return f"{url}{'&' if '?' in url else '?'}{form}={password}"
+
+
+def assert_no_password(result: Result, password: str = "hunter2") -> None:
+    assert password not in result.stdout
+    assert password not in result.stderr
+    assert "***" in result.output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_no_command_prints_the_password(
+    runner: CliRunner, pg: PgDatabase, tmp_path: Path, form: str
+) -> None:
+    url = with_password(pg.new_url(), form, "hunter2")  # the server trusts local users
+    missing = runner.invoke(cli, ["--store", url, "log"])
+    assert_user_error(missing, 4)
+    assert_no_password(missing)
+    assert_no_password(ok(invoke(runner, url, "init")))
+    assert_no_password(ok(invoke(runner, url, "init")))
+    assert_no_password(ok(invoke(runner, url, "ingest", str(EXAMPLE))))
+    verified = ok(invoke(runner, url, "verify"))
+    assert "hunter2" not in verified.output
+    for args in (["log"], ["log", "--format", "jsonl"], ["replay", "--as-of", "2020-12-31"]):
+        assert "hunter2" not in ok(invoke(runner, url, *args)).output
+    copy = str(tmp_path / "copy.db")
+    assert_no_password(ok(runner.invoke(cli, ["copy", url, copy], catch_exceptions=False)))
+    other = with_password(pg.new_url(), form, "hunter2")
+    assert_no_password(ok(runner.invoke(cli, ["copy", copy, other], catch_exceptions=False)))
+    tamper(url, 5)
+    broken = invoke(runner, url, "verify")
+    assert broken.exit_code == 1
+    assert "hunter2" not in broken.output
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_an_unreachable_server_never_shows_the_password(runner: CliRunner, form: str) -> None:
+    url = with_password("postgresql://postgres@127.0.0.1:1/cases?connect_timeout=2", form, "pw1")
+    for args in (["init"], ["log"], ["verify"], ["ingest", str(EXAMPLE)], ["copy", url, "x.db"]):
+        result = runner.invoke(cli, ["--store", url, *args])
+        assert_user_error(result, 4)
+        assert len(result.stderr.splitlines()) == 1
+        assert_no_password(result, "pw1")
+        assert "cannot connect to the PostgreSQL server" in result.stderr
+
+
+def test_an_unknown_store_scheme_never_shows_the_password(runner: CliRunner) -> None:
+    for url in ("mysql://root:pw1@db/cases", "mysql://root@db/cases?password=pw1"):
+        for args in (["init"], ["log"], ["copy", url, "x.db"], ["copy", "memory:", url]):
+            result = runner.invoke(cli, ["--store", url, *args])
+            assert_user_error(result, 4)
+            assert_no_password(result, "pw1")
+            assert "unknown store" in result.stderr
+
+
 def test_an_unreachable_postgres_server_is_a_store_error(runner: CliRunner) -> None:
     url = "postgresql://comity:hunter2@127.0.0.1:1/cases?connect_timeout=2"
     for args in (["init"], ["log"], ["verify"]):

@@ -27,9 +27,10 @@ from comity.errors import (
     StoreUnavailable,
 )
 from comity.events import AssetLocated, CaseOpened, Head, _postgres, open_log, verify_records
-from comity.events._postgres import SCHEMA_VERSION, PostgresLog, redact_url
+from comity.events._postgres import SCHEMA_VERSION, PostgresLog
 from comity.events.follow import follow
 from comity.events.log import Tip
+from comity.events.store.url import redact_url
 from pgtest import PgDatabase, server_url, with_database
 
 pytestmark = pytest.mark.postgres

@@ -253,6 +253,6 @@ def _disclosure(r: Sequence[Any]) -> StoredDisclosure:
 
 def open_audit_store(url: str, where: str | None = None) -> AuditStore:
     """The audit tables of the store `url`, created on first use."""
-    from comity.events._postgres import redact_url
+    from comity.events.store.url import redact_url
 
     return AuditStore(open_side_tables(url, where or redact_url(url), LAYER, MIGRATIONS))

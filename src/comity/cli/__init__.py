@@ -34,12 +34,12 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 
 from comity.errors import ComityError
 from comity.events import DEFAULT_STORE, EventLog, open_log
+from comity.events.store import describe_store
 from comity.rules import RulePack, load_pack
 
 __all__ = [
@@ -57,23 +57,6 @@ __all__ = [
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def describe_store(url: str) -> str:
-    """How to show a store to a user: an absolute path, or a URL without its password."""
-    if url in ("memory:", ":memory:"):
-        return url
-    if "://" in url and not url.startswith("sqlite:///"):
-        parts = urlsplit(url)
-        if parts.password is not None:
-            host = parts.hostname or ""
-            if parts.port is not None:
-                host = f"{host}:{parts.port}"
-            netloc = f"{parts.username or ''}:***@{host}"
-            return urlunsplit(parts._replace(netloc=netloc))
-        return url
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
-    return str(Path(path).absolute())
 
 
 class Context:

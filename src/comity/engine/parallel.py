@@ -37,6 +37,7 @@ from comity.engine.replay import replay_case_isolated
 from comity.errors import ComityError, EngineError, StoreError
 from comity.events.log import EventLog
 from comity.events.store import open_log
+from comity.events.store.url import parse_store_url
 from comity.rules.pack import RulePack, load_pack
 
 __all__ = ["replay_log_parallel"]
@@ -173,7 +174,7 @@ def replay_log_parallel(
             for case_id in ids:
                 yield from _replay_cases(parent, pack, [case_id], job)
             return
-        if store_url in ("memory:", ":memory:"):
+        if parse_store_url(store_url).kind == "memory":
             raise StoreError("a memory: store lives in one process; replay it with one worker")
         yield from _fan_out(store_url, dirs, pack.digest, ids, job, workers)
     finally:

@@ -37,7 +37,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors as pgerrors
@@ -68,9 +67,10 @@ from comity.events.log import (
     plan_append,
     record_of_row,
 )
+from comity.events.store.url import SECRET, is_secret_parameter, redact_url, scrub
 from comity.events.types import Event
 
-__all__ = ["APPLICATION", "SCHEMA_VERSION", "PostgresLog", "redact_url"]
+__all__ = ["APPLICATION", "SCHEMA_VERSION", "PostgresLog"]
 
 #: What `comity_meta` says a comity store is.
 APPLICATION = "comity-log"
@@ -172,27 +172,6 @@ _UNNEST_INSERT = (
 )
 
 
-def redact_url(url: str) -> str:
-    """The URL without its password (in the user part or as a `password=` parameter)."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if parts.password is not None:
-            userinfo, _, hostinfo = netloc.rpartition("@")
-            user = userinfo.split(":", 1)[0]
-            netloc = f"{user}:***@{hostinfo}"
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            if any(k == "password" for k, _ in pairs):
-                query = urlencode(
-                    [(k, "***" if k == "password" else v) for k, v in pairs], safe="*"
-                )
-        return urlunsplit(parts._replace(netloc=netloc, query=query))
-    except ValueError:
-        return "<a PostgreSQL URL that does not parse>"
-
-
 def _chunks(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
     it = iter(items)
     while chunk := list(itertools.islice(it, size)):
@@ -260,9 +239,11 @@ class PostgresLog(RowReads):
     # -- connections ---------------------------------------------------------------
 
     def _scrub(self, text: str) -> str:
-        password = getattr(self, "_params", {}).get("password")
-        if password:
-            text = text.replace(str(password), "***")
+        """A driver's message, its first line, without any secret of the URL."""
+        text = scrub(text, self.url)
+        for key, value in getattr(self, "_params", {}).items():
+            if value and is_secret_parameter(key):
+                text = text.replace(str(value), SECRET)
         return text.strip().splitlines()[0] if text.strip() else text
 
     def _connect(self, *, reader: bool = False) -> psycopg.Connection[Any]:

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import attrs
 
 from comity.errors import StoreUnavailable
+from comity.events.store.url import parse_store_url
 
 __all__ = ["Migration", "SideTables", "open_side_tables"]
 
@@ -222,13 +223,12 @@ def open_side_tables(
     version. `where` is how to name the store in messages (secrets hidden)."""
     lock_key = zlib.crc32(layer.encode("utf-8")) & 0x7FFFFFFF
     tables: _SqliteTables | _PostgresTables
-    postgres = url.startswith(("postgresql://", "postgres://"))
+    store = parse_store_url(url)
+    postgres = store.kind == "postgresql"
     if postgres:
         tables = _PostgresTables(url, where, lock_key)
     else:
-        memory = url in ("memory:", ":memory:")
-        path = url.removeprefix("sqlite:///")
-        tables = _SqliteTables(path, where, memory=memory)
+        tables = _SqliteTables(store.path, where, memory=store.kind == "memory")
     current = _version(tables, layer)
     if current < len(migrations):
         with tables.transaction() as cur:

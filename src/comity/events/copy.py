@@ -20,6 +20,7 @@ import attrs
 
 from comity.errors import StoreError
 from comity.events.log import EventLog, Head, RawRecord
+from comity.events.store.url import describe_store
 
 __all__ = ["CopyReport", "copy_log"]
 
@@ -100,4 +101,4 @@ def _chunks(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]
 
 
 def _name(log: EventLog) -> str:
-    return str(getattr(log, "where", None) or log.url)
+    return str(getattr(log, "where", None) or describe_store(log.url))

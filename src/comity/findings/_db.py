@@ -17,9 +17,10 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from comity.errors import StoreError, StoreUnavailable
+from comity.events.store.url import parse_store_url, redact_url
 from comity.findings._schema import migrate_postgres, migrate_sqlite
 
 __all__ = ["Db", "connect", "utc_text"]
@@ -155,29 +156,19 @@ class Db:
             self.conn.close()
 
 
-def _redact(url: str) -> str:
-    """The URL without a password, for messages (comity never prints one)."""
-    parts = urlsplit(url)
-    if parts.password is None and "password" not in parts.query:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}", query=""))
-
-
 def connect(url: str, *, create: bool = True) -> Db:
     """Open the findings tables of the store `url` names, creating or migrating them.
 
     `url` is the log's own (`sqlite:///path`, `postgresql://...`, `memory:`); the
     findings of a `memory:` log live in a private in-memory database.
     """
-    if url.startswith(("postgresql://", "postgres://")):
+    store = parse_store_url(url)
+    if store.kind == "postgresql":
         return _connect_postgres(url, create=create)
-    if url in ("memory:", ":memory:"):
+    if store.kind == "memory":
         path, uri = ":memory:", False
     else:
-        path = url.removeprefix("sqlite:///")
-        uri = True
+        path, uri = store.path, True
     where = path
     try:
         target = f"file:{quote(path)}?mode=rw" if uri else path
@@ -203,7 +194,7 @@ def connect(url: str, *, create: bool = True) -> Db:
 def _connect_postgres(url: str, *, create: bool) -> Db:
     import psycopg
 
-    where = _redact(url)
+    where = redact_url(url)
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="comity")
     except psycopg.Error:

@@ -27,6 +27,7 @@ import orjson
 from comity.engine import OpenDeadline
 from comity.errors import StoreUnavailable
 from comity.events import EventLog
+from comity.events.store.url import parse_store_url
 from comity.findings._db import LOCK_CLASS, Db, connect, utc_text
 from comity.findings._rows import CaseRows, StaleStep, Update, breach_instant, stored_row
 
@@ -769,6 +770,6 @@ class FindingsStore:
 
 def open_findings(url: str, *, create: bool = False) -> FindingsStore:
     """The findings store of the store `url` names (a path, `sqlite:///`, `postgresql://`)."""
-    if "://" not in url and url not in ("memory:", ":memory:"):
+    if "://" not in url and parse_store_url(url).kind == "sqlite":
         url = f"sqlite:///{url}"
     return FindingsStore(url, create=create)

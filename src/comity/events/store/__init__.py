@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from comity.errors import StoreUnavailable
 from comity.events.log import EventLog
+from comity.events.store.url import describe_store, parse_store_url, redact_url
 
-__all__ = ["DEFAULT_STORE", "open_log"]
+__all__ = ["DEFAULT_STORE", "describe_store", "open_log", "redact_url"]
 
 DEFAULT_STORE = "comity.db"
 
 
 def open_log(url: str = DEFAULT_STORE, *, create: bool = True) -> EventLog:
     """Open (and with `create`, initialise) the log that `url` names."""
-    if url in ("memory:", ":memory:"):
+    store = parse_store_url(url)
+    if store.kind == "memory":
         from comity.events._memory import MemoryLog
 
         return MemoryLog()
-    if url.startswith(("postgresql://", "postgres://")):
+    if store.kind == "postgresql":
         try:
             import psycopg  # noqa: F401  (an optional extra)
         except ImportError:
@@ -30,11 +32,6 @@ def open_log(url: str = DEFAULT_STORE, *, create: bool = True) -> EventLog:
         from comity.events._postgres import PostgresLog
 
         return PostgresLog(url, create=create)
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
-    if "://" in path:
-        raise StoreUnavailable(
-            f"{url}: unknown store; use a file path, sqlite:///path, postgresql://... or memory:"
-        )
     from comity.events._sqlite import SqliteLog
 
-    return SqliteLog(path, create=create)
+    return SqliteLog(store.path, create=create)
