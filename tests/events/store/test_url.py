@@ -147,3 +147,23 @@ def test_no_password_in_the_query_survives(password: str, name: str) -> None:
     assert url.startswith(shown.removesuffix("***"))
     assert len(shown) - 3 <= url.index(f"?{name}=") + len(name) + 2
     assert scrub(f"\n{password}\n", url) == "\n***\n"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://comity:pw-side@127.0.0.1:1/cases?connect_timeout=2",
+        "postgresql://comity@127.0.0.1:1/cases?connect_timeout=2&password=pw-side",
+        "postgresql://comity@127.0.0.1:1/cases?sslpassword=pw-side&connect_timeout=2",
+    ],
+)
+def test_the_stores_beside_the_log_never_show_the_password(url: str) -> None:
+    # The findings and audit tables live in the log's store and name it the same way.
+    from comity.audit.store import open_audit_store
+    from comity.findings import open_findings
+
+    for opening in (open_log, open_findings, open_audit_store):
+        with pytest.raises(StoreUnavailable) as info:
+            opening(url)
+        assert "pw-side" not in str(info.value), opening
+        assert "***" in str(info.value), opening
