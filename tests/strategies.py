@@ -26,6 +26,7 @@ import functools
 import json
 import string
 import types
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -36,6 +37,10 @@ from hypothesis import strategies as st
 
 from comity.events import EVENT_TYPES, Event, encode_event
 from comity.events.codec import ID_MAX, TEXT_MAX, field_kind
+from comity.events.codes import currencies as _currency_codes
+from comity.events.codes import jurisdictions as _jurisdiction_codes
+from comity.events.limits import FIRST_DATE, LAST_DATE, MAX_INTEGER, SCHEMA_VERSIONS
+from comity.events.text import forbidden_class, id_problem, printable
 from comity.events.types import ValidTime
 
 # --------------------------------------------------------------------------- values
@@ -43,7 +48,10 @@ from comity.events.types import ValidTime
 
 _short_ids = st.one_of(
     st.text(string.ascii_letters + string.digits + "._:/-", min_size=1, max_size=20),
-    st.text(min_size=1, max_size=20).map(str.strip).filter(bool),  # any Unicode
+    # any Unicode an id may hold: printable, in NFC
+    st.text(min_size=1, max_size=20)
+    .map(lambda t: unicodedata.normalize("NFC", t).strip())
+    .filter(lambda t: bool(t) and id_problem(t) is None),
 )
 
 
@@ -54,26 +62,35 @@ def _repeat_to(size: int) -> Callable[[str], str]:
 
 ids = st.one_of(
     _short_ids,
-    _short_ids.map(_repeat_to(ID_MAX)),  # the longest allowed, cheaply
+    # the longest allowed, cheaply (repeating can join a mark to a letter: not NFC)
+    _short_ids.map(_repeat_to(ID_MAX)).filter(lambda t: id_problem(t) is None),
 )
 jurisdictions = st.one_of(
     st.sampled_from(["PA", "CH", "US", "EU", "GB", "CO"]),
-    st.text(string.ascii_uppercase, min_size=2, max_size=2),
+    st.sampled_from(sorted(_jurisdiction_codes())),
 )
 currencies = st.one_of(
     st.sampled_from(["USD", "EUR", "CHF"]),
-    st.text(string.ascii_uppercase, min_size=3, max_size=3),
+    st.sampled_from(sorted(_currency_codes())),
 )
-texts = st.text(max_size=40)
+#: Free text: any Unicode but NUL (which no store keeps) and lone surrogates.
+texts = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
 #: Non-negative Decimals with exponents from -9 (nanos) to +4 (`1.5E+5`).
 amounts = st.builds(
     lambda coefficient, exponent: Decimal(coefficient).scaleb(exponent),
     st.integers(min_value=0, max_value=10**18),
     st.integers(min_value=-9, max_value=4),
 )
-dates = st.dates()
-_aware = st.datetimes(timezones=st.just(dt.UTC))
-#: UTC instants, with and without microseconds.
+#: Dates in the supported range, its first and last day drawn often.
+dates = st.one_of(st.dates(FIRST_DATE, LAST_DATE), st.sampled_from([FIRST_DATE, LAST_DATE]))
+_aware = st.datetimes(
+    dt.datetime.combine(FIRST_DATE, dt.time.min),
+    dt.datetime.combine(LAST_DATE, dt.time.max),
+    timezones=st.just(dt.UTC),
+)
+#: UTC instants in the supported range, with and without microseconds.
 utc_datetimes = st.one_of(_aware.map(lambda d: d.replace(microsecond=0)), _aware)
 valid_times = st.one_of(dates, utc_datetimes)
 
@@ -100,8 +117,10 @@ def values_for(tp: Any, name: str) -> st.SearchStrategy[Any]:
         return _BY_KIND[field_kind(name)]
     if tp is bool:
         return st.booleans()
+    if tp is int and field_kind(name) == "schema_version":
+        return st.sampled_from(SCHEMA_VERSIONS)
     if tp is int:
-        return st.integers()
+        return st.integers(-MAX_INTEGER, MAX_INTEGER)
     if tp is Decimal:
         return amounts
     if tp is dt.datetime:
@@ -208,8 +227,19 @@ def is_date_like(tp: Any) -> bool:
 def wire_forms(draw: st.DrawFn, event: Event) -> dict[str, Any]:
     """`encode_event(event)` as JSON would carry it, plus spellings of the same content
     that the codec must accept: `null` for an optional field that is absent or at its
-    default, and an integer written as `1.0`."""
+    default, an integer written as `1.0`, and an instant written with an offset
+    (`2019-07-24T09:00:00-05:00` for `2019-07-24T14:00:00Z`)."""
     doc: dict[str, Any] = json.loads(json.dumps(encode_event(event)))
+    when = event.occurred_at
+    # Away from the ends of the range, where the schema judges the written date and the
+    # codec the UTC instant.
+    if (
+        isinstance(when, dt.datetime)
+        and FIRST_DATE < when.date() < LAST_DATE
+        and draw(st.booleans())
+    ):
+        minutes = draw(st.integers(-14 * 60, 14 * 60))
+        doc["occurred_at"] = when.astimezone(dt.timezone(dt.timedelta(minutes=minutes))).isoformat()
     for info in fields_of(type(event)):
         if info.required:
             continue
@@ -246,7 +276,7 @@ class Broken:
 def shown(value: Any) -> str:
     """The part of an error message that quotes `value` (see codec._show)."""
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)[:50]
+        return printable(json.dumps(value, ensure_ascii=False))[:50]
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -284,6 +314,10 @@ BAD_DATES = [
     "1900-02-29",
     "2100-02-29",
     "0000-01-01",
+    "0001-01-01",  # outside the supported range, 1900-01-01 to 2200-12-31
+    "1899-12-31",
+    "2201-01-01",
+    "9999-12-31",
     "١٩٩٩-٠١-٠١",  # Arabic-Indic digits
     "+2019-07-24",
     "2019-W30-3",
@@ -294,8 +328,11 @@ BAD_DATETIMES = [
     "2019-07-24T14:00:00",  # naive
     "2019-07-24T14:00:00.123456",
     "2019-07-24T14:00:00-00:00",  # "unknown offset" in RFC 3339, not UTC
-    "2019-07-24T14:00:00+01:00",
-    "2019-07-24T14:00:00-05:00",
+    "2019-07-24T14:00:00+14:01",  # beyond any zone's offset
+    "2019-07-24T14:00:00-15:00",
+    "1899-12-31T23:59:59Z",  # outside the supported range
+    "2201-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
     "2019-07-24T14:00:00z",
     "2019-07-24t14:00:00Z",
     "2019-07-24 14:00:00Z",
@@ -341,15 +378,20 @@ MUTATIONS = (
     "unknown key in an object",
     "wrong JSON type",
     "bad date",
-    "naive or non-UTC datetime",
+    "naive datetime or bad offset",
+    "date outside the supported range",
     "float amount",
     "negative or malformed amount",
     "lowercase or malformed code",
+    "code not in ISO 3166-1 or 4217",
     "unknown enum value",
     "unknown type",
     "empty, long or padded id",
+    "control or format character in an id",
+    "NUL in text",
     "text too long",
     "integer with a fraction",
+    "integer out of range or unknown version",
 )
 
 
@@ -491,8 +533,23 @@ def broken(draw: st.DrawFn, event: Event, only: str | None = None) -> Broken:
             obj[info.name] = value
             return f"{prefix}{info.name}", shown(value)
 
+        def out_of_range() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(dated))
+            day = draw(
+                st.one_of(
+                    st.dates(max_value=FIRST_DATE - dt.timedelta(days=1)),
+                    st.dates(min_value=LAST_DATE + dt.timedelta(days=1)),
+                )
+            )
+            value = day.isoformat()
+            if info.tp is not dt.date and draw(st.booleans()):
+                value += draw(st.sampled_from(["T00:00:00Z", "T12:30Z", "T23:59:59.999999Z"]))
+            obj[info.name] = value
+            return f"{prefix}{info.name}", shown(value)
+
         mutations.append(("bad date", bad_date))
-        mutations.append(("naive or non-UTC datetime", bad_datetime))
+        mutations.append(("naive datetime or bad offset", bad_datetime))
+        mutations.append(("date outside the supported range", out_of_range))
 
     # money amounts: floats, negatives, other malformed decimals
     amounts_at = pick(lambda i: i.tp is Decimal)
@@ -545,7 +602,22 @@ def broken(draw: st.DrawFn, event: Event, only: str | None = None) -> Broken:
             )
             return set_value(obj, prefix, info, value), shown(value)
 
+        def unknown_code() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(coded))
+            if kind_of(info) == "currency":
+                known, size = _currency_codes(), 3
+            else:
+                known, size = _jurisdiction_codes(), 2
+            value = draw(
+                st.one_of(
+                    st.sampled_from(["UK", "XX", "ZZ", "EL"] if size == 2 else ["ZZZ", "ABC"]),
+                    st.text(string.ascii_uppercase, min_size=size, max_size=size),
+                ).filter(lambda v: v not in known)
+            )
+            return set_value(obj, prefix, info, value), shown(value)
+
         mutations.append(("lowercase or malformed code", bad_code))
+        mutations.append(("code not in ISO 3166-1 or 4217", unknown_code))
 
     # enums
     enums = pick(lambda i: get_origin(i.item or i.tp) is Literal, present=False)
@@ -598,6 +670,27 @@ def broken(draw: st.DrawFn, event: Event, only: str | None = None) -> Broken:
 
     mutations.append(("empty, long or padded id", bad_id))
 
+    def control_in_id() -> tuple[str, str]:
+        obj, prefix, info = draw(st.sampled_from(id_fields))
+        good = draw(st.text(string.ascii_letters, min_size=1, max_size=8))
+        char = draw(
+            st.one_of(
+                st.sampled_from(
+                    [
+                        *("\x00", "\n", "\r", "\x1b", "\x07", "\x7f", "\u2028", "\u2029"),
+                        *("\u202e", "\u200b", "\ufeff", "\u00ad", "\u2066"),
+                    ]
+                ),
+                st.from_regex(f"[{forbidden_class()}]", fullmatch=True),
+            )
+        )
+        value = draw(st.sampled_from([good[:1] + char + good[1:], char, char * 3]))
+        if value.strip() != value:  # a padded id is refused for its padding instead
+            value = good + char + good
+        return set_value(obj, prefix, info, value), shown(value)
+
+    mutations.append(("control or format character in an id", control_in_id))
+
     # free text over the limit
     text_fields = pick(lambda i: i.tp is str and kind_of(i) is None, present=False)
     if text_fields:
@@ -608,6 +701,13 @@ def broken(draw: st.DrawFn, event: Event, only: str | None = None) -> Broken:
             return f"{prefix}{info.name}", f"at most {TEXT_MAX} characters"
 
         mutations.append(("text too long", long_text))
+
+        def nul_in_text() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(text_fields))
+            obj[info.name] = draw(texts) + "\x00" + draw(texts)
+            return f"{prefix}{info.name}", "NUL"
+
+        mutations.append(("NUL in text", nul_in_text))
 
     # the integer field given a number with a fraction
     integers = pick(lambda i: i.tp is int, present=False)
@@ -620,6 +720,22 @@ def broken(draw: st.DrawFn, event: Event, only: str | None = None) -> Broken:
             return f"{prefix}{info.name}", shown(value)
 
         mutations.append(("integer with a fraction", fraction))
+
+        def big_integer() -> tuple[str, str]:
+            obj, prefix, info = draw(st.sampled_from(integers))
+            if info.name == "schema_version":
+                value = draw(st.integers().filter(lambda v: v not in SCHEMA_VERSIONS))
+            else:
+                value = draw(
+                    st.one_of(
+                        st.integers(min_value=MAX_INTEGER + 1),
+                        st.integers(max_value=-MAX_INTEGER - 1),
+                    )
+                )
+            obj[info.name] = value
+            return f"{prefix}{info.name}", shown(value)
+
+        mutations.append(("integer out of range or unknown version", big_integer))
 
     assert {name for name, _ in mutations} <= set(MUTATIONS)
     if only is not None:
@@ -642,13 +758,18 @@ def _calendar_valid(text: str) -> bool:
 _impossible_dates = st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True).filter(
     lambda s: not _calendar_valid(s)
 )
-_offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).filter(bool)
-#: Well-formed ISO datetimes that are naive or carry a non-zero offset.
+_offsets = st.one_of(
+    st.integers(min_value=14 * 60 + 1, max_value=24 * 60 - 1),
+    st.integers(min_value=-24 * 60 + 1, max_value=-14 * 60 - 1),
+)
+_NAIVE_FIRST = dt.datetime.combine(FIRST_DATE + dt.timedelta(days=1), dt.time.min)
+_NAIVE_LAST = dt.datetime.combine(LAST_DATE - dt.timedelta(days=1), dt.time.max)
+#: Well-formed ISO datetimes that are naive or carry an offset beyond any zone's.
 _local_datetimes = st.one_of(
     st.datetimes().map(lambda d: d.isoformat()),
     st.builds(
         lambda d, minutes: d.replace(tzinfo=dt.timezone(dt.timedelta(minutes=minutes))).isoformat(),
-        st.datetimes(),
+        st.datetimes(_NAIVE_FIRST, _NAIVE_LAST),
         _offsets,
     ),
 )

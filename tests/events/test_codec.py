@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import strategies
@@ -41,7 +41,7 @@ from comity.events.codec import (
     TEXT_MAX,
     canonical_json_strict,
     parse_date,
-    parse_utc_datetime,
+    parse_datetime,
 )
 from comity.events.schema import SCHEMA_ID
 
@@ -316,7 +316,7 @@ def test_date_pattern_agrees_with_the_codec_on_the_calendar() -> None:
     for text in _date_strings():
         assert date.is_valid(text) == _accepts(parse_date, text), text
         at = text + "T23:59:59.999999Z"
-        assert instant.is_valid(at) == _accepts(parse_utc_datetime, at), at
+        assert instant.is_valid(at) == _accepts(parse_datetime, at), at
 
 
 #: Strings near the valid forms: right shape, wrong details.
@@ -339,7 +339,7 @@ _near_ids = st.one_of(
 @pytest.mark.parametrize(
     ("definition", "parse", "near"),
     [
-        ("utc_datetime", parse_utc_datetime, _near_datetimes),
+        ("utc_datetime", parse_datetime, _near_datetimes),
         ("valid_time", "occurred_at", _near_datetimes),
         ("decimal", "amount", _near_decimals),
         ("jurisdiction", "jurisdiction", _near_codes),
@@ -353,9 +353,15 @@ def test_patterns_agree_with_the_codec_near_the_edges(
     definition: str, parse: Any, near: st.SearchStrategy[str], data: st.DataObject
 ) -> None:
     text = data.draw(near)
+    # Within a day of the range's ends the schema judges the written date and the codec
+    # the UTC instant (see schema.py): the one place they may differ.
+    assume(text[:10] not in _RANGE_ENDS)
     if isinstance(parse, str):  # a field name: decode an event with that field set
         parse = _field_parser(parse)
     assert sub_validator(definition).is_valid(text) == _accepts(parse, text), repr(text)
+
+
+_RANGE_ENDS = frozenset({"1899-12-31", "1900-01-01", "2200-12-31", "2201-01-01"})
 
 
 @functools.cache
@@ -412,7 +418,7 @@ def _asset(**changes: Any) -> dict[str, Any]:
         ({"occurred_at": "2019-07-24T14:00:00-00:00"}, "occurred_at"),
         ({"unknown": None}, "unknown"),
         ({"value": {"amount": "1", "currency": "USD", "x": None}}, "value.x"),
-        ({"asset_id": "a\ufeff"}, None),  # not whitespace to Python: both accept
+        ({"asset_id": "a\ufeff"}, "asset_id"),  # a format character: both refuse
     ],
 )
 def test_codec_and_schema_agree_where_they_once_differed(
@@ -472,16 +478,55 @@ def _order(**changes: Any) -> dict[str, Any]:
     [
         (
             _asset(occurred_at="24/07/2019"),
-            'occurred_at: expected an ISO date (YYYY-MM-DD) or UTC datetime, got "24/07/2019"',
+            "occurred_at: expected an ISO date (YYYY-MM-DD) or datetime "
+            '(YYYY-MM-DDTHH:MM:SSZ), got "24/07/2019"',
         ),
         (
             _asset(occurred_at="2019-02-30"),
             'occurred_at: expected an ISO date (YYYY-MM-DD), got "2019-02-30"',
         ),
         (
-            _asset(occurred_at="2019-07-24T14:00:00+02:00"),
-            "occurred_at: expected a UTC datetime ending in Z or +00:00, "
-            'got "2019-07-24T14:00:00+02:00"',
+            _asset(occurred_at="2019-07-24T14:00:00"),
+            "occurred_at: expected a datetime ending in Z or an offset such as -05:00, "
+            'got "2019-07-24T14:00:00"',
+        ),
+        (
+            _asset(occurred_at="2019-07-24T14:00:00+14:30"),
+            "occurred_at: expected an offset from -14:00 to +14:00, "
+            'got "2019-07-24T14:00:00+14:30"',
+        ),
+        (
+            _asset(occurred_at="9999-12-31"),
+            "occurred_at: expected a date from 1900-01-01 to 2200-12-31 (UTC), the dates "
+            'comity supports, got "9999-12-31"',
+        ),
+        (
+            _order(expires_on="0001-01-02"),
+            "expires_on: expected a date from 1900-01-01 to 2200-12-31 (UTC), the dates "
+            'comity supports, got "0001-01-02"',
+        ),
+        (
+            _asset(jurisdiction="UK"),
+            'jurisdiction: expected an ISO 3166-1 alpha-2 code such as "PA" (or "EU"), '
+            'got "UK"; did you mean "GB"?',
+        ),
+        (
+            _asset(jurisdiction="XX"),
+            'jurisdiction: expected an ISO 3166-1 alpha-2 code such as "PA" (or "EU"), got "XX"',
+        ),
+        (
+            _asset(value={"amount": "5", "currency": "ZZZ"}),
+            'value.currency: expected an ISO 4217 currency code such as "USD", got "ZZZ"',
+        ),
+        (
+            _asset(asset_id="A\u202e1"),
+            "asset_id: expected an id that is printable (it holds U+202E RIGHT-TO-LEFT "
+            'OVERRIDE, a control or format character), got "A\\u202e1"',
+        ),
+        (
+            _asset(schema_version=100000000000000000000000000000),
+            "schema_version: expected a schema version that exists (1), got the number "
+            "100000000000000000000000000000",
         ),
         (
             _asset(value={"amount": 150000.0, "currency": "USD"}),
@@ -543,8 +588,8 @@ def test_problems_carry_the_source_and_line() -> None:
     with pytest.raises(EventFormatError) as info:
         decode_event(_asset(occurred_at="24/07/2019"), source="events.jsonl", line=17)
     assert str(info.value) == (
-        "events.jsonl:17: occurred_at: expected an ISO date (YYYY-MM-DD) or UTC datetime, "
-        'got "24/07/2019"'
+        "events.jsonl:17: occurred_at: expected an ISO date (YYYY-MM-DD) or datetime "
+        '(YYYY-MM-DDTHH:MM:SSZ), got "24/07/2019"'
     )
 
 

@@ -4,19 +4,31 @@ Decisions, made once here so that every reader and writer agrees:
 
 - the tag is `type` (a tagged union over every event class);
 - unknown keys are refused, never dropped;
-- dates are `YYYY-MM-DD`; datetimes are ISO 8601 in UTC (`Z` or `+00:00`), never naive;
+- dates are `YYYY-MM-DD`; datetimes are ISO 8601 with an offset (`Z`, `+00:00` or one
+  such as `-05:00`), never naive, and are stored in UTC (`Z`), so that two spellings of
+  one instant are the same content;
+- dates and instants lie in the supported range, 1900-01-01 to 2200-12-31 (UTC), and
+  integers within +-(2**53 - 1); `schema_version` is a version that exists (see
+  :mod:`comity.events.limits`);
 - money amounts are decimal strings (`"150000.00"`), never JSON numbers, and are written
   back in plain positional notation (never `1E+2`), so that what the codec writes it reads;
 - strings must be JSON strings (cattrs would otherwise turn `5` into `"5"`) of valid
   Unicode (a lone surrogate such as `"\\ud800"` cannot be stored as UTF-8);
 - integers are JSON numbers without a fraction (`1` or `1.0`, as JSON Schema counts them);
 - every pattern must match the whole value (a trailing newline is not allowed);
-- ids are 1-128 characters; jurisdictions are ISO 3166-1 alpha-2 (or `EU`);
+- ids are 1-128 printable characters in Unicode NFC (see :mod:`comity.events.text`);
+  free text holds no NUL; jurisdictions are ISO 3166-1 alpha-2 (or `EU`) and currencies
+  ISO 4217, from the lists in :mod:`comity.events.codes`;
 - `null` for an optional field means absent, and the canonical form omits it, so that
   `{"source": null}` and no `source` are the same content for idempotency.
 
 A refused event becomes a list of :class:`comity.errors.Problem`, each naming a field
 path and what was expected, e.g. ``occurred_at: expected an ISO date, got "24/07/2019"``.
+
+Events read back from a store are decoded with the same converter less the input
+policy (the supported range, the code lists, the characters of ids): what a store
+accepted under an earlier release stays readable, and the policy applies where a
+user can still correct the input.
 """
 
 from __future__ import annotations
@@ -35,6 +47,9 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 from cattrs.strategies import configure_tagged_union
 
 from comity.errors import EventFormatError, Problem
+from comity.events.codes import currencies, jurisdictions, meant_jurisdiction
+from comity.events.limits import IN_RANGE, MAX_INTEGER, SCHEMA_VERSIONS, in_range
+from comity.events.text import id_problem, printable
 from comity.events.types import EVENT_TYPES, Event, ValidTime
 
 __all__ = [
@@ -49,6 +64,7 @@ __all__ = [
     "encode_event",
     "field_kind",
     "format_time",
+    "parse_datetime",
     "parse_utc_datetime",
 ]
 
@@ -62,6 +78,13 @@ _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _DATETIME_RE = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|\+00:00)$"
 )
+_OFFSET_DATETIME_RE = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+#: The widest offset any zone has used: UTC-12:00 to UTC+14:00, so +-14:00 at most.
+MAX_OFFSET = dt.timedelta(hours=14)
+_YEARS_NEAR_RANGE = (1899, 2201)
 # A well-formed datetime that is naive or states another offset (even -00:00): refused.
 _LOCAL_DATETIME_RE = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?([+-][0-9]{2}:[0-9]{2})?$"
@@ -73,13 +96,16 @@ _DECIMAL_RE = re.compile(DECIMAL_PATTERN)
 
 
 def field_kind(name: str) -> str | None:
-    """The constraint a field's name implies: "id", "jurisdiction", "currency" or None.
+    """The constraint a field's name implies: "id", "jurisdiction", "currency",
+    "schema_version" or None.
 
     Naming carries the constraint so that the codec and the JSON Schema derive it from
     the same place; a new event type inherits the checks by using the same names.
     """
     if name == "currency":
         return "currency"
+    if name == "schema_version":
+        return "schema_version"
     if "jurisdiction" in name:
         return "jurisdiction"
     if name.endswith("_id") or name.endswith("_ids"):
@@ -89,7 +115,7 @@ def field_kind(name: str) -> str | None:
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        shown = json.dumps(value, ensure_ascii=False)
+        shown = printable(json.dumps(value, ensure_ascii=False))
         return shown if len(shown) <= 60 else shown[:57] + '..."'
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -115,14 +141,57 @@ def _expect_str(value: Any, what: str = "a string") -> str:
     return value
 
 
-def parse_date(value: Any) -> dt.date:
+def parse_date(value: Any, *, bounded: bool = True) -> dt.date:
+    """An ISO calendar date, inside the supported range when `bounded`."""
     text = _expect_str(value, "an ISO date (YYYY-MM-DD)")
     if not _DATE_RE.fullmatch(text):
         raise _Invalid(f"expected an ISO date (YYYY-MM-DD), got {_show(value)}")
     try:
-        return dt.date.fromisoformat(text)
+        parsed = dt.date.fromisoformat(text)
     except ValueError:
         raise _Invalid(f"expected an ISO date (YYYY-MM-DD), got {_show(value)}") from None
+    if bounded and not in_range(parsed):
+        raise _Invalid(f"expected {IN_RANGE}, got {_show(value)}")
+    return parsed
+
+
+def parse_datetime(value: Any, *, bounded: bool = True) -> dt.datetime:
+    """An ISO 8601 instant with its offset from UTC (`Z`, `+00:00`, `-05:00`), in UTC.
+
+    A naive time is refused (its instant is unknown), and so is `-00:00`, which RFC
+    3339 reserves for "offset unknown". The result is in UTC: the form that is stored,
+    hashed and compared, whatever offset the writer used.
+    """
+    what = "an ISO datetime with an offset (YYYY-MM-DDTHH:MM:SSZ or ...-05:00)"
+    text = _expect_str(value, what)
+    match = _OFFSET_DATETIME_RE.fullmatch(text)
+    if match is None:
+        if _LOCAL_DATETIME_RE.fullmatch(text):
+            raise _Invalid(
+                f"expected a datetime ending in Z or an offset such as -05:00, got {_show(value)}"
+            )
+        raise _Invalid(f"expected {what}, got {_show(value)}")
+    zone = match.group("zone")
+    if zone == "-00:00":
+        raise _Invalid(
+            f"expected a known offset, got {_show(value)}: -00:00 means the offset is "
+            "unknown; write Z for UTC"
+        )
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _Invalid(f"expected {what}, got {_show(value)}") from None
+    offset = parsed.utcoffset()
+    if int(zone[-2:] if zone != "Z" else 0) >= 60 or (
+        offset is not None and abs(offset) > MAX_OFFSET
+    ):
+        raise _Invalid(f"expected an offset from -14:00 to +14:00, got {_show(value)}")
+    # Far from the range, refuse before converting: at the edge of what datetime holds
+    # (0001-01-01T00:00+01:00) the conversion to UTC would overflow.
+    far = not _YEARS_NEAR_RANGE[0] <= parsed.year <= _YEARS_NEAR_RANGE[1]
+    if bounded and (far or not in_range(parsed.astimezone(dt.UTC))):
+        raise _Invalid(f"expected {IN_RANGE}, got {_show(value)}")
+    return parsed.astimezone(dt.UTC)
 
 
 def parse_utc_datetime(value: Any) -> dt.datetime:
@@ -140,13 +209,14 @@ def parse_utc_datetime(value: Any) -> dt.datetime:
     return parsed.replace(tzinfo=dt.UTC)
 
 
-def _parse_valid_time(value: Any) -> ValidTime:
-    text = _expect_str(value, "an ISO date or UTC datetime")
+def _parse_valid_time(value: Any, *, bounded: bool) -> ValidTime:
+    what = "an ISO date (YYYY-MM-DD) or datetime (YYYY-MM-DDTHH:MM:SSZ)"
+    text = _expect_str(value, what)
     if _DATE_RE.fullmatch(text):
-        return parse_date(text)
+        return parse_date(text, bounded=bounded)
     if "T" in text:
-        return parse_utc_datetime(text)
-    raise _Invalid(f"expected an ISO date (YYYY-MM-DD) or UTC datetime, got {_show(value)}")
+        return parse_datetime(text, bounded=bounded)
+    raise _Invalid(f"expected {what}, got {_show(value)}")
 
 
 def format_time(value: ValidTime) -> str:
@@ -176,7 +246,9 @@ def _format_decimal(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _check_text(value: Any, kind: str | None) -> str:
+def _check_text(value: Any, kind: str | None, *, policy: bool = True) -> str:
+    """A string field's value, checked by the kind its name implies. `policy` adds the
+    input-only checks: an id's characters, the code lists, NUL in free text."""
     text = _expect_str(value)
     if found := _SURROGATE_RE.search(text):
         code = f"U+{ord(found.group()):04X}"
@@ -187,17 +259,40 @@ def _check_text(value: Any, kind: str | None) -> str:
                 f"expected an id of 1 to {ID_MAX} characters without surrounding spaces, "
                 f"got {_show(value)}"
             )
+        if policy and (why := id_problem(text)):
+            raise _Invalid(f"expected an id that is {why}, got {_show(value)}")
     elif kind == "jurisdiction":
         if not _JURISDICTION_RE.fullmatch(text):
             raise _Invalid(
                 f'expected an ISO 3166-1 alpha-2 code such as "PA" (or "EU"), got {_show(value)}'
             )
+        if policy and text not in jurisdictions():
+            meant = meant_jurisdiction(text)
+            hint = f'; did you mean "{meant}"?' if meant else ""
+            raise _Invalid(
+                f'expected an ISO 3166-1 alpha-2 code such as "PA" (or "EU"), '
+                f"got {_show(value)}{hint}"
+            )
     elif kind == "currency":
         if not _CURRENCY_RE.fullmatch(text):
             raise _Invalid(f'expected an ISO 4217 currency code such as "USD", got {_show(value)}')
+        if policy and text not in currencies():
+            raise _Invalid(f'expected an ISO 4217 currency code such as "USD", got {_show(value)}')
     elif len(text) > TEXT_MAX:
         raise _Invalid(f"expected at most {TEXT_MAX} characters, got {len(text)}")
+    elif policy and "\x00" in text:
+        raise _Invalid("expected text without NUL (U+0000), which no store can keep")
     return text
+
+
+def _check_version(value: Any) -> None:
+    """`schema_version` names a version that exists (a wrong type is left to the int hook)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if value in SCHEMA_VERSIONS:
+        return
+    known = ", ".join(str(v) for v in SCHEMA_VERSIONS)
+    raise _Invalid(f"expected a schema version that exists ({known}), got {_show(value)}")
 
 
 def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
@@ -231,16 +326,20 @@ def _is_tuple(tp: Any) -> bool:
     return get_origin(tp) is tuple
 
 
-def _make_converter() -> cattrs.Converter:
+def _make_converter(*, policy: bool) -> cattrs.Converter:
+    """The converter; `policy` holds input to the supported range, the code lists and
+    the characters of ids (off for records read back from a store)."""
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
-    conv.register_structure_hook(dt.date, lambda v, _: parse_date(v))
-    conv.register_structure_hook(dt.datetime, lambda v, _: parse_utc_datetime(v))
+    conv.register_structure_hook(dt.date, lambda v, _: parse_date(v, bounded=policy))
+    conv.register_structure_hook(dt.datetime, lambda v, _: parse_datetime(v, bounded=policy))
     conv.register_structure_hook(Decimal, lambda v, _: _parse_decimal(v))
     conv.register_unstructure_hook(dt.date, format_time)
     conv.register_unstructure_hook(dt.datetime, format_time)
     conv.register_unstructure_hook(Decimal, _format_decimal)
-    conv.register_structure_hook_func(lambda t: t == ValidTime, lambda v, _: _parse_valid_time(v))
+    conv.register_structure_hook_func(
+        lambda t: t == ValidTime, lambda v, _: _parse_valid_time(v, bounded=policy)
+    )
 
     def structure_bool(value: Any, _: Any) -> bool:
         if not isinstance(value, bool):
@@ -250,14 +349,18 @@ def _make_converter() -> cattrs.Converter:
     def structure_int(value: Any, _: Any) -> int:
         # JSON has one number type: `1.0` is the integer 1 (as JSON Schema counts it).
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _Invalid(f"expected an integer, got {_show(value)}")
+        if policy and abs(value) > MAX_INTEGER:
+            raise _Invalid(
+                f"expected an integer from -{MAX_INTEGER} to {MAX_INTEGER}, got {_show(value)}"
+            )
         return value
 
     conv.register_structure_hook(bool, structure_bool)
     conv.register_structure_hook(int, structure_int)
-    conv.register_structure_hook(str, lambda v, _: _check_text(v, None))
+    conv.register_structure_hook(str, lambda v, _: _check_text(v, None, policy=policy))
     conv.register_structure_hook_factory(_is_literal, _literal_hook)
 
     def structure_list(value: Any, tp: Any) -> tuple[Any, ...]:
@@ -302,17 +405,25 @@ def _make_converter() -> cattrs.Converter:
             bad: set[str] = set()
             for name, kind, is_list in checked:
                 raw = value.get(name)
-                if is_list and isinstance(raw, list):
+                if kind == "schema_version":
+                    try:
+                        if policy:
+                            _check_version(raw)
+                    except _Invalid as exc:
+                        exc.add_note(name)
+                        errors.append(exc)
+                        bad.add(name)
+                elif is_list and isinstance(raw, list):
                     for i, item in enumerate(raw):
                         try:
-                            _check_text(item, kind)
+                            _check_text(item, kind, policy=policy)
                         except _Invalid as exc:
                             exc.add_note(f"{name}[{i}]")
                             errors.append(exc)
                             bad.add(name)
                 elif not is_list and isinstance(raw, str):
                     try:
-                        _check_text(raw, kind)
+                        _check_text(raw, kind, policy=policy)
                     except _Invalid as exc:
                         exc.add_note(name)
                         errors.append(exc)
@@ -360,7 +471,8 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-_converter = _make_converter()
+_converter = _make_converter(policy=True)
+_stored_converter = _make_converter(policy=False)
 
 
 def encode_event(event: Event) -> dict[str, Any]:
@@ -413,8 +525,14 @@ def _flatten(exc: BaseException, prefix: str) -> list[tuple[str, str]]:
     return [(path, f"invalid value ({exc})")]
 
 
-def decode_event(obj: Any, *, source: str = "<event>", line: int | None = None) -> Event:
-    """Structure one decoded JSON value into an event, or raise EventFormatError."""
+def decode_event(
+    obj: Any, *, source: str = "<event>", line: int | None = None, stored: bool = False
+) -> Event:
+    """Structure one decoded JSON value into an event, or raise EventFormatError.
+
+    `stored` is for records read back from a store: the input policy (supported
+    range, code lists, characters of ids) is not applied again to what was accepted.
+    """
 
     def fail(path: str, message: str) -> EventFormatError:
         return EventFormatError([Problem(source, line, path, message)])
@@ -429,7 +547,8 @@ def decode_event(obj: Any, *, source: str = "<event>", line: int | None = None) 
             "type", f"unknown event type {_show(tag)}; expected one of {', '.join(EVENT_TYPES)}"
         )
     try:
-        event: Event = _converter.structure(obj, Event)  # type: ignore[arg-type]
+        conv = _stored_converter if stored else _converter
+        event: Event = conv.structure(obj, Event)  # type: ignore[arg-type]
     except (ClassValidationError, ForbiddenExtraKeysError, _Invalid) as exc:
         pairs = _flatten(exc, "")
         raise EventFormatError([Problem(source, line, p, m) for p, m in pairs]) from None

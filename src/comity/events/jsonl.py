@@ -6,12 +6,12 @@ problem is reported (not just the first), so a user fixes a file in one pass.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from comity.errors import EventFormatError, Problem
 from comity.events.codec import decode_event
+from comity.events.json_input import JsonInputError, loads_user_json
 from comity.events.log import ENVELOPE_FIELDS
 from comity.events.types import Event
 
@@ -85,21 +85,9 @@ def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
             )
             continue
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.append(
-                Problem(source, number, "", f"malformed JSON: {exc.msg} (column {exc.colno})")
-            )
-            continue
-        except (ValueError, RecursionError) as exc:
-            # json raises these for valid-looking text it cannot hold: an integer of more
-            # than 4300 digits, or arrays/objects nested deeper than the recursion limit.
-            reason = (
-                "nested too deeply"
-                if isinstance(exc, RecursionError)
-                else "a number has too many digits"
-            )
-            problems.append(Problem(source, number, "", f"malformed JSON: {reason}"))
+            data = loads_user_json(text)
+        except JsonInputError as exc:
+            problems.append(Problem(source, number, "", str(exc)))
             continue
         try:
             event = parse_one(data, source=source, line=number)

@@ -131,7 +131,7 @@ class RawRecord:
         seq = data.pop("seq")
         position = data.pop("position")
         return StoredEvent(
-            event=decode_event(data, source="<store>", line=position),
+            event=decode_event(data, source="<store>", line=position, stored=True),
             recorded_at=recorded_at,
             seq=seq,
             position=position,

@@ -13,15 +13,19 @@ How the codec's rules are spelt:
   ``additionalProperties: false`` on every object, money included;
 - ``required`` lists the fields without a default; a field with a default also takes
   ``null``, which the codec reads as absent;
-- ids are 1-128 characters with no leading or trailing whitespace, jurisdictions
-  ``[A-Z]{2}``, currencies ``[A-Z]{3}``, amounts the codec's decimal pattern, other
-  text at most ``TEXT_MAX`` characters;
+- ids are 1-128 characters with no leading or trailing whitespace and no control or
+  format character; jurisdictions and currencies are an ``enum`` of the ISO 3166-1
+  (plus ``EU``) and ISO 4217 codes the codec knows; amounts the codec's decimal
+  pattern; other text at most ``TEXT_MAX`` characters, without NUL;
+- integers lie within +-(2**53 - 1); ``schema_version`` is an ``enum`` of the
+  versions that exist;
 - dates carry ``"format": "date"`` *and* a pattern that is exact for the Gregorian
-  calendar (leap years included, year 0001-9999): ``format`` only annotates unless a
-  validator is told to assert it, and a UTC datetime has no JSON Schema format that
-  matches the codec (RFC 3339 ``date-time`` needs seconds and admits any offset), so
-  its pattern must carry the calendar itself;
-- datetimes end in ``Z`` or ``+00:00``; no other offset, not even ``-00:00``.
+  calendar within the supported range (1900-01-01 to 2200-12-31, leap years
+  included): ``format`` only annotates unless a validator is told to assert it, and a
+  datetime has no JSON Schema format that matches the codec (RFC 3339 ``date-time``
+  needs seconds), so its pattern must carry the calendar itself;
+- datetimes end in ``Z`` or an offset from ``-14:00`` to ``+14:00``, never ``-00:00``
+  ("offset unknown" in RFC 3339).
 
 Patterns are written to mean the same in ECMA-262 (the dialect JSON Schema names) and
 in Python's :mod:`re` (what the ``jsonschema`` package runs, with ``re.search``): they
@@ -29,8 +33,11 @@ use ``[0-9]`` rather than ``\\d`` and list whitespace explicitly rather than ``\
 (the two dialects disagree on both), and they end in ``(?!\\n)$`` because Python's
 ``$`` also matches before a final newline.
 
-What the schema cannot say: a string holding a lone surrogate (``"\\ud800"``) is
-refused by the codec (it cannot be stored as UTF-8) but passes the schema.
+What the schema cannot say, and only the codec refuses: a string holding a lone
+surrogate (``"\\ud800"``, which cannot be stored as UTF-8); an id that is not in Unicode
+NFC or holds a format character beyond U+FFFF; and, within 14 hours of either end of
+the supported range, a datetime whose written date is inside the range but whose UTC
+instant is not (``1900-01-01T05:00+06:00``).
 """
 
 from __future__ import annotations
@@ -46,13 +53,14 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 import attrs
 
 from comity.events.codec import (
-    CURRENCY_PATTERN,
     DECIMAL_PATTERN,
     ID_MAX,
-    JURISDICTION_PATTERN,
     TEXT_MAX,
     field_kind,
 )
+from comity.events.codes import currencies, jurisdictions
+from comity.events.limits import MAX_INTEGER, SCHEMA_VERSIONS
+from comity.events.text import forbidden_class
 from comity.events.types import EVENT_TYPES, ValidTime
 
 __all__ = ["SCHEMA_ID", "event_schema"]
@@ -64,12 +72,16 @@ _MONTH_DAY = (
     r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
     r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
 )
-# Divisible by 4 but not by 100, or divisible by 400.
-_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
-#: A calendar date, year 0001 to 9999 (the range of Python's `datetime.date`).
-DATE_BODY = rf"(?!0000)(?:[0-9]{{4}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
-#: A time of day with optional seconds and up to six fractional digits, in UTC.
-UTC_TIME_BODY = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?(?:Z|\+00:00)"
+#: The years of the supported range, 1900 to 2200.
+_YEAR = r"(?:(?:19|20|21)[0-9]{2}|2200)"
+# The leap years among them: divisible by 4 but not by 100, or divisible by 400 (2000).
+_LEAP_YEAR = r"(?:(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])|2000)"
+#: A calendar date in the supported range, 1900-01-01 to 2200-12-31.
+DATE_BODY = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+#: An offset from UTC: Z, +00:00, or -14:00 to +14:00 but never -00:00.
+_OFFSET = r"(?:Z|\+00:00|[+-]14:00|[+-](?:0[1-9]|1[0-3]):[0-5][0-9]|[+-]00:(?:0[1-9]|[1-5][0-9]))"
+#: A time of day with optional seconds and up to six fractional digits, and its offset.
+TIME_BODY = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{{1,6}})?)?{_OFFSET}"
 
 
 def exact(pattern: str) -> str:
@@ -94,43 +106,50 @@ def _whitespace_class() -> str:
 
 def _defs() -> dict[str, Any]:
     ws = _whitespace_class()
+    bad = forbidden_class()
     return {
         "id": {
-            "description": f"1 to {ID_MAX} characters, no leading or trailing whitespace",
+            "description": (
+                f"1 to {ID_MAX} characters, no leading or trailing whitespace, no control "
+                "or format character, in Unicode NFC"
+            ),
             "type": "string",
             "minLength": 1,
             "maxLength": ID_MAX,
-            "pattern": exact(rf"^[^{ws}](?:[\s\S]*[^{ws}])?$"),
+            "pattern": exact(rf"^[^{ws}{bad}](?:[^{bad}]*[^{ws}{bad}])?$"),
         },
         "jurisdiction": {
             "description": 'ISO 3166-1 alpha-2 code such as "PA", or "EU" for an EU body',
             "type": "string",
-            "pattern": exact(JURISDICTION_PATTERN),
+            "enum": sorted(jurisdictions()),
         },
         "currency": {
             "description": 'ISO 4217 currency code such as "USD"',
             "type": "string",
-            "pattern": exact(CURRENCY_PATTERN),
+            "enum": sorted(currencies()),
         },
         "decimal": {
             "description": 'non-negative decimal string such as "150000.00", never a number',
             "type": "string",
             "pattern": exact(DECIMAL_PATTERN),
         },
-        "text": {"type": "string", "maxLength": TEXT_MAX},
+        "text": {"type": "string", "maxLength": TEXT_MAX, "pattern": "^[^\\u0000]*$"},
         "date": {
-            "description": "ISO 8601 calendar date, YYYY-MM-DD",
+            "description": "ISO 8601 calendar date, YYYY-MM-DD, from 1900-01-01 to 2200-12-31",
             "type": "string",
             "format": "date",
             "pattern": exact(f"^{DATE_BODY}$"),
         },
         "utc_datetime": {
-            "description": "ISO 8601 instant in UTC, such as 2019-07-24T14:00:00Z",
+            "description": (
+                "ISO 8601 instant with its offset, such as 2019-07-24T14:00:00Z or "
+                "2019-07-24T09:00:00-05:00; stored in UTC"
+            ),
             "type": "string",
-            "pattern": exact(f"^{DATE_BODY}{UTC_TIME_BODY}$"),
+            "pattern": exact(f"^{DATE_BODY}{TIME_BODY}$"),
         },
         "valid_time": {
-            "description": "when it happened: a date or a UTC datetime",
+            "description": "when it happened: a date or a datetime with its offset",
             "anyOf": [{"$ref": "#/$defs/date"}, {"$ref": "#/$defs/utc_datetime"}],
         },
     }
@@ -152,8 +171,10 @@ def _schema_of(tp: Any, name: str, defs: dict[str, Any]) -> dict[str, Any]:
         return _ref(field_kind(name) or "text")
     if tp is bool:
         return {"type": "boolean"}
+    if tp is int and field_kind(name) == "schema_version":
+        return {"type": "integer", "enum": list(SCHEMA_VERSIONS)}
     if tp is int:
-        return {"type": "integer"}
+        return {"type": "integer", "minimum": -MAX_INTEGER, "maximum": MAX_INTEGER}
     if tp is Decimal:
         return _ref("decimal")
     if tp is dt.datetime:

@@ -1,0 +1,110 @@
+"""Decoding JSON that a user wrote, within bounds, refusing what JSON leaves open.
+
+The json module accepts more than an event can be: objects that repeat a key (the
+last one silently wins, so `"type"` given twice is two events in one), integers of
+thousands of digits (slow to convert, and beyond what any JSON reader holds exactly),
+`NaN` and `Infinity` (not JSON at all), and nesting deep enough to exhaust the
+interpreter's stack. Each is refused here with one message that names the problem,
+before any of it reaches the codec. Every place that decodes JSON from a user (ingest,
+`append --json` and `--field`) goes through :func:`loads_user_json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from comity.events.limits import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH
+
+__all__ = ["MAX_TEXT_BYTES", "JsonInputError", "loads_user_json"]
+
+#: The longest JSON text accepted for one event. An event is a few hundred bytes.
+MAX_TEXT_BYTES = 1 << 20
+
+
+class JsonInputError(ValueError):
+    """The text is JSON that comity does not accept; `str()` says why and what to do.
+
+    `malformed` is true when the text is not JSON at all (so that a `--field` value can
+    fall back to being a plain string), false when it is JSON beyond comity's bounds.
+    """
+
+    def __init__(self, message: str, *, malformed: bool) -> None:
+        super().__init__(message)
+        self.malformed = malformed
+
+
+class _Refused(Exception):
+    """Raised from inside the json module's hooks; turned into JsonInputError."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                shown = json.dumps(key, ensure_ascii=True)
+                raise _Refused(f"the key {shown} appears twice in one object; give each field once")
+            seen.add(key)
+    return obj
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _Refused(
+            f"an integer has {len(text.lstrip('-'))} digits; at most {MAX_INTEGER_DIGITS} "
+            "are accepted (quote money amounts as decimal strings)"
+        )
+    return int(text)
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON value")
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _depth_problem(text: str) -> str | None:
+    """Whether the text nests deeper than MAX_JSON_DEPTH, counted outside strings."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return None  # the common case: a flat event cannot nest this deep
+    depth = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub('""', text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            return (
+                f"nested more than {MAX_JSON_DEPTH} deep; an event is one flat object "
+                "(money and lists nest one level)"
+            )
+    return None
+
+
+def loads_user_json(text: str) -> Any:
+    """The JSON value of `text`, or JsonInputError saying why it is refused."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise JsonInputError(
+            f"{size} bytes of JSON; at most {MAX_TEXT_BYTES} accepted for one event",
+            malformed=False,
+        )
+    if why := _depth_problem(text):
+        raise JsonInputError(why, malformed=False)
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_pairs,
+            parse_int=_integer,
+            parse_constant=_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise JsonInputError(
+            f"malformed JSON: {exc.msg} (column {exc.colno})", malformed=True
+        ) from None
+    except _Refused as exc:
+        raise JsonInputError(str(exc), malformed=False) from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise JsonInputError("nested too deeply", malformed=False) from None

@@ -1,0 +1,60 @@
+"""The bounds of what comity accepts, decided once so that every reader agrees.
+
+Everything a user gives comity (an event, a command-line time, a rule file) is held to
+these bounds at input, with a clear error, so that nothing accepted can break a replay
+later: the log is append-only, and an event once stored can never be taken back.
+
+- Dates and instants lie between :data:`FIRST_DATE` and :data:`LAST_DATE` (1900-01-01
+  to 2200-12-31, both included, instants in UTC). Asset-recovery cases deal in orders,
+  requests and transfers of living memory; a period running from the last supported
+  day still ends well inside what every calendar, holiday table and date library can
+  count, so the engine's date arithmetic never reaches the edge of ``datetime``.
+- Integers are bounded by :data:`MAX_INTEGER` (2**53 - 1), the largest integer every
+  JSON reader holds exactly: a number outside it would not read back as written, and
+  an identical file re-ingested would look like different content.
+- ``schema_version`` is one of :data:`SCHEMA_VERSIONS`, the versions that exist.
+- JSON from users nests at most :data:`MAX_JSON_DEPTH` deep and writes an integer with
+  at most :data:`MAX_INTEGER_DIGITS` digits; an event nests three deep at most.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+__all__ = [
+    "FIRST_DATE",
+    "FIRST_INSTANT",
+    "IN_RANGE",
+    "LAST_DATE",
+    "LAST_INSTANT",
+    "MAX_INTEGER",
+    "MAX_INTEGER_DIGITS",
+    "MAX_JSON_DEPTH",
+    "SCHEMA_VERSIONS",
+    "in_range",
+]
+
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2200, 12, 31)
+FIRST_INSTANT = dt.datetime.combine(FIRST_DATE, dt.time.min, dt.UTC)
+LAST_INSTANT = dt.datetime.combine(LAST_DATE, dt.time.max, dt.UTC)
+
+MAX_INTEGER = 2**53 - 1
+MAX_INTEGER_DIGITS = 16  # len(str(MAX_INTEGER)): a longer integer is out of range anyway
+SCHEMA_VERSIONS = (1,)
+MAX_JSON_DEPTH = 16
+
+
+#: What an error says is expected of a date or instant outside the range.
+IN_RANGE = (
+    f"a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()} (UTC), "
+    "the dates comity supports"
+)
+
+
+def in_range(value: dt.date | dt.datetime) -> bool:
+    """Whether `value` lies in the supported range; an aware instant is compared in
+    UTC, the form in which it is stored (a naive one is never in range)."""
+    if isinstance(value, dt.datetime):
+        return value.tzinfo is not None and FIRST_INSTANT <= value <= LAST_INSTANT
+    return FIRST_DATE <= value <= LAST_DATE
