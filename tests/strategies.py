@@ -39,7 +39,13 @@ from comity.events import EVENT_TYPES, Event, encode_event
 from comity.events.codec import ID_MAX, TEXT_MAX, field_kind
 from comity.events.codes import currencies as _currency_codes
 from comity.events.codes import jurisdictions as _jurisdiction_codes
-from comity.events.limits import FIRST_DATE, LAST_DATE, MAX_INTEGER, SCHEMA_VERSIONS
+from comity.events.limits import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_INTEGER,
+    MAX_INTEGER_DIGITS,
+    SCHEMA_VERSIONS,
+)
 from comity.events.text import forbidden_class, id_problem, printable
 from comity.events.types import ValidTime
 
@@ -723,13 +729,18 @@ def broken(draw: st.DrawFn, event: Event, only: str | None = None) -> Broken:
 
         def big_integer() -> tuple[str, str]:
             obj, prefix, info = draw(st.sampled_from(integers))
+            # at most 16 digits: a longer integer is refused by the JSON reader, for the
+            # whole line, before any field is looked at
+            widest = 10**MAX_INTEGER_DIGITS - 1
             if info.name == "schema_version":
-                value = draw(st.integers().filter(lambda v: v not in SCHEMA_VERSIONS))
+                value = draw(
+                    st.integers(-widest, widest).filter(lambda v: v not in SCHEMA_VERSIONS)
+                )
             else:
                 value = draw(
                     st.one_of(
-                        st.integers(min_value=MAX_INTEGER + 1),
-                        st.integers(max_value=-MAX_INTEGER - 1),
+                        st.integers(min_value=MAX_INTEGER + 1, max_value=widest),
+                        st.integers(min_value=-widest, max_value=-MAX_INTEGER - 1),
                     )
                 )
             obj[info.name] = value

@@ -172,8 +172,8 @@ def test_ingest_bad_input_exit_3_names_every_line_and_writes_nothing(
     assert_user_error(result, 3)
     lines = result.stderr.splitlines()
     assert lines[0] == (
-        f"Error: {bad}:2: occurred_at: expected an ISO date (YYYY-MM-DD) or UTC datetime, "
-        'got "24/07/2019"'
+        f"Error: {bad}:2: occurred_at: expected an ISO date (YYYY-MM-DD) or datetime "
+        '(YYYY-MM-DDTHH:MM:SSZ), got "24/07/2019"'
     )
     assert lines[1].startswith(f"Error: {bad}:3: malformed JSON: ")
     # Line 4 has two problems, one line each: the bad offence and the unknown field.
@@ -335,8 +335,8 @@ def test_append_bad_values_are_bad_input(runner: CliRunner, store: Path) -> None
     )
     assert_user_error(result, 3)
     assert result.stderr == (
-        "Error: <command line>: occurred_at: expected an ISO date (YYYY-MM-DD) or UTC "
-        'datetime, got "24/07/2019"\n'
+        "Error: <command line>: occurred_at: expected an ISO date (YYYY-MM-DD) or datetime "
+        '(YYYY-MM-DDTHH:MM:SSZ), got "24/07/2019"\n'
     )
     result = invoke(runner, store, "append", "--json", '{"type": "case_closed",')
     assert_user_error(result, 3)

@@ -40,6 +40,7 @@ import click
 from comity.errors import ComityError
 from comity.events import DEFAULT_STORE, EventLog, open_log
 from comity.events.store import describe_store
+from comity.events.text import printable
 from comity.rules import RulePack, load_pack
 
 __all__ = [
@@ -131,9 +132,11 @@ def pass_log(f: Callable[Concatenate[EventLog, P], R]) -> Callable[P, R]:
 
 def report_error(exc: ComityError) -> None:
     """Print a project error as `Error: ...` lines on stderr (one per problem)."""
-    lines = str(exc).splitlines() or [type(exc).__name__]
+    # Split on newlines only (splitlines would also split on U+2028, which a message
+    # quoting a user's value may hold) and escape what a user wrote into the message.
+    lines = [line for line in str(exc).split("\n") if line] or [type(exc).__name__]
     for line in lines:
-        click.echo(f"Error: {line}", err=True)
+        click.echo(f"Error: {printable(line)}", err=True)
 
 
 #: The exit code of a command interrupted by Ctrl-C (SIGINT): 128 + 2, as shells use.

@@ -11,7 +11,9 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-__all__ = ["close", "write", "write_lines"]
+from comity.events.text import printable
+
+__all__ = ["close", "write", "write_lines", "write_text_lines"]
 
 
 def write_lines(lines: Iterable[str]) -> None:
@@ -21,6 +23,13 @@ def write_lines(lines: Iterable[str]) -> None:
         out.write(line)
         out.write("\n")
     out.flush()
+
+
+def write_text_lines(lines: Iterable[str]) -> None:
+    """Write a text report for people: ids, names and grounds come from users, and
+    a control character among them must not forge a row or reach the terminal as a
+    command, so every line is shown with such characters escaped."""
+    write_lines(printable(line) for line in lines)
 
 
 def write(chunks: Iterable[str]) -> None:

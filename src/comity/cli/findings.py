@@ -17,7 +17,7 @@ from types import FrameType
 import click
 
 from comity.cli import current, options, pass_log
-from comity.cli._streams import write, write_lines
+from comity.cli._streams import write, write_lines, write_text_lines
 from comity.cli.options import KNOWN_AT, case_option, format_option
 from comity.engine import OpenDeadline
 from comity.errors import InvalidInput, StoreError
@@ -235,7 +235,7 @@ def findings_command(
             click.echo(f"comity findings {at.words()}, rule pack {cut.rulepack}", err=True)
             write_lines(json.dumps(f.to_json(), ensure_ascii=False) for f in found)
         else:
-            write_lines(findings_table_lines(found, at, rulepack=cut.rulepack))
+            write_text_lines(findings_table_lines(found, at, rulepack=cut.rulepack))
 
 
 # --------------------------------------------------------------------------- rules export

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from comity.errors import InvalidInput
+from comity.events.limits import FIRST_DATE, LAST_DATE, in_range
 from comity.report import ReplayAt
 
 __all__ = [
@@ -54,13 +55,15 @@ def parse_time(text: str, *, dates: bool) -> dt.date | dt.datetime:
         shown = json.dumps(text, ensure_ascii=False)
         return ValueError(f"expected {expected}, got {shown}" + (f": {why}" if why else ""))
 
+    parsed: dt.date | dt.datetime
     if _DATE_TEXT.fullmatch(text):
         if not dates:
             raise refuse("record time is an instant, not a day")
         try:
-            return dt.date.fromisoformat(text)
+            parsed = dt.date.fromisoformat(text)
         except ValueError:
             raise refuse("no such date") from None
+        return _in_range(parsed, refuse)
     match = _INSTANT_TEXT.fullmatch(text)
     if match is None:
         raise refuse()
@@ -70,7 +73,17 @@ def parse_time(text: str, *, dates: bool) -> dt.date | dt.datetime:
         parsed = dt.datetime.fromisoformat(match.group("local"))
     except ValueError:
         raise refuse("no such date or time") from None
-    return parsed.replace(tzinfo=dt.UTC)
+    return _in_range(parsed.replace(tzinfo=dt.UTC), refuse)
+
+
+_T = TypeVar("_T", dt.date, dt.datetime)
+
+
+def _in_range(value: _T, refuse: Callable[[str], ValueError]) -> _T:
+    """A time outside the supported range is refused here, as an event's would be."""
+    if not in_range(value):
+        raise refuse(f"outside the dates comity supports, {FIRST_DATE} to {LAST_DATE}")
+    return value
 
 
 if TYPE_CHECKING:

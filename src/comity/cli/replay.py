@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 import click
 
 from comity.cli import current, pass_log
-from comity.cli._streams import close, write, write_lines
+from comity.cli._streams import close, write, write_lines, write_text_lines
 from comity.cli.findings import finding_case, store_deadlines
 from comity.cli.options import case_option, format_option, replay_at, time_options
 from comity.engine import CaseResult, Finding, replay_log
 from comity.errors import InvalidInput, UnknownFinding
 from comity.events import EventLog, StoredEvent, format_time
+from comity.events.limits import RANGE_DAYS
 from comity.report import (
     ReplayAt,
     Tally,
@@ -143,7 +144,9 @@ def replay(
         click.echo(f"comity replay {at.words()}, rule pack {pack.digest}", err=True)
         write_lines(findings_jsonl(results))
     else:
-        write_lines(replay_lines(results, at, rulepack=pack.digest, origin=context.pack_origin()))
+        write_text_lines(
+            replay_lines(results, at, rulepack=pack.digest, origin=context.pack_origin())
+        )
     _exit_if_failed(tally.failed)
     if tally.failing:
         click.echo(
@@ -214,12 +217,22 @@ def explain(
         )
     ids = [*found.because, *(found.resolved_by or ())]
     events = _events_by_id(log, found.case_id, ids, at.known_at)
-    write_lines(
+    write_text_lines(
         explain_lines(found, pack.rule(found.rule), at, rulepack=pack.digest, events=events)
     )
 
 
 # --------------------------------------------------------------------------- deadlines
+
+
+def _within_days(value: int | None) -> int | None:
+    """--within is bounded by the span of the supported dates (bad input, exit 3)."""
+    if value is not None and value > RANGE_DAYS:
+        raise InvalidInput(
+            f"--within: expected at most {RANGE_DAYS} days, the span of the dates comity "
+            f"supports, got {value}"
+        )
+    return value
 
 
 @click.command("deadlines")
@@ -228,6 +241,7 @@ def explain(
 @click.option(
     "--within",
     type=click.IntRange(min=0),
+    callback=lambda _ctx, _param, value: _within_days(value),
     metavar="N",
     help=(
         "Only deadlines that are breached within N days after --as-of "
@@ -268,7 +282,7 @@ def deadlines(
     if fmt == "json":
         write(deadlines_document(running, at, pack.digest, within))
     else:
-        write_lines(
+        write_text_lines(
             deadlines_lines(
                 running, at, rulepack=pack.digest, origin=context.pack_origin(), within=within
             )

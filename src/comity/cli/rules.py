@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from comity.cli import current
-from comity.cli._streams import write_lines
+from comity.cli._streams import write_text_lines
 from comity.errors import InvalidInput
 from comity.report import rule_lines, rules_list_lines
 
@@ -25,7 +25,7 @@ def rules_group() -> None:
 def rules_list() -> None:
     """Every rule: id, code, category, severity, title and legal basis."""
     context = current()
-    write_lines(rules_list_lines(context.pack, origin=context.pack_origin()))
+    write_text_lines(rules_list_lines(context.pack, origin=context.pack_origin()))
 
 
 @rules_group.command("show")
@@ -40,7 +40,7 @@ def rules_show(rule_id: str) -> None:
         raise InvalidInput(
             f"no rule {rule_id!r} in the rule pack; `comity rules list` shows the ids"
         ) from None
-    write_lines(rule_lines(rule, pack, origin=context.pack_origin()))
+    write_text_lines(rule_lines(rule, pack, origin=context.pack_origin()))
 
 
 def _export() -> None:

@@ -17,7 +17,7 @@ from typing import IO, Any, NoReturn
 import click
 
 from comity.cli import Context, describe_store, pass_context, pass_log
-from comity.cli._streams import close, write_lines
+from comity.cli._streams import close, write_lines, write_text_lines
 from comity.cli.options import case_option, format_option
 from comity.errors import EventFormatError, InvalidInput, Problem
 from comity.events import (
@@ -29,6 +29,7 @@ from comity.events import (
     parse_jsonl,
     parse_one,
 )
+from comity.events.json_input import JsonInputError, loads_user_json
 from comity.report.json import stored_events_jsonl
 from comity.report.text import log_lines
 
@@ -115,18 +116,19 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, Any]:
         if name in fields:
             raise click.BadParameter(f"{name!r} is given twice", param_hint="--field")
         try:
-            fields[name] = json.loads(text)
-        except ValueError:
+            fields[name] = loads_user_json(text)
+        except JsonInputError as exc:
+            if not exc.malformed:  # JSON, but beyond the bounds: not a plain string
+                raise EventFormatError([Problem(COMMAND_LINE, None, name, str(exc))]) from None
             fields[name] = text
     return fields
 
 
 def _event_from_json(text: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = Problem("--json", None, "", f"malformed JSON: {exc.msg} (column {exc.colno})")
-        raise EventFormatError([problem]) from None
+        return loads_user_json(text)
+    except JsonInputError as exc:
+        raise EventFormatError([Problem("--json", None, "", str(exc))]) from None
 
 
 def _usage(message: str) -> NoReturn:
@@ -256,7 +258,7 @@ def log_command(log: EventLog, case_id: str | None, fmt: str) -> None:
         yield from events
 
     case_ids = [case_id] if case_id is not None else log.case_ids()
-    write_lines(log_lines(chained(), last_position=log.head().position, case_ids=case_ids))
+    write_text_lines(log_lines(chained(), last_position=log.head().position, case_ids=case_ids))
 
 
 # --------------------------------------------------------------------------- verify

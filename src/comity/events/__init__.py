@@ -1,6 +1,12 @@
 """DOMAIN: what happened. Event types, their codec and schema, and the append-only log."""
 
-from comity.events.codec import canonical_json, decode_event, encode_event, format_time
+from comity.events.codec import (
+    canonical_json,
+    check_event,
+    decode_event,
+    encode_event,
+    format_time,
+)
 from comity.events.copy import CopyReport, copy_log
 from comity.events.follow import follow
 from comity.events.jsonl import parse_jsonl, parse_one
@@ -30,6 +36,7 @@ __all__ = [
     "StoredEvent",
     "VerifyReport",
     "canonical_json",
+    "check_event",
     "copy_log",
     "decode_event",
     "encode_event",

@@ -34,11 +34,13 @@ user can still correct the input.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
+import types
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import attrs
 import cattrs
@@ -60,6 +62,7 @@ __all__ = [
     "TEXT_MAX",
     "canonical_json",
     "canonical_json_strict",
+    "check_event",
     "decode_event",
     "encode_event",
     "field_kind",
@@ -473,6 +476,120 @@ def _make_converter(*, policy: bool) -> cattrs.Converter:
 
 _converter = _make_converter(policy=True)
 _stored_converter = _make_converter(policy=False)
+
+
+_Check = Callable[[Any], None]
+
+
+def _checker(tp: Any, name: str) -> _Check | None:
+    """The input policy for values of type `tp` held by the field `name`, as one
+    function built once per field (check_event runs on every append)."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        members = [a for a in get_args(tp) if a is not type(None)]
+        if set(members) == {dt.date, dt.datetime}:
+            return _check_time
+        (member,) = members
+        return _checker(member, name)
+    if tp is str:
+        kind = field_kind(name)
+
+        def text(value: Any) -> None:
+            if value is not None:
+                _check_text(value, kind)
+
+        return text
+    if tp is dt.date or tp is dt.datetime:
+        return _check_time
+    if tp is int:
+        if field_kind(name) == "schema_version":
+            return _check_version
+        return _check_bounded
+    if tp is Decimal:
+        return _check_amount
+    if origin is tuple:
+        item = _checker(get_args(tp)[0], name)
+        if item is None:
+            return None
+
+        def each(values: Any) -> None:
+            for i, v in enumerate(values or ()):
+                try:
+                    item(v)
+                except _Invalid as exc:
+                    exc.add_note(f"[{i}]")
+                    raise
+
+        return each
+    if isinstance(tp, type) and attrs.has(tp):
+        fields = _field_checkers(tp)
+
+        def nested(value: Any) -> None:
+            if value is not None:
+                _run(fields, value)
+
+        return nested
+    return None  # bool, Literal: their type is the whole rule, and mypy checks it
+
+
+def _check_time(value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        raise _Invalid(f"expected a datetime with an offset, got {value.isoformat()}")
+    if not in_range(value):
+        raise _Invalid(f"expected {IN_RANGE}, got {_show(format_time(value))}")
+
+
+def _check_bounded(value: Any) -> None:
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        raise _Invalid(
+            f"expected an integer from -{MAX_INTEGER} to {MAX_INTEGER}, got {_show(value)}"
+        )
+
+
+def _check_amount(value: Any) -> None:
+    if isinstance(value, Decimal) and not _DECIMAL_RE.fullmatch(_format_decimal(value)):
+        raise _Invalid(f"expected a non-negative finite amount, got {_show(str(value))}")
+
+
+@functools.cache
+def _field_checkers(cls: type) -> tuple[tuple[str, _Check], ...]:
+    hints = get_type_hints(cls)
+    out = []
+    for field in attrs.fields(cls):
+        check = _checker(hints[field.name], field.name)
+        if check is not None:
+            out.append((field.name, check))
+    return tuple(out)
+
+
+def _run(fields: tuple[tuple[str, _Check], ...], obj: Any) -> None:
+    for name, check in fields:
+        try:
+            check(getattr(obj, name))
+        except _Invalid as exc:
+            exc.add_note(name)
+            raise
+
+
+def check_event(event: Event, *, source: str = "<event>") -> None:
+    """Hold an event built in Python (not decoded) to the input policy: the supported
+    range, the code lists, the characters of ids and text, bounded integers.
+
+    The log calls this on every event it is about to store, so that an application
+    that builds events itself cannot store one that the codec would refuse, that one
+    backend keeps and another refuses (NUL), or that would break a replay later.
+    Types are the caller's (mypy's) business; this checks values only, field by field,
+    and raises EventFormatError naming the first bad field.
+    """
+    try:
+        cls: type = type(event)
+        _run(_field_checkers(cls), event)
+    except _Invalid as exc:
+        notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str)]
+        path = ".".join(reversed(notes)).replace(".[", "[")
+        raise EventFormatError([Problem(source, None, path, str(exc))]) from None
 
 
 def encode_event(event: Event) -> dict[str, Any]:

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_INTEGER",
     "MAX_INTEGER_DIGITS",
     "MAX_JSON_DEPTH",
+    "RANGE_DAYS",
     "SCHEMA_VERSIONS",
     "in_range",
 ]
@@ -38,6 +39,10 @@ FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2200, 12, 31)
 FIRST_INSTANT = dt.datetime.combine(FIRST_DATE, dt.time.min, dt.UTC)
 LAST_INSTANT = dt.datetime.combine(LAST_DATE, dt.time.max, dt.UTC)
+
+#: The span of the range in days: the longest look-ahead (`deadlines --within`) that
+#: means anything, and one that keeps every horizon a date can hold.
+RANGE_DAYS = (LAST_DATE - FIRST_DATE).days
 
 MAX_INTEGER = 2**53 - 1
 MAX_INTEGER_DIGITS = 16  # len(str(MAX_INTEGER)): a longer integer is out of range anyway

@@ -30,6 +30,7 @@ from comity.errors import (
 from comity.events.codec import (
     canonical_json,
     canonical_json_strict,
+    check_event,
     decode_event,
     encode_event,
     parse_utc_datetime,
@@ -269,6 +270,8 @@ def plan_append(
     rows: list[RawRecord] = []
     stored: list[StoredEvent] = []
     prev, position = tip.hash, tip.position
+    for event in todo:
+        check_event(event)  # an event built in Python meets the same policy as a decoded one
     for event in todo:
         position += 1
         seqs[event.case_id] += 1

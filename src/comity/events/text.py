@@ -42,6 +42,8 @@ def _describe(char: str) -> str:
 
 def id_problem(text: str) -> str | None:
     """What an id must be that `text` is not (`printable`, `in NFC`), and why; or None."""
+    if text.isascii() and text.isprintable():
+        return None  # the common case, and quick: no ASCII character is Cf, Zl or Zp
     for char in text:
         if unicodedata.category(char) in FORBIDDEN_IN_IDS:
             return f"printable (it holds {_describe(char)}, a control or format character)"
