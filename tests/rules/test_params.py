@@ -448,7 +448,7 @@ MALFORMED = [
         HEAD + GOOD + _value('from = "2020/1/1"\namount = 3\nconfidence = "unverified"'),
         'params/ch.toml: fiu_suspension.CH.values[1].from: expected a date, got "2020/1/1"',
     ),
-    ("format = 1\n[x\n", "params/ch.toml: invalid TOML"),
+    ("format = 1\n[x\n", "params/ch.toml: not valid TOML"),
     (HEAD.replace("format = 1\n", "") + GOOD, "params/ch.toml: format: expected format = 1"),
     (
         HEAD + GOOD + _value('from = 2019-06-01\namount = 3\nconfidence = "unverified"'),

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -30,6 +29,7 @@ import attrs
 
 from comity.errors import RulePackError
 from comity.events.codec import canonical_json
+from comity.rules.files import RuleFileError, read_toml
 from comity.rules.language import LanguageError, Pattern, compile_patterns
 from comity.rules.params import ParameterSet, load_parameters
 
@@ -336,11 +336,9 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
 
 def _load_rule_file(path: Path, label: str) -> list[Rule]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulePackError(f"{label}: cannot read the file ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RulePackError(f"{label}: not valid TOML ({exc})") from None
+        data = read_toml(path)
+    except RuleFileError as exc:
+        raise RulePackError(f"{label}: {exc}") from None
     unknown = set(data) - {"rule"}
     if unknown:
         raise _fail(

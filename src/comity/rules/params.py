@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -50,6 +49,7 @@ from comity.rules.calendar import (
     Due,
     compute_due,
 )
+from comity.rules.files import RuleFileError, read_toml
 
 __all__ = [
     "CONFIDENCES",
@@ -344,6 +344,20 @@ class ParameterSet:
 # --- loading -----------------------------------------------------------------------
 
 
+#: No legal period comity models runs longer than this; a longer one is a typo (and
+#: counting 100,000,000 working days would run for hours).
+MAX_PERIOD_YEARS = 100
+#: The largest amount of each unit within MAX_PERIOD_YEARS.
+MAX_AMOUNT: Final = {
+    "hours": MAX_PERIOD_YEARS * 366 * 24,
+    "calendar_days": MAX_PERIOD_YEARS * 366,
+    "working_days": MAX_PERIOD_YEARS * 262,
+    "weeks": MAX_PERIOD_YEARS * 53,
+    "months": MAX_PERIOD_YEARS * 12,
+    "years": MAX_PERIOD_YEARS,
+}
+
+
 def _fail(label: str, key: str, message: str) -> RulePackError:
     return RulePackError(f"{label}: {key}: {message}" if key else f"{label}: {message}")
 
@@ -536,6 +550,14 @@ def _value(name: str, param: Mapping[str, Any], raw: object, label: str, key: st
                 label, f"{key}.amount", f"expected a whole number >= 1, got {_show(amount)}"
             )
         unit = table.get("unit", param.get("unit"))
+        longest = MAX_AMOUNT.get(unit) if isinstance(unit, str) else None
+        if longest is not None and amount > longest:
+            raise _fail(
+                label,
+                f"{key}.amount",
+                f"expected at most {longest} {unit} (a period of at most "
+                f"{MAX_PERIOD_YEARS} years), got {amount}",
+            )
         counting = _counting(unit, _merged(param, table, "counting", label, key), label, key)
         return ParamValue(kind="amount", amount=amount, counting=counting, **common)
     if present[0] == "items":
@@ -635,12 +657,9 @@ def _walk(table: Mapping[str, Any], prefix: str, label: str, out: dict[str, Para
 
 def _load_file(path: Path, label: str) -> dict[str, Parameter]:
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(label, "", f"invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise _fail(label, "", f"cannot read: {exc.strerror}") from None
+        data = read_toml(path)
+    except RuleFileError as exc:
+        raise _fail(label, "", str(exc)) from None
     if data.get("format") != FORMAT_VERSION:
         raise _fail(
             label, "format", f"expected format = {FORMAT_VERSION}, got {_show(data.get('format'))}"
