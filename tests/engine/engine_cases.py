@@ -146,8 +146,11 @@ class Case:
 
 
 def store_events(events: Iterable[Event], log: Any = None) -> dict[str, list[StoredEvent]]:
-    """Append each event on its own (so seq follows the given order); stored, by case."""
-    log = MemoryLog() if log is None else log
+    """Append each event on its own (so seq follows the given order); stored, by case.
+
+    The default log stands for any store, one written before the input policy included
+    (dates outside 1900-2200): the engine must replay what any release stored."""
+    log = MemoryLog(legacy=True) if log is None else log
     for event in events:
         log.append([event])
     return {case_id: list(log.read_case(case_id)) for case_id in log.case_ids()}

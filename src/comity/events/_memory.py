@@ -31,11 +31,23 @@ def _utcnow() -> dt.datetime:
 
 
 class MemoryLog:
-    """Holds rows in lists; a lock makes appends atomic across threads."""
+    """Holds rows in lists; a lock makes appends atomic across threads.
 
-    def __init__(self, url: str = "memory:", *, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+    `legacy=True` stands for a store written before the input policy was enforced
+    (dates outside 1900-2200, codes outside ISO): appends skip `check_event`, so that
+    tests can show that such a store still replays.
+    """
+
+    def __init__(
+        self,
+        url: str = "memory:",
+        *,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        legacy: bool = False,
+    ) -> None:
         self.url = url
         self._clock = clock
+        self._legacy = legacy
         self._rows: list[RawRecord] = []
         self._events: list[StoredEvent] = []
         self._by_id: dict[str, int] = {}
@@ -66,6 +78,7 @@ class MemoryLog:
                 existing=self._existing,
                 last_seq=self.last_seq,
                 now=self._clock(),
+                checked=not self._legacy,
             )
             self._store(rows, stored)
         return AppendResult(stored=tuple(stored), already_stored=tuple(already))
