@@ -18,7 +18,6 @@ from comity.cli import cli
 from comity.errors import RulePackError
 from comity.rules import load_pack
 from comity.rules.files import MAX_FILE_BYTES
-from comity.rules.params import builtin_params_dir
 
 
 def _pack(tmp_path: Path) -> Path:
@@ -28,9 +27,19 @@ def _pack(tmp_path: Path) -> Path:
 
 
 def _ch_with(amount: str) -> str:
-    text = (builtin_params_dir() / "ch.toml").read_text(encoding="utf-8")
-    assert text.count("\namount = 5\n") == 1
-    return text.replace("\namount = 5\n", f"\namount = {amount}\n")
+    """A parameter file of one period of `amount` working days."""
+    return f"""format = 1
+[test_period.CH]
+title = "A test period"
+unit = "working_days"
+counting = {{ trigger_counts = false, roll_forward = false }}
+reference = {{ instrument = "AMLA", article = "10", address = "https://www.fedlex.admin.ch/" }}
+
+[[test_period.CH.values]]
+from = 2000-01-01
+amount = {amount}
+confidence = "unverified"
+"""
 
 
 def _non_utf8(d: Path) -> None:
@@ -100,6 +109,6 @@ def test_the_command_line_gives_one_error_line(make, says: str, tmp_path: Path) 
 
 def test_the_longest_period_allowed_loads(tmp_path: Path) -> None:
     directory = _pack(tmp_path)
-    (directory / "params" / "ch.toml").write_text(_ch_with("26200"), encoding="utf-8")
-    value = load_pack(directory).parameters.get("fiu_suspension.CH", dt.date(2021, 3, 1))
+    (directory / "params" / "test.toml").write_text(_ch_with("26200"), encoding="utf-8")
+    value = load_pack(directory).parameters.get("test_period.CH", dt.date(2021, 3, 1))
     assert value is not None and value.amount == 26200
