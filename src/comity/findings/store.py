@@ -418,6 +418,14 @@ class FindingsStore:
     def start_generation(self, rulepack: str, clock: dt.datetime, now: dt.datetime) -> Cut:
         """A generation for this digest: the current one, one being built, or a new one."""
         with self.db.write():
+            if self.db.dialect == "postgres":
+                # Watchers starting at once must agree on one generation: without this
+                # lock two would both read MAX(generation) and insert the same number.
+                self.db.execute(
+                    "SELECT pg_advisory_xact_lock(?, hashtext('findings-generation:' || "
+                    "current_schema()))",
+                    (LOCK_CLASS,),
+                )
             row = self.db.one(
                 self._GEN + " WHERE rulepack = ? AND state IN ('current', 'building') "
                 "ORDER BY state = 'current' DESC, generation DESC",
