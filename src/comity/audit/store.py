@@ -10,7 +10,7 @@ nothing the note does not, and an auditor checks the note with the public key.
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -19,12 +19,12 @@ import attrs
 from comity.errors import ChainBroken
 from comity.events._tables import Migration, SideTables, open_side_tables
 from comity.events.codec import canonical_json
+from comity.events.log import GENESIS_HASH as GENESIS
+from comity.events.log import _chain as chain
 
 __all__ = ["AuditStore", "StoredCheckpoint", "StoredDisclosure", "open_audit_store"]
 
 LAYER = "audit"
-GENESIS = "0" * 64
-
 _GUARDS_SQLITE = tuple(
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'comity {table} is append-only'); END"
@@ -66,10 +66,6 @@ MIGRATIONS = (
 )
 
 
-def chain(prev: str, body: str) -> str:
-    return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
-
-
 @attrs.frozen(kw_only=True)
 class StoredCheckpoint:
     id: int
@@ -91,8 +87,6 @@ class StoredDisclosure:
     hash: str
 
     def data(self) -> dict[str, Any]:
-        import json
-
         value: dict[str, Any] = json.loads(self.body)
         return value
 
