@@ -18,6 +18,8 @@ table of its own::
     |                              database's own integrity check failed
     +-- EngineError                exit 4: the rule engine failed (a bug, never input)
     +-- UnknownFinding             exit 3: `explain` was given an id no replay produced
+    +-- NotRecorded                exit 5: a disclosure could not be recorded (a read-only
+    |                              store, --no-record); nothing was shown
     +-- VerificationFailed         exit 1: a proof, signature or checkpoint does not verify
     |   +-- ProofError             a Merkle inclusion or consistency proof does not verify
     |   +-- SignatureError         a signed note has no valid signature by the trusted key
@@ -37,6 +39,7 @@ __all__ = [
     "EngineError",
     "EventFormatError",
     "InvalidInput",
+    "NotRecorded",
     "NoteFormatError",
     "Problem",
     "ProofError",
@@ -158,6 +161,16 @@ class EngineError(ComityError):
 
 class UnknownFinding(InvalidInput):
     """No replay of the store produced the finding id asked about."""
+
+
+class NotRecorded(ComityError):
+    """An output that must be recorded as a disclosure could not be; it was not shown.
+
+    Its own exit code (5), not a store error's (4), so that a script can tell "this
+    store cannot take the record of what I asked to see" from "the store is broken".
+    """
+
+    exit_code = 5
 
 
 class VerificationFailed(ComityError):

@@ -12,15 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import closing
+from functools import cache
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from comity.events import EventLog
+from comity.events import EventLog, format_time
 from comity.events.log import GENESIS_HASH, RawRecord, format_recorded_at
 
-__all__ = ["Basis", "LogHead", "covered_head", "versions"]
+if TYPE_CHECKING:
+    from comity.audit.store import AuditStore
+
+__all__ = ["Basis", "LogHead", "basis_of", "covered_head", "latest_checkpoint", "versions"]
 
 
 @attrs.frozen(kw_only=True)
@@ -73,6 +77,13 @@ def covered_head(log: EventLog, known_at: dt.datetime | None = None) -> LogHead:
 
 def versions() -> dict[str, str]:
     """The versions that decide an output: comity's and the engine's."""
+    return dict(_versions())
+
+
+@cache
+def _versions() -> dict[str, str]:
+    # Read once a process: the installed versions do not change under a running
+    # command, and importlib.metadata scans the path on every call.
     out = {}
     for name in ("comity", "durable-rules"):
         try:
@@ -123,3 +134,34 @@ class Basis:
             "versions: " + ", ".join(f"{name} {v}" for name, v in sorted(self.versions.items()))
         )
         return lines
+
+
+def latest_checkpoint(audit: AuditStore | None) -> dict[str, Any] | None:
+    """The latest checkpoint of the event log stored in `audit` (origin, size, root)."""
+    if audit is None:
+        return None
+    found = [c for c in audit.checkpoints() if c.origin.rsplit("/", 1)[-1] == "events"]
+    if not found:
+        return None
+    last = found[-1]
+    return {"origin": last.origin, "size": last.size, "root": last.root}
+
+
+def basis_of(
+    log: EventLog,
+    audit: AuditStore | None,
+    *,
+    rulepack: str | None,
+    as_of: dt.date | dt.datetime | None = None,
+    known_at: dt.datetime | None = None,
+) -> Basis:
+    """The basis of an output of `log` at the cut (as_of, known_at), with the latest
+    checkpoint of the event log that `audit` holds (None: no audit tables read)."""
+    return Basis(
+        head=covered_head(log, known_at),
+        checkpoint=latest_checkpoint(audit),
+        rulepack=rulepack,
+        versions=versions(),
+        as_of=None if as_of is None else format_time(as_of),
+        known_at=None if known_at is None else format_time(known_at),
+    )
