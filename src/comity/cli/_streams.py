@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from comity.events.text import printable
 
-__all__ = ["close", "write", "write_lines", "write_text_lines"]
+__all__ = ["close", "write", "write_bytes", "write_lines", "write_text_lines"]
 
 
 def write_lines(lines: Iterable[str]) -> None:
@@ -38,6 +38,13 @@ def write(chunks: Iterable[str]) -> None:
     for chunk in chunks:
         out.write(chunk)
     out.flush()
+
+
+def write_bytes(data: bytes) -> None:
+    """Write a document that is bytes (an iCalendar file keeps its CRLF line ends)."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def close(iterator: Iterator[Any]) -> None:

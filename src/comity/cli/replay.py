@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 import click
 
 from comity.cli import current, pass_log
-from comity.cli._streams import close, write, write_lines, write_text_lines
+from comity.cli._files import read_input, write_output
+from comity.cli._streams import close, write, write_bytes, write_lines, write_text_lines
 from comity.cli.findings import finding_case, store_deadlines
 from comity.cli.options import case_option, format_option, replay_at, time_options
-from comity.engine import CaseResult, Finding, replay_log
+from comity.engine import CaseResult, Finding, OpenDeadline, replay_log
 from comity.errors import InvalidInput, UnknownFinding
 from comity.events import EventLog, StoredEvent, format_time
 from comity.events.limits import RANGE_DAYS
@@ -32,6 +33,14 @@ from comity.report import (
     running_deadlines,
 )
 from comity.report.deadlines import horizon
+from comity.report.ics import (
+    ExportedEvent,
+    PreviousExportError,
+    cases_to_check,
+    deadlines_calendar,
+    read_export,
+    rule_bases,
+)
 from comity.rules.pack import SEVERITIES
 
 __all__ = ["COMMANDS"]
@@ -235,6 +244,10 @@ def _within_days(value: int | None) -> int | None:
     return value
 
 
+#: The largest `--previous` calendar read: a few KB a deadline, so thousands fit.
+MAX_CALENDAR_BYTES = 16 << 20
+
+
 @click.command("deadlines")
 @case_option("Only this case; repeat for more. Default: every case in the store.", multiple=True)
 @time_options
@@ -248,7 +261,35 @@ def _within_days(value: int | None) -> int | None:
         "(0: the last day to act is --as-of itself)."
     ),
 )
-@format_option(["table", "json"], "table for people; json for one object with every open deadline.")
+@format_option(
+    ["table", "json", "ics"],
+    "table for people; json for one object with every open deadline; ics: an iCalendar "
+    "file, one all-day event per deadline, for a calendar to import.",
+)
+@click.option(
+    "--previous",
+    metavar="FILE",
+    help=(
+        "With --format ics: the last export, so that changed deadlines get a higher "
+        "SEQUENCE and those no longer running are sent as cancelled (met) or missed."
+    ),
+)
+@click.option(
+    "--remind",
+    type=click.IntRange(min=0, max=366),
+    default=3,
+    show_default=True,
+    metavar="DAYS",
+    help="With --format ics: a reminder this many days before each last day.",
+)
+@click.option(
+    "--out",
+    metavar="FILE",
+    help=(
+        "With --format ics: write the calendar to FILE (whole or not at all; it may be "
+        "the --previous file) instead of stdout."
+    ),
+)
 @pass_log
 def deadlines(
     log: EventLog,
@@ -257,20 +298,35 @@ def deadlines(
     known_at: dt.datetime | None,
     within: int | None,
     fmt: str,
+    previous: str | None,
+    remind: int,
+    out: str | None,
 ) -> None:
     """List the deadlines still running at --as-of, across cases, soonest first.
 
     Answered from the findings store (`comity watch`) when it is current for the
     asked times (nothing recorded after its cut by --known-at, and no deadline of any
     case breaching between its clock and --as-of); otherwise by a replay.
+
+    \b
+    To keep a calendar current, export to the same file each time and import it:
+      comity deadlines --format ics --previous deadlines.ics --out deadlines.ics
     """
     context = current()
     pack = context.pack
+    if fmt != "ics":
+        for flag, value in (("--previous", previous), ("--out", out)):
+            if value is not None:
+                raise click.UsageError(f"{flag} goes with --format ics")
+    exported = _previous_export(previous) if previous is not None else {}
     at = replay_at(as_of, known_at)
     if cases:
         _check_cases(log, cases, at)
     tally = Tally()
-    last = None if within is None else horizon(at.as_of, within)
+    # The calendar needs every running deadline (one beyond --within still runs, and
+    # is not to be cancelled), so it cuts by --within itself.
+    keep = None if fmt == "ics" else within
+    last = None if keep is None else horizon(at.as_of, keep)
     stored = store_deadlines(log, pack.digest, at, cases, last)
     if stored is not None:
         running = stored  # the findings store is current for this cut: no replay
@@ -278,9 +334,11 @@ def deadlines(
         results = replay_log(
             log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None
         )
-        running = running_deadlines(tally.watch(results), at.as_of, within)
+        running = running_deadlines(tally.watch(results), at.as_of, keep)
     if fmt == "json":
         write(deadlines_document(running, at, pack.digest, within))
+    elif fmt == "ics":
+        _write_calendar(log, running, at, exported, cases, within, remind, out, tally)
     else:
         write_text_lines(
             deadlines_lines(
@@ -288,6 +346,57 @@ def deadlines(
             )
         )
     _exit_if_failed(tally.failed)
+
+
+def _previous_export(path: str) -> dict[str, ExportedEvent]:
+    data = read_input(path, "--previous", limit=MAX_CALENDAR_BYTES)
+    try:
+        return read_export(data)
+    except PreviousExportError as exc:
+        raise InvalidInput(f"--previous {path}: {exc}") from None
+
+
+def _write_calendar(
+    log: EventLog,
+    running: Sequence[OpenDeadline],
+    at: ReplayAt,
+    exported: dict[str, ExportedEvent],
+    cases: Sequence[str],
+    within: int | None,
+    remind: int,
+    out: str | None,
+    tally: Tally,
+) -> None:
+    """The iCalendar export: replays the cases whose exported deadlines vanished, to
+    tell a missed deadline (a breach finding) from a met one."""
+    pack = current().pack
+    scope = set(cases)
+
+    def in_scope(case_id: str) -> bool:
+        return not scope or case_id in scope
+
+    findings: list[Finding] = []
+    vanished = cases_to_check(exported, running, in_scope)
+    if vanished:
+        for result in tally.watch(
+            replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=vanished)
+        ):
+            findings.extend(f for f in result.findings if f.category == "deadline")
+    data = deadlines_calendar(
+        running,
+        at,
+        rulepack=pack.digest,
+        bases=rule_bases(pack),
+        previous=exported,
+        in_scope=in_scope,
+        findings=findings,
+        within=within,
+        remind_days=remind,
+    )
+    if out is not None:
+        write_output(out, data)
+    else:
+        write_bytes(data)
 
 
 COMMANDS = (replay, explain, deadlines)
