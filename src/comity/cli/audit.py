@@ -223,4 +223,13 @@ def prove(
     click.echo(json.dumps(out, indent=2))
 
 
-COMMANDS = (keygen, checkpoint, verify, prove)
+@click.group("audit")
+def audit_group() -> None:
+    """The auditor's trail: what was disclosed, and proof of it for others.
+
+    Each subcommand is one more entry on this group (`audit bundle`, `audit check`,
+    and the disclosure record's own commands).
+    """
+
+
+COMMANDS = (keygen, checkpoint, verify, prove, audit_group)
