@@ -127,6 +127,42 @@ class MerkleTree:
         proof.reverse()
         return proof
 
+    def inclusion_proofs(
+        self, indices: Iterable[int], size: int | None = None
+    ) -> dict[int, list[bytes]]:
+        """`inclusion_proof` of many leaves at once, in one pass over the tree.
+
+        Each `inclusion_proof` rehashes the subtrees beside the path, the whole tree
+        in all; a case bundle proves every record of a case, so here the tree's levels
+        are built once (one hash per node) and each proof is one node per level: the
+        sibling on the path, where there is one (an unpaired last node is promoted
+        unchanged, as in `_root_of_hashes`).
+        """
+        size = len(self._hashes) if size is None else self._check_size(size)
+        wanted = sorted(set(indices))
+        for index in wanted:
+            if not 0 <= index < size:
+                raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+        sha = hashlib.sha256
+        levels = [self._hashes[:size]]
+        while len(levels[-1]) > 1:
+            level = levels[-1]
+            paired = [
+                sha(_NODE + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+            ]
+            if len(level) % 2:
+                paired.append(level[-1])
+            levels.append(paired)
+        proofs: dict[int, list[bytes]] = {}
+        for index in wanted:
+            proof, at = [], index
+            for level in levels[:-1]:
+                if at ^ 1 < len(level):
+                    proof.append(level[at ^ 1])
+                at >>= 1
+            proofs[index] = proof
+        return proofs
+
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         """PROOF(size1, D[0:size2]) of RFC 6962 section 2.1.2."""
         size2 = len(self._hashes) if size2 is None else self._check_size(size2)

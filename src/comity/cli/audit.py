@@ -232,4 +232,14 @@ def audit_group() -> None:
     """
 
 
+def _subcommands() -> None:
+    # The bundle commands need the engine and the rule pack: a module of their own.
+    from comity.cli.bundle import COMMANDS as BUNDLE
+
+    for command in BUNDLE:
+        audit_group.add_command(command)
+
+
+_subcommands()
+
 COMMANDS = (keygen, checkpoint, verify, prove, audit_group)

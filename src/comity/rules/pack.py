@@ -372,16 +372,20 @@ class RulePack:
         raise KeyError(rule_id)
 
 
-def load_pack(*user_dirs: str | os.PathLike[str]) -> RulePack:
+def load_pack(*user_dirs: str | os.PathLike[str], builtin: bool = True) -> RulePack:
     """Load the built-in pack, then each user directory over it.
 
     A user directory may hold rule files (`*.toml` with `[[rule]]` tables, in it or in
     `rules/`) and parameter files (in `params/`). A user rule with a built-in id
     replaces it; a user parameter with a built-in name replaces it.
+
+    Without `builtin`, only the given directories are loaded: a case bundle carries
+    every file of its pack, built-in ones included, so that whoever checks it loads
+    the law it was computed under, whatever their own comity's built-in files say.
     """
     rules_dir, params_dir = builtin_dirs()
-    rule_dirs: list[tuple[Path, str]] = [(rules_dir, "rules")]
-    param_dirs: list[Path] = [params_dir]
+    rule_dirs: list[tuple[Path, str]] = [(rules_dir, "rules")] if builtin else []
+    param_dirs: list[Path] = [params_dir] if builtin else []
     for raw in user_dirs:
         d = Path(raw)
         if not d.is_dir():
@@ -402,7 +406,7 @@ def load_pack(*user_dirs: str | os.PathLike[str]) -> RulePack:
             for rule in _load_rule_file(path, file_label):
                 by_id[rule.id] = rule
             sources.append(file_label)
-    parameters = load_parameters(*param_dirs)
+    parameters = load_parameters(*param_dirs) if param_dirs else ParameterSet({})
     rules = tuple(sorted(by_id.values(), key=lambda r: r.id))
     for rule in rules:
         if rule.warning and rule.warning.deadline not in by_id:

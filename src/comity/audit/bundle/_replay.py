@@ -1,0 +1,47 @@
+"""The replay a bundle carries, made the same way by whoever makes and whoever checks it.
+
+`findings.json` is exactly what `comity replay --case C --as-of D --known-at T --format
+json` prints for the case: the document's bytes are compared, not its meaning, so both
+sides must build it from the same function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Sequence
+
+from comity.engine import CaseResult, replay_case
+from comity.events import StoredEvent, format_time
+from comity.rules import RulePack
+
+__all__ = ["findings_document", "parse_as_of", "replay"]
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_as_of(text: str) -> dt.date | dt.datetime:
+    """A valid time as `format_time` writes it (ValueError otherwise)."""
+    if _DATE.fullmatch(text):
+        return dt.date.fromisoformat(text)
+    if not text.endswith("Z"):
+        raise ValueError(f"expected a date or a UTC instant ending in Z, got {text!r}")
+    return dt.datetime.fromisoformat(text[:-1] + "+00:00")
+
+
+def replay(
+    events: Sequence[StoredEvent], pack: RulePack, *, case_id: str, as_of: dt.date | dt.datetime
+) -> CaseResult:
+    return replay_case(events, pack, as_of=as_of, case_id=case_id)
+
+
+def findings_document(result: CaseResult, *, as_of: str, known_at: str, rulepack: str) -> bytes:
+    """The replay document of one case (docs/cli.md, `replay --format json`)."""
+    document = {"as_of": as_of, "known_at": known_at, "rulepack": rulepack}
+    document["cases"] = [result.to_json()]  # type: ignore[assignment]
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def times(as_of: dt.date | dt.datetime, known_at: dt.datetime) -> tuple[str, str]:
+    return format_time(as_of), format_time(known_at)
