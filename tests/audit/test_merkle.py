@@ -130,6 +130,22 @@ def test_generated_proofs_verify(leaves: list[bytes], data: st.DataObject) -> No
             verify_consistency(size1, size, altered.root(), tree.root(size), cproof)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(max_size=8), min_size=1, max_size=70), st.data())
+def test_many_proofs_at_once_are_the_single_proofs(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
+    tree = MerkleTree(leaves)
+    size = data.draw(st.integers(1, len(leaves)), label="size")
+    indices = data.draw(st.lists(st.integers(0, size - 1), max_size=10), label="indices")
+    proofs = tree.inclusion_proofs(indices, size)
+    assert sorted(proofs) == sorted(set(indices))
+    for index, proof in proofs.items():
+        assert proof == tree.inclusion_proof(index, size)
+    with pytest.raises(ProofError):
+        tree.inclusion_proofs([size], size)
+
+
 def test_wrong_lengths_are_refused_not_crashed() -> None:
     tree = MerkleTree([b"a", b"b", b"c"])
     with pytest.raises(ProofError, match="not a SHA-256 hash"):
