@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from comity.cli import cli
 from comity.engine import CaseResult, Finding, replay_log
 from comity.events import open_log
+from comity.events.codec import format_time
 from comity.rules import load_pack
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -41,10 +42,16 @@ def _replay(store: str) -> CaseResult:
 
 
 def _find(result: CaseResult, code: str, **fields: object) -> list[Finding]:
+    """The findings of `code` whose fields are `fields` (days and instants as text)."""
+
+    def field(f: Finding, key: str) -> object:
+        value = getattr(f, key)
+        return format_time(value) if isinstance(value, dt.date) else value
+
     return [
         f
         for f in result.findings
-        if f.code == code and all(getattr(f, k) == v for k, v in fields.items())
+        if f.code == code and all(field(f, k) == v for k, v in fields.items())
     ]
 
 
@@ -74,20 +81,24 @@ def test_panama_drug_trafficking(tmp_path: Path) -> None:
     # Money left the frozen Panamanian account for Spain on 1 April 2019; Spain froze
     # the receiving account on 20 May.
     (moved,) = _find(result, "frozen_asset_moved")
-    assert (moved.raised_at, moved.resolved_at) == ("2019-04-01", "2019-05-20")
+    assert (moved.raised_at, moved.resolved_at) == (dt.date(2019, 4, 1), dt.date(2019, 5, 20))
     assert set(moved.jurisdictions) == {"PA", "ES"}
     # The Swiss bank's freeze of Friday 29 March 2019: five working days, Mon 1 to
     # Fri 5 April; a Geneva freezing order on 5 April meets it.
     assert not _find(result, "postponement_lapsed")
     (warn,) = _find(result, "obtain_freezing_order")
     assert (warn.raised_at, warn.due, warn.resolved_at) == (
-        "2019-04-04",
-        "2019-04-05",
-        "2019-04-05",
+        dt.date(2019, 4, 4),
+        dt.date(2019, 4, 5),
+        dt.date(2019, 4, 5),
     )
     # O1 was extended once (to 5 March 2020), then not again: it lapsed on 6 March 2020.
     (lapsed,) = _find(result, "order_expired")
-    assert (lapsed.raised_at, lapsed.due, lapsed.resolved_at) == ("2020-03-06", "2020-03-05", None)
+    assert (lapsed.raised_at, lapsed.due, lapsed.resolved_at) == (
+        dt.date(2020, 3, 6),
+        dt.date(2020, 3, 5),
+        None,
+    )
     # The 983(j) restraint of 16 September 2019 ran 90 days to 15 December 2019 and was
     # extended on 10 December, so it never lapsed.
     assert _find(result, "extend_order", due="2019-12-15", resolved_at="2019-12-10")
@@ -119,7 +130,10 @@ def test_eu_mutual_recognition(tmp_path: Path) -> None:
     # The urgent freezing certificate, received Wednesday 5 May 2021 at 14:40 UTC:
     # 48 hours from 15:00 UTC end at 15:00 UTC on Friday 7 May; France decided on 10 May.
     (late,) = _find(result, "response_overdue")
-    assert (late.raised_at, late.due) == ("2021-05-07T15:00:00Z", "2021-05-07T15:00:00Z")
+    assert (late.raised_at, late.due) == (
+        dt.datetime(2021, 5, 7, 15, 0, tzinfo=dt.UTC),
+        dt.datetime(2021, 5, 7, 15, 0, tzinfo=dt.UTC),
+    )
     assert "R1" in late.message
     # The confiscation certificate, received Monday 27 September 2021: day 45 is
     # Thursday 11 November (Armistice, a French public holiday), so France's decision on
@@ -134,7 +148,11 @@ def test_eu_mutual_recognition(tmp_path: Path) -> None:
     # Tracfin's opposition notified Tuesday 21 December 2021: ten jours ouvrables, the
     # Saturdays 25 December and 1 January being public holidays: Tuesday 4 January 2022.
     (running,) = [d for d in result.open_deadlines if d.code == "postponement_lapsed"]
-    assert (running.ref, running.due, running.breach_at) == ("A4", "2022-01-04", "2022-01-05")
+    assert (running.ref, running.due, running.breach_at) == (
+        "A4",
+        dt.date(2022, 1, 4),
+        dt.date(2022, 1, 5),
+    )
 
 
 @pytest.mark.parametrize("name", ["panama-drug-trafficking.jsonl", "eu-mutual-recognition.jsonl"])

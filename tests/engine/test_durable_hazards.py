@@ -592,10 +592,10 @@ def test_reasserting_the_clock_raises_each_finding_once(
     result = replay_case(stored, pack, as_of=D(2020, 6, 1))
     dated = sorted((f.rule, f.raised_at) for f in result.findings)
     assert dated == [
-        ("DL-001", "2020-03-25"),
-        ("DL-001", "2020-04-01"),
-        ("NS-003", "2020-03-11"),
-        ("NS-003", "2020-03-18"),
+        ("DL-001", D(2020, 3, 25)),
+        ("DL-001", D(2020, 4, 1)),
+        ("NS-003", D(2020, 3, 11)),
+        ("NS-003", D(2020, 3, 18)),
     ]
 
     with CaseSession(pack, "L1") as session:
@@ -614,7 +614,7 @@ def test_reasserting_the_clock_raises_each_finding_once(
 
     monkeypatch.setattr(replay_module._CaseRun, "_raise", forgetful)
     uncured = replay_case(stored, pack, as_of=D(2020, 6, 1))
-    assert ("NS-003", "2020-03-25") in {(f.rule, f.raised_at) for f in uncured.findings}
+    assert ("NS-003", D(2020, 3, 25)) in {(f.rule, f.raised_at) for f in uncured.findings}
 
 
 # --------------------------------------------------------------------- the two C bugs

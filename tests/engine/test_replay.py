@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 from engine_cases import Case, D, T, store_events
 
-from comity.engine import CaseResult, CaseSession, Finding, replay_case, replay_log
+from comity.engine import (
+    CaseResult,
+    CaseSession,
+    Citation,
+    CountedPeriod,
+    Finding,
+    OpenDeadline,
+    StatedLastDay,
+    replay_case,
+    replay_log,
+)
 from comity.events._memory import MemoryLog
 from comity.rules import RulePack, load_pack
 
@@ -100,20 +110,20 @@ def test_because_and_resolution_name_event_ids(panama: CaseResult) -> None:
     moved = _one(panama, "OV-005")
     assert moved.code == "frozen_asset_moved"
     assert moved.because == ("PA-1-e03", "PA-1-e05")  # the freeze and the transfer
-    assert moved.raised_at == "2019-04-01"
+    assert moved.raised_at == D(2019, 4, 1)
     assert moved.jurisdictions == ("PA", "US") and "A1" in moved.assets
 
     abroad = [f for f in panama.findings if f.rule in ("OV-001", "NS-001")]
     assert sorted(f.code for f in abroad) == ["asset_abroad", "send_mla_request"]
     for finding in abroad:
         assert finding.because == ("PA-1-e04",)
-        assert finding.raised_at == "2019-03-12"
-        assert finding.resolved_at == "2019-04-10"
+        assert finding.raised_at == D(2019, 3, 12)
+        assert finding.resolved_at == D(2019, 4, 10)
         assert finding.resolved_by == ("PA-1-e06",)
 
     warning = _one(panama, "NS-003")  # extend_order, 14 days before the lapse
-    assert (warning.raised_at, warning.due) == ("2019-08-24", "2019-09-06")
-    assert (warning.resolved_at, warning.resolved_by) == ("2019-09-02", ("PA-1-e07",))
+    assert (warning.raised_at, warning.due) == (D(2019, 8, 24), D(2019, 9, 6))
+    assert (warning.resolved_at, warning.resolved_by) == (D(2019, 9, 2), ("PA-1-e07",))
     assert "DL-001" not in _rules(panama)  # the extension came in time
 
 
@@ -130,6 +140,30 @@ def test_finding_ids_are_stable(panama: CaseResult, pack: RulePack) -> None:
     assert {f.finding_id: f.rule for f in panama.findings}.items() <= {
         f.finding_id: f.rule for f in later.findings
     }.items()
+
+
+def test_findings_are_typed_values_and_hashable(panama: CaseResult, pack: RulePack) -> None:
+    """Days and instants are values, the legal bases and a deadline's detail classes:
+    a finding hashes, equal findings hash alike, and its JSON is their text."""
+    assert len(set(panama.findings)) == len(panama.findings)
+    again = replay_case(store_events(_panama().events)["PA-1"], pack, as_of=D(2019, 12, 31))
+    assert {hash(f) for f in again.findings} == {hash(f) for f in panama.findings}
+    warning = _one(panama, "NS-003")
+    assert isinstance(warning.deadline, StatedLastDay)
+    assert warning.to_json()["deadline"] == warning.deadline.to_json()
+    assert warning.to_json()["due"] == "2019-09-06" and warning.due == D(2019, 9, 6)
+    assert all(isinstance(b, Citation) for b in panama.findings[0].legal_basis)
+
+    stored = store_events(_urgent_freezing(T(2021, 3, 1, 10, 30)).events)["EU-1"]
+    (running,) = replay_case(stored, pack, as_of=T(2021, 3, 2)).open_deadlines
+    assert isinstance(running.detail, CountedPeriod)
+    assert running.detail.trigger == T(2021, 3, 1, 10, 30)
+    assert running.breach_at == T(2021, 3, 3, 11)
+    assert running.to_json()["breach_at"] == "2021-03-03T11:00:00Z"
+    # The findings store keeps the JSON; reading it back gives the same value.
+    assert OpenDeadline.from_json(json.loads(json.dumps(running.to_json()))) == running
+    overdue = _one(replay_case(stored, pack, as_of=D(2021, 4, 1)), "DL-002")
+    assert overdue.legal_basis[-1] == running.detail.source
 
 
 def test_rulepack_is_the_pack_digest(tmp_path: Path, pack: RulePack) -> None:
@@ -162,7 +196,7 @@ def test_rulepack_is_the_pack_digest(tmp_path: Path, pack: RulePack) -> None:
     stored = store_events(_panama().events)["PA-1"]
     result = replay_case(stored, user, as_of=D(2019, 12, 31))
     assert {f.rulepack for f in result.findings} == {user.digest}
-    assert _one(result, "NS-003").raised_at == "2019-08-08"  # 30 days before the lapse
+    assert _one(result, "NS-003").raised_at == D(2019, 8, 8)  # 30 days before the lapse
 
 
 # --------------------------------------------------------------------- time
@@ -184,8 +218,8 @@ def test_a_breach_is_dated_at_the_breach(pack: RulePack) -> None:
     lapsed = _one(replay_case(stored, pack, as_of=D(2020, 1, 31)), "DL-001")
     assert (lapsed.code, lapsed.due, lapsed.raised_at) == (
         "order_expired",
-        "2019-09-06",
-        "2019-09-07",
+        D(2019, 9, 6),
+        D(2019, 9, 7),
     )
     assert lapsed.because == ("L-1-e03",)
     assert lapsed.resolved_at is None
@@ -196,13 +230,13 @@ def test_a_breach_is_dated_at_the_breach(pack: RulePack) -> None:
     assert (running.rule, running.ref, running.due, running.breach_at) == (
         "DL-001",
         "O1",
-        "2019-09-06",
-        "2019-09-07",
+        D(2019, 9, 6),
+        D(2019, 9, 7),
     )
     assert running.because == ("L-1-e03",)
 
     day_after = replay_case(stored, pack, as_of=D(2019, 9, 7))
-    assert _one(day_after, "DL-001").raised_at == "2019-09-07"
+    assert _one(day_after, "DL-001").raised_at == D(2019, 9, 7)
     assert day_after.open_deadlines == ()
 
 
@@ -228,16 +262,16 @@ def test_a_period_in_hours_breaches_at_the_instant(pack: RulePack) -> None:
     assert (running.rule, running.ref, running.breach_at) == (
         "DL-002",
         "R1",
-        "2021-03-03T11:00:00Z",
+        T(2021, 3, 3, 11, 0),
     )
 
     at = replay_case(stored, pack, as_of=T(2021, 3, 3, 11, 0, 0))
     overdue = _one(at, "DL-002")
     assert overdue.code == "response_overdue"
-    assert overdue.raised_at == "2021-03-03T11:00:00Z"
+    assert overdue.raised_at == T(2021, 3, 3, 11, 0)
     assert overdue.because == ("EU-1-e03", "EU-1-e04")
     assert overdue.deadline is not None
-    assert overdue.deadline["unit"] == "hours" and overdue.deadline["value"] == 48
+    assert overdue.deadline.unit == "hours" and overdue.deadline.value == 48
     assert at.open_deadlines == ()
 
 
@@ -260,8 +294,8 @@ def test_a_missed_deadline_stays_missed(pack: RulePack) -> None:
     late_extension.extended(D(2019, 9, 20), "O1", D(2020, 3, 6))
     stored = store_events(late_extension.events)["L-1"]
     result = replay_case(stored, pack, as_of=D(2020, 6, 1))
-    (lapsed,) = [f for f in result.findings if f.rule == "DL-001" and f.due == "2019-09-06"]
-    assert (lapsed.raised_at, lapsed.resolved_at, lapsed.resolved_by) == ("2019-09-07", None, None)
+    (lapsed,) = [f for f in result.findings if f.rule == "DL-001" and f.due == D(2019, 9, 6)]
+    assert (lapsed.raised_at, lapsed.resolved_at, lapsed.resolved_by) == (D(2019, 9, 7), None, None)
 
 
 def test_events_after_as_of_are_ignored(pack: RulePack) -> None:
@@ -273,7 +307,7 @@ def test_events_after_as_of_are_ignored(pack: RulePack) -> None:
     assert early == replay_case(known, pack, as_of=as_of)
     abroad = _one(early, "OV-001")
     assert (abroad.resolved_at, abroad.resolved_by) == (None, None)  # R1 is on 10 April
-    assert all(f.raised_at <= "2019-04-05" for f in early.findings)
+    assert all(f.to_json()["raised_at"] <= "2019-04-05" for f in early.findings)
 
 
 def test_case_id_is_kept_when_every_event_is_after_as_of(pack: RulePack) -> None:
@@ -292,8 +326,8 @@ def test_open_deadlines_follow_extensions_and_lifts(pack: RulePack) -> None:
     stored = store_events(c.events)["O-1"]
     first = replay_case(stored, pack, as_of=D(2019, 2, 1))
     assert [(d.ref, d.due, d.breach_at) for d in first.open_deadlines] == [
-        ("O2", "2019-05-31", "2019-06-01"),
-        ("O1", "2019-06-30", "2019-07-01"),
+        ("O2", D(2019, 5, 31), D(2019, 6, 1)),
+        ("O1", D(2019, 6, 30), D(2019, 7, 1)),
     ]
     assert all(d.code == "order_expired" for d in first.open_deadlines)
     assert first.open_deadlines[0].to_json()["ref"] == "O2"
@@ -301,7 +335,7 @@ def test_open_deadlines_follow_extensions_and_lifts(pack: RulePack) -> None:
     c.extended(D(2019, 3, 1), "O1", D(2019, 12, 31))
     c.lifted(D(2019, 3, 2), "O2")
     later = replay_case(store_events(c.events)["O-1"], pack, as_of=D(2019, 4, 1))
-    assert [(d.ref, d.due) for d in later.open_deadlines] == [("O1", "2019-12-31")]
+    assert [(d.ref, d.due) for d in later.open_deadlines] == [("O1", D(2019, 12, 31))]
     assert "DL-001" not in _rules(later)
 
 
@@ -355,7 +389,7 @@ def test_known_at_and_as_of_are_two_questions(pack: RulePack) -> None:
     (now_result,) = replay_log(log, pack, as_of=as_of, known_at=T(2019, 6, 1))
     assert "OV-005" not in _rules(then_result)
     moved = _one(now_result, "OV-005")
-    assert moved.raised_at == "2019-04-01"  # dated in valid time, not when reported
+    assert moved.raised_at == D(2019, 4, 1)  # dated in valid time, not when reported
     assert moved.because == ("B-1-e03", "B-1-e04")
 
 
@@ -383,7 +417,7 @@ def test_case_session_reports_what_changed(pack: RulePack) -> None:
         changes = session.apply(by_id["PA-1-e05"])  # the transfer, reported late
         assert session.clock == "2019-04-10T00:00:00Z"
         raised = {f.rule: f for f in changes.raised}
-        assert "OV-005" in raised and raised["OV-005"].raised_at == "2019-04-01"
+        assert "OV-005" in raised and raised["OV-005"].raised_at == D(2019, 4, 1)
         session.apply(by_id["PA-1-e07"])
         session.advance(D(2019, 12, 31))
         assert session.result() == replay_case(stored, pack, as_of=D(2019, 12, 31))
@@ -429,10 +463,10 @@ def test_a_resolution_by_a_lapse_is_dated_at_the_lapse(pack: RulePack) -> None:
     c.asset(D(2022, 3, 10), "A2", "FR")  # the last event before the lapse
     c.asset(D(2022, 6, 1), "A3", "FR")
     result = replay_case(store_events(c.events)["R-1"], pack, as_of=D(2022, 7, 1))
-    assert _one(result, "DL-001").raised_at == "2022-04-01"
+    assert _one(result, "DL-001").raised_at == D(2022, 4, 1)
     for rule in ("OV-002", "NS-005"):
         overlap = _one(result, rule)
-        assert (overlap.raised_at, overlap.resolved_at) == ("2022-02-01", "2022-04-01")
+        assert (overlap.raised_at, overlap.resolved_at) == (D(2022, 2, 1), D(2022, 4, 1))
 
 
 def test_changes_report_a_resolution_a_late_event_moves(pack: RulePack) -> None:
@@ -453,7 +487,7 @@ def test_changes_report_a_resolution_a_late_event_moves(pack: RulePack) -> None:
             for finding in changes.withdrawn:
                 held.pop(finding.finding_id, None)
         result = session.result()
-    assert _one(result, "OV-001").resolved_at == "2022-03-05"
+    assert _one(result, "OV-001").resolved_at == D(2022, 3, 5)
     assert held == {f.finding_id: f for f in result.findings}
 
 

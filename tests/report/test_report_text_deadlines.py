@@ -6,6 +6,7 @@ import datetime as dt
 
 from comity.engine import CaseResult, replay_log
 from comity.events import EventLog
+from comity.events.codec import format_time
 from comity.report import ReplayAt, deadlines_lines, running_deadlines
 from comity.report.deadlines import breach_instant, horizon
 from comity.rules import RulePack
@@ -23,7 +24,7 @@ def test_horizon_is_counted_from_the_end_of_as_of() -> None:
 def test_running_deadlines_within(results: list[CaseResult]) -> None:
     as_of = dt.date(2021, 12, 22)
     (deadline,) = running_deadlines(results, as_of)
-    assert deadline.breach_at == "2022-01-05"
+    assert deadline.breach_at == dt.date(2022, 1, 5)
     # Breached at 2022-01-05T00:00Z: kept within 13 days of the end of as_of, not 12.
     assert running_deadlines(results, as_of, 13) == [deadline]
     assert running_deadlines(results, as_of, 12) == []
@@ -33,7 +34,7 @@ def test_running_deadlines_within(results: list[CaseResult]) -> None:
 def test_running_deadlines_soonest_first_across_cases(log: EventLog, pack: RulePack) -> None:
     as_of = dt.date(2019, 8, 1)
     earlier = list(replay_log(log, pack, as_of=as_of))
-    expected = [("PA-2019-0117", "2019-09-06"), ("PA-2019-0042", "2019-09-07")]
+    expected = [("PA-2019-0117", dt.date(2019, 9, 6)), ("PA-2019-0042", dt.date(2019, 9, 7))]
     for order in (earlier, earlier[::-1]):
         running = running_deadlines(order, as_of)
         assert [(d.case_id, d.breach_at) for d in running] == expected
@@ -61,10 +62,18 @@ def test_the_table(results: list[CaseResult], at: ReplayAt) -> None:
         "period",
     ]
     (d,) = running
-    cells = [d.due, d.breach_at, "in 13 days", d.case_id, d.code, d.ref, d.rule]
+    cells = [
+        format_time(d.due),
+        format_time(d.breach_at),
+        "in 13 days",
+        d.case_id,
+        d.code,
+        d.ref,
+        d.rule,
+    ]
     starts = [header.index(name) for name in ("due", "late from", "when", "case", "code")]
     assert [row.index(c) for c in cells[:5]] == starts
-    assert row.split("  ")[0] == d.due
+    assert row.split("  ")[0] == format_time(d.due)
 
 
 def test_no_deadlines_is_one_line(at: ReplayAt) -> None:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from comity.engine import CaseResult, Finding
 from comity.events import StoredEvent
+from comity.events.codec import format_time
 from comity.report import ReplayAt, explain_lines
 from comity.rules import RulePack
+
+
+def _text(value: object) -> str:
+    """A day or instant as the text reports write it."""
+    assert value is not None
+    return format_time(value)  # type: ignore[arg-type]
 
 
 def events_of(stored: list[StoredEvent], case_id: str) -> dict[str, StoredEvent]:
@@ -39,7 +46,7 @@ def test_a_resolved_finding(
     assert f"  defined in: {rule.source}" in lines
     sections = [line for line in lines if line and not line.startswith(" ")]
     assert sections[2:][:3] == ["Legal basis", "Events it rests on", "Resolution"]
-    n = lines.index(f"  Resolved on {finding.resolved_at} by:")
+    n = lines.index(f"  Resolved on {_text(finding.resolved_at)} by:")
     assert lines[n + 1].split() == [
         "seq",
         "position",
@@ -77,11 +84,11 @@ def test_an_open_overlap_and_a_missed_deadline(
     missed = next(f for f in findings if f.category == "deadline")
     lines = explain(missed, pack, at, events_of(stored, missed.case_id))
     assert (
-        f"  Missed on {missed.raised_at}. A missed deadline stays missed, "
+        f"  Missed on {_text(missed.raised_at)}. A missed deadline stays missed, "
         "even if the act comes late."
     ) in lines
     n = lines.index("Deadline")
-    assert lines[n + 1] == f"  last day:   {missed.due}"
+    assert lines[n + 1] == f"  last day:   {_text(missed.due)}"
     assert any(line.startswith("  counting:   ") for line in lines[n:])
 
 
@@ -92,6 +99,6 @@ def test_a_superseded_warning_names_the_missed_deadline(
     lines = explain(warning, pack, at, events_of(stored, warning.case_id))
     text = " ".join(line.strip() for line in lines)
     assert (
-        f"Closed on {warning.resolved_at} without the step being taken: the deadline it "
+        f"Closed on {_text(warning.resolved_at)} without the step being taken: the deadline it "
         f"warned about was missed (finding {warning.superseded_by})."
     ) in text

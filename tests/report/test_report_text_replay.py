@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from comity.engine import CaseResult
+from comity.events.codec import format_time
 from comity.report import ReplayAt, Tally, case_lines, replay_lines
+
+
+def _text(value: object) -> str:
+    """A day or instant as the text reports write it."""
+    assert value is not None
+    return format_time(value)  # type: ignore[arg-type]
 
 
 def by_id(results: list[CaseResult], case_id: str) -> CaseResult:
@@ -114,7 +121,8 @@ def test_a_finding_shows_dates_status_message_and_basis(
     )
     block = " ".join(line.strip() for line in lines[n + 1 : n + 8])
     assert (
-        f"raised {finding.raised_at}, due {finding.due}, resolved {finding.resolved_at} by "
+        f"raised {_text(finding.raised_at)}, due {_text(finding.due)}, "
+        f"resolved {_text(finding.resolved_at)} by "
         f"{', '.join(finding.resolved_by or ())}"
     ) in block
     assert " ".join(finding.message.split()) in block
@@ -127,7 +135,7 @@ def test_open_deadlines_say_how_far_away_they_are(results: list[CaseResult], at:
     lines = list(case_lines(result, at))
     n = lines.index("Open deadlines, soonest first:")
     assert lines[n + 1] == (
-        f"  due {deadline.due} (in 13 days; late from {deadline.breach_at})  "
+        f"  due {_text(deadline.due)} (in 13 days; late from {_text(deadline.breach_at)})  "
         f"{deadline.code} {deadline.ref} ({deadline.rule})"
     )
     assert lines[n + 2].startswith("      period: ")

@@ -286,7 +286,7 @@ def _differences(f: Finding, expected: Mapping[str, Any]) -> list[str]:
                 out.append(diff)
     if "severity" in expected and f.severity != expected["severity"]:
         out.append(f"severity {f.severity} (expected {expected['severity']})")
-    detail = f.deadline or {}
+    detail = f.deadline.to_json() if f.deadline is not None else {}
     for key in ("parameter", "value", "unit"):
         if key in expected and detail.get(key) != expected[key]:
             out.append(f"{key} {detail.get(key)!r} (expected {expected[key]!r})")
@@ -309,8 +309,8 @@ def _running_differences(d: OpenDeadline, expected: Mapping[str, Any]) -> list[s
         if key in expected and _norm(getattr(d, key)) != _norm(expected[key]):
             out.append(f"{key} {_norm(getattr(d, key))} (expected {_norm(expected[key])})")
     for key in ("parameter", "value", "unit"):
-        if key in expected and d.detail.get(key) != expected[key]:
-            out.append(f"{key} {d.detail.get(key)!r} (expected {expected[key]!r})")
+        if key in expected and d.detail.to_json().get(key) != expected[key]:
+            out.append(f"{key} {d.detail.to_json().get(key)!r} (expected {expected[key]!r})")
     return out
 
 
@@ -332,10 +332,11 @@ def _describe_expected(expected: Mapping[str, Any]) -> str:
 
 
 def _describe(f: Finding) -> str:
-    state = f"resolved {f.resolved_at} by {list(f.resolved_by or [])}" if f.resolved_at else "open"
-    due = f", due {f.due}" if f.due else ""
+    resolved = _norm(f.resolved_at)
+    state = f"resolved {resolved} by {list(f.resolved_by or [])}" if resolved else "open"
+    due = f", due {_norm(f.due)}" if f.due else ""
     return (
-        f"{f.code} ({f.rule}) raised {f.raised_at}{due}, {state}; "
+        f"{f.code} ({f.rule}) raised {_norm(f.raised_at)}{due}, {state}; "
         f"jurisdictions {list(f.jurisdictions)}; assets {list(f.assets)}\n"
         f"        {f.message}"
     )
@@ -343,8 +344,8 @@ def _describe(f: Finding) -> str:
 
 def _describe_running(d: OpenDeadline) -> str:
     return (
-        f"{d.code} ({d.rule}) on {d.ref}: due {d.due}, late from {d.breach_at} "
-        f"[{d.detail.get('parameter') or d.detail.get('source')}]"
+        f"{d.code} ({d.rule}) on {d.ref}: due {_norm(d.due)}, late from {_norm(d.breach_at)} "
+        f"[{d.detail.parameter or d.detail.source}]"
     )
 
 

@@ -25,6 +25,7 @@ import attrs
 from comity.engine._bindings import Bindings, substitute, value_of
 from comity.engine._compiler import warn_field
 from comity.engine._facts import instant
+from comity.engine.findings import CountedPeriod, DeadlineDetail, ParameterSource, StatedLastDay
 from comity.rules.calendar import Due, PeriodOutOfRange, due_on, warning_at
 from comity.rules.pack import DeadlineClause, Rule
 from comity.rules.params import HOLIDAY_ROLES, ParameterSet
@@ -65,14 +66,13 @@ class Period:
     due: str  # the last day in time, or (for periods in hours) the breach instant
     breach_at: str
     breach_display: str
-    detail: dict[str, Any]  # the parameter, its source and the counting used
+    detail: DeadlineDetail  # the parameter, its source and the counting used
     trigger_day: dt.date
 
 
 def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSet) -> Period | None:
     """The period `clause` starts on these bindings; None when no value is in force, or
     the sources found no duration: comity invents no deadline."""
-    detail: dict[str, Any]
     if clause.last_day is not None:
         last_day = dt.date.fromisoformat(str(value_of(bindings, *clause.last_day.split(".", 1))))
         due = last_day.isoformat()
@@ -83,13 +83,11 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
         breach_inst = instant(lapse.breach_at)
         breach_display = breach_inst[:10]
         stated_by = bindings[clause.last_day.split(".", 1)[0]]
-        detail = {
-            "parameter": None,
-            "source": f"the expiry date stated in event {stated_by.get('ev', '?')}",
-            "convention": f"{lapse.convention}; it lapses at the start of {breach_display}",
-            "confidence": None,
-        }
-        return Period(lapse, due, breach_inst, breach_display, detail, last_day)
+        stated = StatedLastDay(
+            source=f"the expiry date stated in event {stated_by.get('ev', '?')}",
+            convention=f"{lapse.convention}; it lapses at the start of {breach_display}",
+        )
+        return Period(lapse, due, breach_inst, breach_display, stated, last_day)
     assert clause.parameter is not None and clause.trigger is not None
     name = substitute(clause.parameter, bindings)
     binding, field = clause.trigger.split(".", 1)
@@ -122,28 +120,26 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
     breach_inst = instant(due_obj.breach_at)
     day_based = due_obj.last_day is not None
     due = due_obj.last_day.isoformat() if due_obj.last_day else breach_inst
-    detail = {
-        "parameter": name,
-        "value": value.amount,
-        "unit": value.counting.unit,
-        "convention": due_obj.convention,
-        "source": {
-            # the same shape as a rule's legal basis, so consumers read one form
-            "instrument": value.reference.instrument,
-            "article": value.reference.article,
-            "reference": value.reference.address,
-            "confidence": value.confidence,
-            "note": f"parameter {name}, value in force from {value.valid_from}",
-        },
-        "confidence": value.confidence,
-        "trigger": raw,
-    }
-    if value.reference.read_at is not None:
-        detail["source"]["read_at"] = value.reference.read_at
-    if value.counting.caveat:
-        detail["caveat"] = value.counting.caveat
-    if value.note:
-        detail["note"] = value.note
+    reference = value.reference
+    detail = CountedPeriod(
+        parameter=name,
+        value=value.amount,
+        unit=value.counting.unit,
+        convention=due_obj.convention,
+        # the same shape as a rule's legal basis, so consumers read one form
+        source=ParameterSource(
+            instrument=reference.instrument,
+            article=reference.article,
+            reference=reference.address,
+            confidence=value.confidence,
+            note=f"parameter {name}, value in force from {value.valid_from}",
+            read_at=reference.read_at,
+        ),
+        confidence=value.confidence,
+        trigger=trigger,
+        caveat=value.counting.caveat or None,
+        note=value.note or None,
+    )
     return Period(
         due_obj, due, breach_inst, display(breach_inst, day_based=day_based), detail, trigger_day
     )
@@ -198,7 +194,7 @@ class Deadline:
 
     fact: dict[str, Any]  # as durable stored it (with its id)
     because: tuple[str, ...]
-    detail: dict[str, Any]
+    detail: DeadlineDetail
     due: str
     breach_display: str
     done: bool = False

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 
 from comity.engine._bindings import Bindings, listed, substitute
-from comity.engine.findings import Finding
+from comity.engine.findings import (
+    Citation,
+    CountedPeriod,
+    DeadlineDetail,
+    Finding,
+    ParameterSource,
+    time_of,
+)
 from comity.rules.pack import Rule, RulePack
 
 __all__ = ["Open", "render"]
@@ -31,7 +37,7 @@ class Open:
     because: tuple[str, ...]
     bindings: Bindings
     due: str | None = None
-    deadline: dict[str, Any] | None = None
+    deadline: DeadlineDetail | None = None
     resolved_at: str | None = None
     resolved_by: tuple[str, ...] | None = None
     superseded_by: str | None = None
@@ -39,7 +45,7 @@ class Open:
 
 def _bases(
     pack: RulePack, rule: Rule, jurisdictions: Sequence[str], raised_day: str
-) -> list[dict[str, Any]]:
+) -> list[Citation]:
     """The rule's legal bases that apply between these jurisdictions on that day."""
     out = []
     for basis in rule.legal_basis:
@@ -48,16 +54,26 @@ def _bases(
             value = pack.parameters.get(allowed, dt.date.fromisoformat(raised_day))
             allowed = value.items if value is not None and value.items is not None else ()
         if allowed is None or (jurisdictions and set(jurisdictions) <= set(allowed)):
-            out.append(basis.to_json())
+            out.append(
+                Citation(
+                    instrument=basis.instrument,
+                    article=basis.article,
+                    reference=basis.reference,
+                    confidence=basis.confidence,
+                    note=basis.note,
+                    read_at=basis.read_at,
+                )
+            )
     return out
 
 
 def render(item: Open, *, case_id: str, pack: RulePack) -> Finding:
     rule = item.rule
     jurisdictions = listed(rule.jurisdictions, item.bindings)
-    legal = _bases(pack, rule, jurisdictions, item.raised_inst[:10])
-    if item.deadline and isinstance(item.deadline.get("source"), dict):
-        legal.append(item.deadline["source"])
+    legal: list[Citation | ParameterSource] = []
+    legal.extend(_bases(pack, rule, jurisdictions, item.raised_inst[:10]))
+    if isinstance(item.deadline, CountedPeriod):
+        legal.append(item.deadline.source)
     return Finding(
         finding_id=item.fid,
         case_id=case_id,
@@ -70,9 +86,9 @@ def render(item: Open, *, case_id: str, pack: RulePack) -> Finding:
         message=substitute(rule.message, item.bindings),
         jurisdictions=jurisdictions,
         assets=listed(rule.assets, item.bindings),
-        due=item.due,
-        raised_at=item.raised_at,
-        resolved_at=item.resolved_at,
+        due=None if item.due is None else time_of(item.due),
+        raised_at=time_of(item.raised_at),
+        resolved_at=None if item.resolved_at is None else time_of(item.resolved_at),
         resolved_by=item.resolved_by,
         because=item.because,
         legal_basis=tuple(legal),

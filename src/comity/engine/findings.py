@@ -1,19 +1,38 @@
-"""What the engine says: findings and open deadlines, in their contract JSON form.
+"""What the engine says: findings and open deadlines, typed, with their contract JSON.
 
-Field names are the contract of DESIGN.md section 6: fields may be added, never
-renamed. `to_json` returns fields in the documented order so that output reads the
-same everywhere; serialisation itself (sorted or not) is the caller's choice.
+Inside, a finding holds values (days and instants as `date` and `datetime`, its legal
+bases and deadline detail as classes), so that code reading one never parses text and
+a finding is hashable; `to_json` is the one place they become the contract's text.
+Field names are that contract (docs/cli.md): fields may be added, never renamed.
+`to_json` returns fields in the documented order so that output reads the same
+everywhere; serialisation itself (sorted or not) is the caller's choice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias
 
 import attrs
 
-__all__ = ["CaseResult", "Changes", "Finding", "OpenDeadline", "finding_id"]
+from comity.events.codec import format_time
+from comity.events.types import ValidTime
+
+__all__ = [
+    "CaseResult",
+    "Changes",
+    "Citation",
+    "CountedPeriod",
+    "DeadlineDetail",
+    "Finding",
+    "OpenDeadline",
+    "ParameterSource",
+    "StatedLastDay",
+    "finding_id",
+    "time_of",
+]
 
 
 def finding_id(rule_id: str, event_ids: Iterable[str], subject: Iterable[str] = ()) -> str:
@@ -24,6 +43,147 @@ def finding_id(rule_id: str, event_ids: Iterable[str], subject: Iterable[str] = 
     """
     material = "\n".join([rule_id, *sorted(set(event_ids)), "", *sorted(set(subject))])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
+
+
+def time_of(text: str) -> ValidTime:
+    """The value of a day (`2019-07-24`) or a UTC instant (`2019-07-24T14:00:00Z`) as
+    `format_time` writes them: the inverse of that function, for text comity wrote."""
+    if len(text) == 10:
+        return dt.date.fromisoformat(text)
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
+
+def _text(value: ValidTime | None) -> str | None:
+    return None if value is None else format_time(value)
+
+
+@attrs.frozen(kw_only=True)
+class Citation:
+    """A legal basis of a rule, as a finding cites it (`LegalBasis` less its scope)."""
+
+    instrument: str
+    article: str
+    reference: str
+    confidence: str
+    note: str | None = None
+    read_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "instrument": self.instrument,
+            "article": self.article,
+            "reference": self.reference,
+            "confidence": self.confidence,
+        }
+        if self.read_at:
+            out["read_at"] = self.read_at
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class ParameterSource:
+    """Where a counted period's length comes from: the parameter's reference.
+
+    It reads like a `Citation` (consumers read one form) and a deadline finding cites
+    it among its legal bases; `note` names the parameter and the day its value is in
+    force from.
+    """
+
+    instrument: str
+    article: str
+    reference: str
+    confidence: str
+    note: str
+    read_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "instrument": self.instrument,
+            "article": self.article,
+            "reference": self.reference,
+            "confidence": self.confidence,
+            "note": self.note,
+        }
+        if self.read_at is not None:
+            out["read_at"] = self.read_at
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ParameterSource:
+        return cls(**data)
+
+
+@attrs.frozen(kw_only=True)
+class StatedLastDay:
+    """A period whose last day an event states (an order's `expires_on`)."""
+
+    source: str  # in words: which event states the date
+    convention: str
+    # Always None here; kept so that every detail answers the same questions.
+    parameter: None = None
+    confidence: None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "parameter": None,
+            "source": self.source,
+            "convention": self.convention,
+            "confidence": None,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class CountedPeriod:
+    """A period counted from a trigger: the parameter, its value, source and counting."""
+
+    parameter: str
+    value: int
+    unit: str
+    convention: str
+    source: ParameterSource
+    confidence: str
+    trigger: ValidTime  # when the period started
+    caveat: str | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "parameter": self.parameter,
+            "value": self.value,
+            "unit": self.unit,
+            "convention": self.convention,
+            "source": self.source.to_json(),
+            "confidence": self.confidence,
+            "trigger": format_time(self.trigger),
+        }
+        if self.caveat:
+            out["caveat"] = self.caveat
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+#: How a deadline (and a finding about one) says what its period rests on.
+DeadlineDetail: TypeAlias = StatedLastDay | CountedPeriod
+
+
+def _detail_of(data: Mapping[str, Any]) -> DeadlineDetail:
+    """A detail back from its JSON form (`to_json`), e.g. as a findings store holds it."""
+    if data["parameter"] is None:
+        return StatedLastDay(source=data["source"], convention=data["convention"])
+    return CountedPeriod(
+        parameter=data["parameter"],
+        value=data["value"],
+        unit=data["unit"],
+        convention=data["convention"],
+        source=ParameterSource.from_json(data["source"]),
+        confidence=data["confidence"],
+        trigger=time_of(data["trigger"]),
+        caveat=data.get("caveat"),
+        note=data.get("note"),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -39,14 +199,15 @@ class Finding:
     message: str
     jurisdictions: tuple[str, ...]
     assets: tuple[str, ...]
-    due: str | None
-    raised_at: str
-    resolved_at: str | None
+    # A day, or an instant for periods counted in hours (as the period counts).
+    due: ValidTime | None
+    raised_at: ValidTime
+    resolved_at: ValidTime | None
     resolved_by: tuple[str, ...] | None
     because: tuple[str, ...]
-    legal_basis: tuple[dict[str, Any], ...]
+    legal_basis: tuple[Citation | ParameterSource, ...]
     # For deadlines and warnings: the parameter, its source and the counting used.
-    deadline: dict[str, Any] | None = None
+    deadline: DeadlineDetail | None = None
     # A warning closed because the deadline it warned about was missed: the breach finding.
     superseded_by: str | None = None
 
@@ -67,15 +228,15 @@ class Finding:
             "message": self.message,
             "jurisdictions": list(self.jurisdictions),
             "assets": list(self.assets),
-            "due": self.due,
-            "raised_at": self.raised_at,
-            "resolved_at": self.resolved_at,
+            "due": _text(self.due),
+            "raised_at": format_time(self.raised_at),
+            "resolved_at": _text(self.resolved_at),
             "resolved_by": None if self.resolved_by is None else list(self.resolved_by),
             "because": list(self.because),
-            "legal_basis": [dict(b) for b in self.legal_basis],
+            "legal_basis": [b.to_json() for b in self.legal_basis],
         }
         if self.deadline is not None:
-            out["deadline"] = self.deadline
+            out["deadline"] = self.deadline.to_json()
         if self.superseded_by is not None:
             out["superseded_by"] = self.superseded_by
         return out
@@ -89,10 +250,10 @@ class OpenDeadline:
     rule: str
     code: str
     ref: str
-    due: str
-    breach_at: str
+    due: ValidTime  # the last day, or (for periods in hours) the breach instant
+    breach_at: ValidTime  # the first day (or instant) it is late
     because: tuple[str, ...]
-    detail: dict[str, Any]
+    detail: DeadlineDetail
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -100,11 +261,26 @@ class OpenDeadline:
             "rule": self.rule,
             "code": self.code,
             "ref": self.ref,
-            "due": self.due,
-            "breach_at": self.breach_at,
+            "due": format_time(self.due),
+            "breach_at": format_time(self.breach_at),
             "because": list(self.because),
-            **self.detail,
+            **self.detail.to_json(),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OpenDeadline:
+        """An open deadline back from `to_json()`'s form (a findings store keeps that)."""
+        fixed = ("case_id", "rule", "code", "ref", "due", "breach_at", "because")
+        return cls(
+            case_id=data["case_id"],
+            rule=data["rule"],
+            code=data["code"],
+            ref=data["ref"],
+            due=time_of(data["due"]),
+            breach_at=time_of(data["breach_at"]),
+            because=tuple(data["because"]),
+            detail=_detail_of({k: v for k, v in data.items() if k not in fixed}),
+        )
 
 
 @attrs.frozen(kw_only=True)

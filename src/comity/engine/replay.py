@@ -34,7 +34,15 @@ from comity.engine._deadlines import (
 from comity.engine._durable import DurableSession
 from comity.engine._facts import FactProjector, instant
 from comity.engine._render import Open, render
-from comity.engine.findings import CaseResult, Changes, Finding, OpenDeadline, finding_id
+from comity.engine.findings import (
+    CaseResult,
+    Changes,
+    DeadlineDetail,
+    Finding,
+    OpenDeadline,
+    finding_id,
+    time_of,
+)
 from comity.errors import ComityError, EngineError
 from comity.events.codec import format_time
 from comity.events.log import EventLog, StoredEvent
@@ -159,7 +167,7 @@ class _CaseRun:
         inst: str,
         display: str,
         due: str | None = None,
-        deadline: dict[str, Any] | None = None,
+        deadline: DeadlineDetail | None = None,
     ) -> None:
         because = self._events_of(bindings, key)
         fid = self._fid(rule, because, bindings)
@@ -258,7 +266,7 @@ class _CaseRun:
             inst=bindings["d"]["breach_at"],
             display=record.breach_display,
             due=record.due,
-            deadline=dict(record.detail),
+            deadline=record.detail,
         )
         # Rules may react to a breach (a lapsed order no longer freezes anything).
         self.session.assert_fact(
@@ -294,7 +302,7 @@ class _CaseRun:
             inst=inst,
             display=shown,
             due=record.due,
-            deadline=dict(record.detail),
+            deadline=record.detail,
         )
 
     def _on_wresolve(self, part: Part, bindings: Bindings) -> None:
@@ -319,7 +327,13 @@ class _CaseRun:
     def result(self) -> CaseResult:
         items = sorted(self.findings.values(), key=lambda f: (f.raised_inst, f.rule.id, f.fid))
         running = []
-        for record in self.agenda.running():
+        # By the text of the breach as shown (as before the values were typed: a day
+        # and an instant of that day's start differ there), then rule and reference.
+        records = sorted(
+            self.agenda.running(),
+            key=lambda r: (r.breach_display, r.fact["rule"], r.fact["ref"]),
+        )
+        for record in records:
             rule = self.pack.rule(record.fact["rule"])
             running.append(
                 OpenDeadline(
@@ -327,13 +341,12 @@ class _CaseRun:
                     rule=rule.id,
                     code=rule.code,
                     ref=record.fact["ref"],
-                    due=record.due,
-                    breach_at=record.breach_display,
+                    due=time_of(record.due),
+                    breach_at=time_of(record.breach_display),
                     because=record.because,
                     detail=record.detail,
                 )
             )
-        running.sort(key=lambda d: (d.breach_at, d.rule, d.ref))
         return CaseResult(
             case_id=self.case_id,
             findings=tuple(self._finding(i.fid) for i in items),

@@ -166,10 +166,7 @@ def _stored(row: Sequence[Any]) -> StoredFinding:
 
 def deadline_of(body: str) -> OpenDeadline:
     """An open deadline back from its JSON form (`OpenDeadline.to_json()`)."""
-    data = orjson.loads(body)
-    fixed = {k: data.pop(k) for k in ("case_id", "rule", "code", "ref", "due", "breach_at")}
-    because = tuple(data.pop("because"))
-    return OpenDeadline(because=because, detail=data, **fixed)
+    return OpenDeadline.from_json(orjson.loads(body))
 
 
 class FindingsStore:

@@ -12,12 +12,16 @@ import datetime as dt
 from collections.abc import Iterable
 
 from comity.engine import CaseResult, OpenDeadline
+from comity.events.codec import format_time
+from comity.events.types import ValidTime
 
 __all__ = ["breach_instant", "horizon", "running_deadlines"]
 
 
-def breach_instant(breach_at: str) -> str:
+def breach_instant(breach_at: str | ValidTime) -> str:
     """A breach as an instant: a bare day is read as its start, 00:00Z."""
+    if not isinstance(breach_at, str):
+        breach_at = format_time(breach_at)
     return f"{breach_at}T00:00:00Z" if len(breach_at) == 10 else breach_at
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from comity.engine import CountedPeriod, DeadlineDetail
+from comity.events.codec import format_time
+from comity.events.types import ValidTime
 from comity.report.text._wrap import wrap
 
 __all__ = ["amount", "cite", "deadline_block", "legal_block", "period"]
@@ -38,12 +41,12 @@ def amount(value: object, unit: object) -> str:
     return f"{value} {words}"
 
 
-def period(detail: Mapping[str, Any]) -> str:
+def period(detail: DeadlineDetail) -> str:
     """One line on where a deadline's length came from."""
-    if detail.get("parameter") is None:
-        return str(detail.get("source", "a date stated in an event"))
-    confidence = detail.get("confidence")
-    return f"{detail['parameter']}: {amount(detail.get('value'), detail.get('unit'))}" + (
+    if not isinstance(detail, CountedPeriod):
+        return detail.source
+    confidence = detail.confidence
+    return f"{detail.parameter}: {amount(detail.value, detail.unit)}" + (
         f" ({confidence})" if confidence else ""
     )
 
@@ -67,33 +70,29 @@ def legal_block(bases: Iterable[Mapping[str, Any]], indent: int) -> Iterator[str
             yield from wrap(f"note: {basis['note']}", indent + 2)
 
 
-def deadline_block(detail: Mapping[str, Any], due: str | None, indent: int) -> Iterator[str]:
+def deadline_block(detail: DeadlineDetail, due: ValidTime | None, indent: int) -> Iterator[str]:
     """A deadline's last day, the parameter and value it came from, and how it was counted."""
     pad = " " * indent
     if due is not None:
-        yield f"{pad}last day:   {due}"
-    if detail.get("parameter") is None:
-        yield from wrap(str(detail.get("source", "")), indent, "period:     ")
+        yield f"{pad}last day:   {format_time(due)}"
+    if not isinstance(detail, CountedPeriod):
+        yield from wrap(detail.source, indent, "period:     ")
     else:
-        yield f"{pad}parameter:  {detail['parameter']}"
-        yield f"{pad}value:      {amount(detail.get('value'), detail.get('unit'))}"
-        source = detail.get("source")
-        if isinstance(source, Mapping):
-            yield from wrap(cite(source), indent, "source:     ")
-            address = source.get("address") or source.get("reference")
-            if address:
-                yield f"{pad}            {address}"
-            if source.get("read_at"):
-                yield f"{pad}            wording read at {source['read_at']}"
-            if source.get("in_force_from"):
-                yield f"{pad}            value in force from {source['in_force_from']}"
-        yield f"{pad}confidence: {detail.get('confidence')}"
-        if detail.get("trigger"):
-            yield f"{pad}trigger:    {detail['trigger']}"
-    if detail.get("convention"):
-        yield from wrap(str(detail["convention"]), indent, "counting:   ")
-    caveat = detail.get("caveat")
-    if caveat and str(caveat) not in str(detail.get("convention", "")):
-        yield from wrap(str(caveat), indent, "caveat:     ")
-    if detail.get("note"):
-        yield from wrap(str(detail["note"]), indent, "note:       ")
+        yield f"{pad}parameter:  {detail.parameter}"
+        yield f"{pad}value:      {amount(detail.value, detail.unit)}"
+        source = detail.source
+        yield from wrap(cite(source.to_json()), indent, "source:     ")
+        if source.reference:
+            yield f"{pad}            {source.reference}"
+        if source.read_at:
+            yield f"{pad}            wording read at {source.read_at}"
+        yield f"{pad}confidence: {detail.confidence}"
+        yield f"{pad}trigger:    {format_time(detail.trigger)}"
+    if detail.convention:
+        yield from wrap(detail.convention, indent, "counting:   ")
+    caveat = detail.caveat if isinstance(detail, CountedPeriod) else None
+    if caveat and caveat not in detail.convention:
+        yield from wrap(caveat, indent, "caveat:     ")
+    note = detail.note if isinstance(detail, CountedPeriod) else None
+    if note:
+        yield from wrap(note, indent, "note:       ")

@@ -7,10 +7,11 @@ import datetime as dt
 __all__ = ["days_until", "in_days"]
 
 
-def days_until(day: str, as_of: dt.date | dt.datetime) -> int:
-    """Days from as_of's day to `day` (a date, or an instant whose date counts)."""
+def days_until(day: dt.date | dt.datetime, as_of: dt.date | dt.datetime) -> int:
+    """Days from as_of's day to `day` (a date, or an instant whose UTC date counts)."""
     start = as_of.date() if isinstance(as_of, dt.datetime) else as_of
-    return (dt.date.fromisoformat(day[:10]) - start).days
+    end = day.astimezone(dt.UTC).date() if isinstance(day, dt.datetime) else day
+    return (end - start).days
 
 
 def in_days(days: int) -> str:

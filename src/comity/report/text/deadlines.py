@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from comity.engine import OpenDeadline
+from comity.events.codec import format_time
 from comity.report.at import ReplayAt
 from comity.report.text._legal import period
 from comity.report.text._when import days_until, in_days
@@ -37,8 +38,8 @@ def deadlines_lines(
         return
     rows = [
         (
-            d.due,
-            d.breach_at,
+            format_time(d.due),
+            format_time(d.breach_at),
             in_days(days_until(d.due, at.as_of)),
             d.case_id,
             d.code,

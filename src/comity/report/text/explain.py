@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from comity.engine import Finding
 from comity.events import StoredEvent
+from comity.events.codec import format_time
 from comity.report.at import ReplayAt
 from comity.report.text._legal import deadline_block, legal_block
 from comity.report.text._wrap import wrap
@@ -52,9 +53,9 @@ def explain_lines(
     yield f"Finding {finding.finding_id} in case {finding.case_id}, {at.words()}"
     yield f"  {_CATEGORY_WORDS[finding.category]}, severity {finding.severity}: {finding.title}"
     yield from wrap(finding.message, 2)
-    yield f"  raised:        {finding.raised_at}"
+    yield f"  raised:        {format_time(finding.raised_at)}"
     if finding.due is not None:
-        yield f"  due:           {finding.due}"
+        yield f"  due:           {format_time(finding.due)}"
     yield f"  jurisdictions: {', '.join(finding.jurisdictions) or '-'}"
     yield f"  assets:        {', '.join(finding.assets) or '-'}"
     yield ""
@@ -64,32 +65,33 @@ def explain_lines(
     yield f"  defined in: {rule.source}"
     yield ""
     yield "Legal basis"
-    yield from legal_block(finding.legal_basis, 2)
+    yield from legal_block((b.to_json() for b in finding.legal_basis), 2)
     yield ""
     yield "Events it rests on"
     yield from events_block(finding.because, events, 2)
     yield ""
     yield "Resolution"
     superseded = finding.superseded_by
+    resolved = "" if finding.resolved_at is None else format_time(finding.resolved_at)
     if finding.is_open:
         if finding.category == "deadline":
             yield (
-                f"  Missed on {finding.raised_at}. A missed deadline stays missed, "
+                f"  Missed on {format_time(finding.raised_at)}. A missed deadline stays missed, "
                 "even if the act comes late."
             )
         else:
             yield f"  Open: nothing had resolved it {at.words()}."
     elif superseded:
         yield from wrap(
-            f"Closed on {finding.resolved_at} without the step being taken: the deadline "
+            f"Closed on {resolved} without the step being taken: the deadline "
             f"it warned about was missed (finding {superseded}).",
             2,
         )
     elif finding.resolved_by:
-        yield f"  Resolved on {finding.resolved_at} by:"
+        yield f"  Resolved on {resolved} by:"
         yield from events_block(finding.resolved_by, events, 4)
     else:
-        yield f"  Resolved on {finding.resolved_at}."
+        yield f"  Resolved on {resolved}."
     if finding.deadline is not None:
         yield ""
         yield "Deadline"

@@ -7,9 +7,11 @@ reader who stops early has read what matters most.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from comity.engine import CaseResult, Finding, OpenDeadline
+from comity.events.codec import format_time
 from comity.report.at import ReplayAt
 from comity.report.tally import SEVERITY_RANK, Tally
 from comity.report.text._legal import cite, period
@@ -25,16 +27,20 @@ _CATEGORY_TITLES = (
 )
 
 
+def _shown(value: dt.date | dt.datetime | None) -> str:
+    return "" if value is None else format_time(value)
+
+
 def status(finding: Finding) -> str:
     """`open`, `missed`, or when and by what the finding was resolved."""
     if finding.is_open:
         return "missed" if finding.category == "deadline" else "open"
     superseded = finding.superseded_by
     if superseded:
-        return f"closed {finding.resolved_at}: the deadline was missed (see {superseded})"
+        return f"closed {_shown(finding.resolved_at)}: the deadline was missed (see {superseded})"
     if finding.resolved_by:
-        return f"resolved {finding.resolved_at} by {', '.join(finding.resolved_by)}"
-    return f"resolved {finding.resolved_at}"
+        return f"resolved {_shown(finding.resolved_at)} by {', '.join(finding.resolved_by)}"
+    return f"resolved {_shown(finding.resolved_at)}"
 
 
 def finding_lines(finding: Finding, indent: int) -> Iterator[str]:
@@ -42,21 +48,23 @@ def finding_lines(finding: Finding, indent: int) -> Iterator[str]:
     pad = " " * indent
     head = f"{finding.severity.upper():<8}  {finding.code} ({finding.rule})"
     yield f"{pad}{head}  id {finding.finding_id}"
-    when = [f"raised {finding.raised_at}"]
+    when = [f"raised {format_time(finding.raised_at)}"]
     if finding.due is not None:
-        when.append(f"due {finding.due}")
+        when.append(f"due {format_time(finding.due)}")
     when.append(status(finding))
     yield from wrap(", ".join(when), indent + 10)
     yield from wrap(finding.message, indent + 10)
-    yield from wrap_items([cite(b) for b in finding.legal_basis], indent + 10, "legal basis: ")
+    cited = [cite(b.to_json()) for b in finding.legal_basis]
+    yield from wrap_items(cited, indent + 10, "legal basis: ")
 
 
 def deadline_lines(deadline: OpenDeadline, at: ReplayAt, indent: int) -> Iterator[str]:
     """One open deadline: its last day, how far that is from as_of, and its period."""
     pad = " " * indent
     yield (
-        f"{pad}due {deadline.due} ({in_days(days_until(deadline.due, at.as_of))}; "
-        f"late from {deadline.breach_at})  {deadline.code} {deadline.ref} ({deadline.rule})"
+        f"{pad}due {format_time(deadline.due)} ({in_days(days_until(deadline.due, at.as_of))}; "
+        f"late from {format_time(deadline.breach_at)})  "
+        f"{deadline.code} {deadline.ref} ({deadline.rule})"
     )
     yield from wrap(period(deadline.detail), indent + 4, "period: ")
 
