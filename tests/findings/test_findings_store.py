@@ -156,7 +156,7 @@ def test_a_deadline_breaches_when_real_time_reaches_it(tmp_path: Path, pack: Rul
     cut = watcher.catch_up()
     with FindingsStore.of(log) as store:
         _, deadlines = store.open_deadlines()
-        assert [(d.rule, d.breach_at) for d in deadlines] == [("DL-001", "2019-09-07")]
+        assert [(d.rule, d.breach_at) for d in deadlines] == [("DL-001", dt.date(2019, 9, 7))]
         clock.now = dt.datetime(2019, 9, 7, 0, 0, 1, tzinfo=dt.UTC)
         cut = watcher.catch_up(cut)
         _, found = store.findings(code="order_expired")
