@@ -37,7 +37,8 @@ from typing import Any
 import attrs
 import icalendar
 
-from comity.engine import Finding, OpenDeadline
+from comity.engine import CountedPeriod, Finding, OpenDeadline
+from comity.events.codec import format_time
 from comity.report.at import ReplayAt
 from comity.report.deadlines import breach_instant, horizon
 from comity.report.labels import Translate, translator
@@ -169,18 +170,18 @@ def _description(d: OpenDeadline, bases: Sequence[Mapping[str, Any]], _: Transla
     lines = [
         f"{_('Case')}: {d.case_id}",
         f"{_('Rule')}: {d.rule} ({d.code}), {d.ref}",
-        f"{_('Last day')}: {d.due}; {_('Late from')}: {d.breach_at}",
+        f"{_('Last day')}: {format_time(d.due)}; {_('Late from')}: {format_time(d.breach_at)}",
         f"{_('Period')}: {period(d.detail)}",
     ]
-    if d.detail.get("convention"):
-        lines.append(f"{_('Counting')}: {d.detail['convention']}")
-    caveat = d.detail.get("caveat")
-    if caveat and str(caveat) not in str(d.detail.get("convention", "")):
+    if d.detail.convention:
+        lines.append(f"{_('Counting')}: {d.detail.convention}")
+    counted = d.detail if isinstance(d.detail, CountedPeriod) else None
+    caveat = counted.caveat if counted is not None else None
+    if caveat and caveat not in d.detail.convention:
         lines.append(f"{_('Caveat')}: {caveat}")
     cited = list(bases)
-    source = d.detail.get("source")
-    if isinstance(source, Mapping):
-        cited.append(source)
+    if counted is not None:
+        cited.append(counted.source.to_json())
     for basis in cited:
         where = basis.get("reference") or basis.get("address") or ""
         lines.append(f"{_('Legal basis')}: {cite(basis)}" + (f" <{where}>" if where else ""))
@@ -309,7 +310,7 @@ def deadlines_calendar(
         summary = _summary(d, _)
         event = _event(
             uid=uid,
-            day=dt.date.fromisoformat(d.due[:10]),
+            day=_date_of(d.due),
             summary=summary,
             description=_description(d, bases.get(d.rule, ()), _),
             status="CONFIRMED",
@@ -324,7 +325,7 @@ def deadlines_calendar(
             reminder=(remind_days, _("Reminder: {summary}").format(summary=summary)),
         )
         event["SEQUENCE"] = _sequence(before.pop(uid, None), event, max(len(d.because) - 1, 0))
-        events.append((d.due[:10], uid, event))
+        events.append((_date_of(d.due).isoformat(), uid, event))
     for uid, old in sorted(before.items()):
         if uid in seen or old.state != RUNNING or not in_scope(old.case_id):
             if old.state == RUNNING:  # not looked at this time: keep what it said
@@ -337,6 +338,11 @@ def deadlines_calendar(
     for _day_text, _uid, component in events:
         calendar.add_component(component)
     return bytes(calendar.to_ical())
+
+
+def _date_of(value: dt.date | dt.datetime) -> dt.date:
+    """The day of a due date, or the UTC day of a due instant (periods in hours)."""
+    return value.astimezone(dt.UTC).date() if isinstance(value, dt.datetime) else value
 
 
 def _day(old: ExportedEvent) -> dt.date:
@@ -357,12 +363,12 @@ def _final(
         summary = summary.removeprefix(prefix)
     breach = _breach_of(old, findings)
     if breach is not None:
-        day = dt.date.fromisoformat(breach.due[:10]) if breach.due else _day(old)
+        day = _date_of(breach.due) if breach.due else _day(old)
         state, status = MISSED, "CONFIRMED"
         title = _("MISSED: {summary}").format(summary=summary)
         note = _(
             "The deadline passed without being met: finding {finding} ({code}), late from {late}."
-        ).format(finding=breach.finding_id, code=breach.code, late=breach.raised_at)
+        ).format(finding=breach.finding_id, code=breach.code, late=format_time(breach.raised_at))
     else:
         day = _day(old)
         state, status = MET, "CANCELLED"
