@@ -271,6 +271,15 @@ def _rule(rule: Rule, pack: RulePack) -> Iterator[str]:
             )
             yield ""
             yield from _parameters(pack, clause.parameter or "")
+            if clause.only_for:
+                yield ""
+                yield (
+                    "The period starts only where every jurisdiction of "
+                    + ", ".join(f"`{j}`" for j in clause.only_for_jurisdictions)
+                    + f" is listed in `{clause.only_for}` on the trigger day:"
+                )
+                yield ""
+                yield from _parameters(pack, clause.only_for)
             fallback = getattr(clause, "fallback", None)
             if fallback:
                 only = getattr(clause, "fallback_only_for", None)
@@ -294,14 +303,32 @@ def _rule(rule: Rule, pack: RulePack) -> Iterator[str]:
         else:
             yield "**What meets it.** Nothing."
             yield ""
-    if rule.warning is not None:
+    for maximum in rule.maximum:
         yield (
-            f"**When it fires.** The parameter `{rule.warning.days_before}` (calendar days) "
-            f"before a deadline of rule {rule.warning.deadline} is breached:"
+            f"**Statutory maximum.** Where `{maximum.field}` is one of "
+            + ", ".join(f"`{v}`" for v in maximum.values)
+            + f", the period ends no later than `{maximum.parameter}` counted from "
+            f"`{maximum.trigger}`, whatever the order or its extensions state:"
         )
         yield ""
-        yield from _parameters(pack, rule.warning.days_before)
+        yield from _parameters(pack, maximum.parameter)
         yield ""
+    if rule.warning is not None:
+        if rule.warning.days_before is None:
+            yield (
+                f"**When it fires.** As soon as a period of rule {rule.warning.deadline} "
+                "starts: the step is needed from that moment."
+            )
+            yield ""
+        else:
+            yield (
+                f"**When it fires.** The parameter `{rule.warning.days_before}` (in days; "
+                "working days when the period counts working days) before a deadline of "
+                f"rule {rule.warning.deadline} is breached:"
+            )
+            yield ""
+            yield from _parameters(pack, rule.warning.days_before)
+            yield ""
         yield (
             f"**What resolves it.** Whatever meets that deadline (see {rule.warning.deadline}). "
             "If the deadline is breached first, the advice is closed at the breach with no "

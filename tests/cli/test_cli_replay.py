@@ -164,7 +164,7 @@ def test_replay_table_groups_findings_by_category(runner: CliRunner, store: Path
     order = [
         out.index("Missed deadlines: none"),
         out.index("Overlapping jurisdictions: 1 open, 3 resolved"),
-        out.index("Next steps: 1 open, 4 resolved"),
+        out.index("Next steps: 2 open, 5 resolved"),
         out.index("Open deadlines: none"),
     ]
     assert order == sorted(order)
@@ -181,7 +181,7 @@ def test_replay_table_groups_findings_by_category(runner: CliRunner, store: Path
     overlaps = out[out.index("Overlapping jurisdictions") : out.index("Next steps")]
     assert overlaps.index("  Open\n") < overlaps.index("  Resolved\n")
     assert out.rstrip().endswith(
-        "1 case replayed: 2 open findings (1 critical, 1 warning, 0 info), 7 resolved; "
+        "1 case replayed: 3 open findings (1 critical, 1 warning, 1 info), 8 resolved; "
         "0 open deadlines."
     )
 
@@ -359,7 +359,10 @@ def test_fail_on_exits_1_when_an_open_finding_is_that_severe(
 def test_fail_on_critical_with_a_missed_deadline(runner: CliRunner, three_cases: Path) -> None:
     base = ("replay", "--case", "CH-2021-7", "--known-at", KNOWN_AT, "--fail-on", "critical")
     assert invoke(runner, three_cases, *base, "--as-of", "2021-03-31").exit_code == 1
-    ok(invoke(runner, three_cases, *base, "--as-of", "2021-03-05"))
+    # While the suspension runs the critical next step obtain_freezing_order is open
+    # (raised with the suspension); before it, nothing critical is.
+    assert invoke(runner, three_cases, *base, "--as-of", "2021-03-05").exit_code == 1
+    ok(invoke(runner, three_cases, *base, "--as-of", "2021-03-01"))
 
 
 def test_fail_on_refuses_an_unknown_severity(runner: CliRunner, store: Path) -> None:

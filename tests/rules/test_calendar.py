@@ -24,6 +24,7 @@ from comity.rules.calendar import (
     local_date,
     time_zone,
     warning_at,
+    warning_at_in,
 )
 
 REG_1182 = "Reg. (EEC, Euratom) 1182/71 art. 3"
@@ -255,6 +256,33 @@ def test_warning_at_counts_calendar_days_back_from_the_breach() -> None:
     assert warning_at(due, 0) == due.breach_at
     with pytest.raises(ValueError):
         warning_at(due, -1)
+
+
+def test_a_warning_window_is_counted_in_the_periods_own_unit() -> None:
+    # Five working days from Wednesday 23 December 2020 in Switzerland: 24, 28, 29, 30,
+    # 31 December (Christmas Day and the weekend are not working days). Two working
+    # days before the breach are 31 and 30 December: the window opens on 30 December,
+    # where two calendar days would open it on 31 December.
+    due = compute_due(date(2020, 12, 23), 5, WORKING, calendar="CH")
+    assert due.last_day == date(2020, 12, 31)
+    assert warning_at_in(due, 2, counting=WORKING, calendar="CH") == z(2020, 12, 30)
+    assert warning_at(due, 2) == z(2020, 12, 30)  # the same here: no rest day between
+    # Three working days back crosses the weekend and Christmas: 31, 30, 29 December,
+    # then 28; four back reaches Thursday 24 December.
+    assert warning_at_in(due, 4, counting=WORKING, calendar="CH") == z(2020, 12, 28)
+    assert warning_at_in(due, 5, counting=WORKING, calendar="CH") == z(2020, 12, 24)
+    assert warning_at(due, 5) == z(2020, 12, 27)
+    assert warning_at_in(due, 0, counting=WORKING, calendar="CH") == due.breach_at
+    # A period in hours: whole days of 24 hours before the instant it ends.
+    hours = compute_due(z(2024, 3, 4, 9, 30), 48, HOURS, calendar=None)
+    assert warning_at_in(hours, 1, counting=HOURS, calendar=None) == hours.breach_at - timedelta(
+        hours=24
+    )
+    # Any other unit: calendar days, as warning_at.
+    days = compute_due(date(2024, 3, 4), 45, EU_DAYS, calendar="BE")
+    assert warning_at_in(days, 14, counting=EU_DAYS, calendar="BE") == warning_at(days, 14)
+    with pytest.raises(ValueError):
+        warning_at_in(due, -1, counting=WORKING, calendar="CH")
 
 
 def test_due_on_a_given_last_day() -> None:

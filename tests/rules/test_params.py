@@ -53,6 +53,10 @@ VERIFIED_VALUES: dict[tuple[str, date], str] = {
     ("us.restraint_983j", date(2000, 8, 23)): "983(j)(2), compilation of the Code",
     ("us.tro_983j", date(2009, 12, 1)): "983(j)(3), compilation of the Code",
     ("us.set_aside_motion_983e", date(2000, 8, 23)): "983(e)(3), Statutes at Large",
+    ("gb.consent_notice_period", date(2003, 2, 24)): "POCA s. 335(5), legislation.gov.uk",
+    ("gb.consent_moratorium", date(2003, 2, 24)): "POCA s. 335(6), legislation.gov.uk",
+    ("gb.moratorium_extension", date(2017, 10, 31)): "POCA s. 336A(4), legislation.gov.uk",
+    ("gb.moratorium_extension_total", date(2017, 10, 31)): "POCA s. 336A(7), legislation.gov.uk",
 }
 
 # Values whose from/until dates were read with the article: Reg. 2018/1805 arts. 40(1)
@@ -67,6 +71,7 @@ VERIFIED_DATES: dict[tuple[str, date], str] = {
     ("us.restraint_983j", date(2000, 8, 23)): "Pub. L. 106-185 sec. 21",
     ("us.complaint_983a3", date(2000, 8, 23)): "Pub. L. 106-185 sec. 21",
     ("us.set_aside_motion_983e", date(2000, 8, 23)): "Pub. L. 106-185 sec. 21",
+    ("gb.account_freezing_order_maximum", date(2018, 1, 31)): "annotation of Pt. 5 Ch. 3B",
 }
 
 # The names the engine looks up; they must exist.
@@ -96,7 +101,11 @@ ENGINE_NAMES = [
     "sv.extincion_precautionary",
     "mx.extincion_precautionary",
     "policy.extend_order_warning_days",
-    "policy.obtain_freezing_order_warning_days",
+    "policy.request_follow_up_days",
+    "ch.fiaa_art3_maximum",
+    "gb.account_freezing_order_maximum",
+    "gb.consent_notice_period",
+    "gb.consent_moratorium",
 ]
 
 
@@ -218,7 +227,6 @@ def test_engine_values_and_units(params: ParameterSet) -> None:
         "co.extincion_precautionary": (6, "months"),
         "co.legality_control": (10, "working_days"),
         "policy.extend_order_warning_days": (14, "calendar_days"),
-        "policy.obtain_freezing_order_warning_days": (2, "calendar_days"),
     }
     for name, (amount, unit) in expected.items():
         value = params.require(name, on)

@@ -26,8 +26,8 @@ from comity.engine._bindings import Bindings, substitute, value_of
 from comity.engine._compiler import warn_field
 from comity.engine._facts import instant
 from comity.engine.findings import CountedPeriod, DeadlineDetail, ParameterSource, StatedLastDay
-from comity.rules.calendar import Due, PeriodOutOfRange, due_on, warning_at
-from comity.rules.pack import DeadlineClause, Rule
+from comity.rules.calendar import Counting, Due, PeriodOutOfRange, due_on, warning_at_in
+from comity.rules.pack import DeadlineClause, Maximum, Rule
 from comity.rules.params import HOLIDAY_ROLES, ParameterSet
 
 __all__ = ["Agenda", "Deadline", "Period", "deadline_fact", "display", "start_period"]
@@ -68,13 +68,71 @@ class Period:
     breach_display: str
     detail: DeadlineDetail  # the parameter, its source and the counting used
     trigger_day: dt.date
+    counting: Counting | None = None  # how the parameter counts (None: a stated date)
+    calendar: str | None = None  # whose holidays it counted
 
 
-def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSet) -> Period | None:
-    """The period `clause` starts on these bindings; None when no value is in force, or
-    the sources found no duration: comity invents no deadline."""
-    if clause.last_day is not None:
-        last_day = dt.date.fromisoformat(str(value_of(bindings, *clause.last_day.split(".", 1))))
+def _in_list(params: ParameterSet, name: str, on: dt.date, codes: list[str]) -> bool:
+    members = params.get(name, on)
+    return members is not None and all(c in (members.items or ()) for c in codes)
+
+
+def start_period(
+    clause: DeadlineClause,
+    bindings: Bindings,
+    params: ParameterSet,
+    maxima: tuple[Maximum, ...] = (),
+) -> Period | None:
+    """The period `clause` starts on these bindings; None when no value is in force, the
+    sources found no duration (comity invents no deadline), or the clause's instrument
+    does not bind the jurisdictions concerned on the trigger day (`only_for`).
+
+    A statutory maximum that applies (`maxima`) ends the period earlier when it ends
+    first: an order stated, or extended, beyond the law's outer limit lapses at it.
+    """
+    period = _own_period(clause.last_day, clause, bindings, params)
+    if period is None:
+        return None
+    if clause.only_for is not None:
+        codes = [str(value_of(bindings, *r.split(".", 1))) for r in clause.only_for_jurisdictions]
+        if not _in_list(params, clause.only_for, period.trigger_day, codes):
+            return None
+    for maximum in maxima:
+        binding, field = maximum.field.split(".", 1)
+        if binding not in bindings or str(value_of(bindings, binding, field)) not in maximum.values:
+            continue
+        capped = _own_period(
+            None,
+            attrs.evolve(
+                clause,
+                parameter=maximum.parameter,
+                trigger=maximum.trigger,
+                calendar=maximum.calendar,
+                last_day=None,
+                fallback=None,
+                fallback_only_for=None,
+            ),
+            bindings,
+            params,
+        )
+        if capped is not None and capped.breach_at < period.breach_at:
+            detail = attrs.evolve(
+                capped.detail,
+                convention=(
+                    f"the statutory maximum ends the period before {period.due}, the end the "
+                    f"events state; {capped.detail.convention}"
+                ),
+            )
+            period = attrs.evolve(capped, detail=detail)
+    return period
+
+
+def _own_period(
+    last_day_ref: str | None, clause: DeadlineClause, bindings: Bindings, params: ParameterSet
+) -> Period | None:
+    """The period of the clause itself, before `only_for` and any maximum."""
+    if last_day_ref is not None:
+        last_day = dt.date.fromisoformat(str(value_of(bindings, *last_day_ref.split(".", 1))))
         due = last_day.isoformat()
         try:
             lapse = due_on(last_day, convention=f"in force to the end of {due}")
@@ -82,7 +140,7 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
             return None  # beyond the calendar: see the module docstring
         breach_inst = instant(lapse.breach_at)
         breach_display = breach_inst[:10]
-        stated_by = bindings[clause.last_day.split(".", 1)[0]]
+        stated_by = bindings[last_day_ref.split(".", 1)[0]]
         stated = StatedLastDay(
             source=f"the expiry date stated in event {stated_by.get('ev', '?')}",
             convention=f"{lapse.convention}; it lapses at the start of {breach_display}",
@@ -141,7 +199,14 @@ def start_period(clause: DeadlineClause, bindings: Bindings, params: ParameterSe
         note=value.note or None,
     )
     return Period(
-        due_obj, due, breach_inst, display(breach_inst, day_based=day_based), detail, trigger_day
+        due_obj,
+        due,
+        breach_inst,
+        display(breach_inst, day_based=day_based),
+        detail,
+        trigger_day,
+        counting=value.counting,
+        calendar=calendar,
     )
 
 
@@ -178,11 +243,23 @@ def warning_instants(
     out = []
     for warn in warnings:
         assert warn.warning is not None
+        if warn.warning.at_start or warn.warning.days_before is None:
+            # Needed from the moment the period starts (a court order during an FIU
+            # suspension of a few working days): raised with the event that starts it.
+            out.append((warn_field(warn.id), not_before))
+            continue
         window = params.get(warn.warning.days_before, period.trigger_day)
         if window is None or window.amount is None:
             out.append((warn_field(warn.id), period.breach_at))
             continue
-        opens = instant(warning_at(period.counted, int(window.amount)))
+        opens = instant(
+            warning_at_in(
+                period.counted,
+                int(window.amount),
+                counting=period.counting,
+                calendar=period.calendar,
+            )
+        )
         # A warning cannot come before the event that started the period.
         out.append((warn_field(warn.id), max(opens, not_before)))
     return out
@@ -198,6 +275,7 @@ class Deadline:
     due: str
     breach_display: str
     done: bool = False
+    breached: bool = False  # a next step's period passed; live until met
 
 
 class Agenda:

@@ -56,9 +56,28 @@ class FactProjector:
 
     def __init__(self) -> None:
         self._order_assets: dict[str, tuple[str, ...]] = {}
+        self._order_types: dict[str, str] = {}
         self._asset_orders: dict[str, list[str]] = {}
         self._involved: set[str] = set()
         self._pursued: set[tuple[str, str]] = set()  # (subject, jurisdiction)
+
+    def _certificate(self, event: t.MlaRequestSent) -> str:
+        """The certificate a request carries: the one it states, else what its order
+        makes it (a freeze or seizure: freezing; a confiscation: confiscation), else
+        freezing for a request for provisional measures; "" when nothing says.
+
+        Under Reg. (EU) 2018/1805 the certificate, not the request's `purpose`, decides
+        which time limit applies: a request to execute a freezing order is a freezing
+        certificate.
+        """
+        if event.certificate is not None:
+            return event.certificate
+        kind = self._order_types.get(event.order_id or "")
+        if kind in ("freeze", "seizure"):
+            return "freezing"
+        if kind == "confiscation":
+            return "confiscation"
+        return "freezing" if event.purpose == "provisional_measures" else ""
 
     def facts(self, event: t.Event) -> Iterator[dict[str, Any]]:
         at = instant(event.occurred_at)
@@ -124,6 +143,7 @@ class FactProjector:
                     for order_id in held:
                         yield fact("confiscation_of", order_id=order_id, asset_id="")
                 self._order_assets[event.order_id] = event.asset_ids
+                self._order_types[event.order_id] = event.order_type
                 for asset in event.asset_ids:
                     self._asset_orders.setdefault(asset, []).append(event.order_id)
                 # One fact per order (its lapse is one deadline), one per asset it holds.
@@ -158,6 +178,7 @@ class FactProjector:
             case t.OrderLifted():
                 yield fact("lifted", order_id=event.order_id)
             case t.MlaRequestSent():
+                certificate = self._certificate(event)
                 # One fact per request (its answer is due once), one per asset it covers.
                 yield fact(
                     "mla",
@@ -169,6 +190,7 @@ class FactProjector:
                     order_id=_s(event.order_id),
                     instrument=_s(event.instrument),
                     urgent=event.urgent,
+                    certificate=certificate,
                 )
                 for asset in event.asset_ids or ("",):
                     yield fact(
@@ -181,6 +203,7 @@ class FactProjector:
                         order_id=_s(event.order_id),
                         instrument=_s(event.instrument),
                         urgent=event.urgent,
+                        certificate=certificate,
                     )
                 yield from involved(event.requested_jurisdiction)
             case t.MlaRequestReceived():

@@ -226,7 +226,7 @@ class _CaseRun:
             bindings, [p.name for p in map(parse_pattern, clause.when) if not p.negated]
         )
         ref = str(value_of(bindings, *clause.ref.split(".", 1)))
-        period = start_period(clause, bindings, self.pack.parameters)
+        period = start_period(clause, bindings, self.pack.parameters, rule.maximum)
         if period is None:
             return
         fact = deadline_fact(rule.id, part.clause, ref, period, bindings)
@@ -257,7 +257,22 @@ class _CaseRun:
 
     def _on_breach(self, part: Part, bindings: Bindings) -> None:
         record = self.agenda[bindings["d"]["id"]]
-        if record.done:
+        if record.done or record.breached:
+            return
+        if part.rule.category != "deadline":
+            # A next step due when a period passes (a request unanswered past comity's
+            # follow-up window): raised at the breach and, unlike a missed deadline,
+            # resolved by what meets the period, so the period stays live until then.
+            record.breached = True
+            self._raise(
+                part.rule,
+                part.key,
+                bindings,
+                inst=bindings["d"]["breach_at"],
+                display=record.breach_display,
+                due=record.due,
+                deadline=record.detail,
+            )
             return
         self._raise(
             part.rule,
@@ -284,6 +299,13 @@ class _CaseRun:
 
     def _on_met(self, part: Part, bindings: Bindings) -> None:
         record = self.agenda[bindings["d"]["id"]]
+        if record.breached and not record.done:
+            self._resolve(
+                self._fid(part.rule, record.because, {"d": record.fact}),
+                self._events_of(bindings, part.resolver),
+            )
+            self._finish_deadline(bindings["d"])
+            return
         if not record.done:
             for warn in self.compiled.warnings_for.get(part.rule.id, []):
                 self._resolve(
@@ -335,6 +357,8 @@ class _CaseRun:
         )
         for record in records:
             rule = self.pack.rule(record.fact["rule"])
+            if rule.category != "deadline":
+                continue  # a policy window for a next step is not a legal deadline
             running.append(
                 OpenDeadline(
                     case_id=self.case_id,

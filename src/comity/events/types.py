@@ -21,6 +21,7 @@ __all__ = [
     "AssetType",
     "CaseClosed",
     "CaseOpened",
+    "Certificate",
     "Event",
     "FiuPostponement",
     "MlaPurpose",
@@ -55,6 +56,7 @@ Offence = Literal[
     "other",
 ]
 SubjectKind = Literal["person", "company"]
+Certificate = Literal["freezing", "confiscation"]
 AssetType = Literal[
     "bank_account",
     "real_estate",
@@ -174,6 +176,9 @@ class MlaRequestSent(_Envelope):
     order_id: str | None = None
     instrument: str | None = None
     urgent: bool = False
+    #: Under Reg. (EU) 2018/1805, the certificate the request carries (Annex I or II).
+    #: When absent, the type of `order_id` decides (docs/rules.md).
+    certificate: Certificate | None = None
 
 
 @attrs.frozen(kw_only=True)

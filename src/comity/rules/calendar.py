@@ -70,6 +70,7 @@ __all__ = [
     "local_date",
     "time_zone",
     "warning_at",
+    "warning_at_in",
 ]
 
 UNITS: Final = ("hours", "calendar_days", "working_days", "weeks", "months", "years")
@@ -679,5 +680,37 @@ def warning_at(due: Due, days_before: int) -> datetime:
         raise ValueError(f"days_before must be a whole number >= 0, got {days_before!r}")
     try:
         return _midnight(due.breach_at.astimezone(UTC).date() - timedelta(days=days_before))
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def warning_at_in(
+    due: Due, days_before: int, *, counting: Counting | None, calendar: str | None
+) -> datetime:
+    """When a window of `days_before` days before the breach opens, counted in the
+    period's own unit.
+
+    A period in working days gets a window in working days of the same calendar and
+    rest days (two working days before a suspension ends is not two calendar days when
+    a weekend falls between); a period in hours gets a window of `days_before` times 24
+    hours before the instant it ends; any other period, calendar days (`warning_at`).
+    The window opens at the start of its first day, 00:00Z, like `warning_at`.
+    """
+    if counting is None or counting.unit not in ("working_days", "hours"):
+        return warning_at(due, days_before)
+    if isinstance(days_before, bool) or not isinstance(days_before, int) or days_before < 0:
+        raise ValueError(f"days_before must be a whole number >= 0, got {days_before!r}")
+    try:
+        if counting.unit == "hours":
+            return _as_utc(due.breach_at) - timedelta(hours=24 * days_before)
+        assert due.last_day is not None
+        country = _normalise_calendar(calendar)
+        day = due.last_day + _ONE_DAY  # the breach day; the window ends the day before
+        seen = 0
+        while seen < days_before:
+            day -= _ONE_DAY
+            if _is_working(day, country, counting.rest_days):
+                seen += 1
+        return _midnight(day)
     except OverflowError:
         return datetime.min.replace(tzinfo=UTC)

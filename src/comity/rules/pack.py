@@ -38,6 +38,7 @@ __all__ = [
     "SEVERITIES",
     "DeadlineClause",
     "LegalBasis",
+    "Maximum",
     "Rule",
     "RulePack",
     "Warning",
@@ -102,12 +103,33 @@ class DeadlineClause:
     # parameter `fallback_only_for` (e.g. the EU minimum for a Member State's FIU).
     fallback: str | None = None
     fallback_only_for: str | None = None
+    # The period starts only if every jurisdiction these binding.fields name is in the
+    # list parameter `only_for` on the trigger day: an EU regulation binds only its
+    # Member States, and only between them.
+    only_for: str | None = None
+    only_for_jurisdictions: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Maximum:
+    """A statutory maximum: whatever a clause's period says (an order's stated expiry,
+    its extensions), it ends no later than `parameter` counted from `trigger`, when the
+    value of `field` (e.g. `o.basis_key`) is one of `values`."""
+
+    field: str
+    values: tuple[str, ...]
+    parameter: str
+    trigger: str
+    calendar: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Warning:
     deadline: str  # id of the deadline rule this warns about
-    days_before: str  # a parameter name holding the window in days
+    # A parameter name holding the window in days before the breach; None with
+    # `at_start`: the step is needed from the moment the period starts.
+    days_before: str | None = None
+    at_start: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -126,6 +148,7 @@ class Rule:
     when: tuple[tuple[str, ...], ...] = ()
     resolved_by: tuple[tuple[str, ...], ...] = ()
     deadline: tuple[DeadlineClause, ...] = ()
+    maximum: tuple[Maximum, ...] = ()
     warning: Warning | None = None
     source: str = ""  # the file it came from (not part of the digest)
 
@@ -293,26 +316,69 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
                 met_by=met_by,
                 fallback=_str(clause, "fallback", file, cw, required=False),
                 fallback_only_for=_str(clause, "fallback_only_for", file, cw, required=False),
+                only_for=_str(clause, "only_for", file, cw, required=False),
+                only_for_jurisdictions=tuple(
+                    _binding_ref(r, file, f"{cw}.only_for_jurisdictions") or ""
+                    for r in _strs(clause, "only_for_jurisdictions", file, cw)
+                ),
             )
         )
         if (clauses[-1].fallback is None) != (clauses[-1].fallback_only_for is None):
             raise _fail(file, cw, "give fallback and fallback_only_for together")
+        if (clauses[-1].only_for is None) != (not clauses[-1].only_for_jurisdictions):
+            raise _fail(file, cw, "give only_for and only_for_jurisdictions together")
+        for ref in clauses[-1].only_for_jurisdictions:
+            if ref.split(".")[0] not in positive:
+                raise _fail(file, cw, f"{ref!r} names a binding the clause does not make")
+    maxima = []
+    raw_maximum = table.get("maximum", [])
+    if isinstance(raw_maximum, dict):
+        raw_maximum = [raw_maximum]
+    if raw_maximum and not clauses:
+        raise _fail(file, f"{where}.maximum", "only a rule with deadline clauses has a maximum")
+    for n, raw in enumerate(raw_maximum):
+        mw = f"{where}.maximum[{n}]"
+        if not isinstance(raw, dict):
+            raise _fail(file, mw, "expected a table")
+        maxima.append(
+            Maximum(
+                field=_binding_ref(_str(raw, "field", file, mw), file, f"{mw}.field") or "",
+                values=_strs(raw, "values", file, mw),
+                parameter=_str(raw, "parameter", file, mw),
+                trigger=_binding_ref(_str(raw, "trigger", file, mw), file, f"{mw}.trigger") or "",
+                calendar=_binding_ref(
+                    _str(raw, "calendar", file, mw, required=False), file, f"{mw}.calendar"
+                ),
+            )
+        )
+        if not maxima[-1].values:
+            raise _fail(file, f"{mw}.values", "list the values the maximum applies to")
     warning = None
     raw_warning = table.get("warning")
     if raw_warning is not None:
         ww = f"{where}.warning"
         if not isinstance(raw_warning, dict):
             raise _fail(file, ww, "expected a table")
+        at_start = raw_warning.get("at_start", False)
+        if not isinstance(at_start, bool):
+            raise _fail(file, f"{ww}.at_start", f"expected true or false, got {at_start!r}")
         warning = Warning(
             deadline=_str(raw_warning, "deadline", file, ww),
-            days_before=_str(raw_warning, "days_before", file, ww),
+            days_before=_str(raw_warning, "days_before", file, ww, required=not at_start),
+            at_start=at_start,
         )
+        if at_start and warning.days_before is not None:
+            raise _fail(file, ww, "give days_before or at_start = true, not both")
     shapes = sum(bool(x) for x in (when, clauses, warning))
     if shapes != 1:
         raise _fail(file, where, "give exactly one of when, deadline or warning")
-    if clauses and category != "deadline":
+    if clauses and category == "overlap":
+        # A next step may be due when a period passes (a request unanswered past a
+        # policy window): it is raised at the breach and resolved by `met_by`.
         raise _fail(
-            file, f"{where}.category", "a rule with deadline clauses is in category deadline"
+            file,
+            f"{where}.category",
+            "a rule with deadline clauses is in category deadline or next_step",
         )
     return Rule(
         id=rule_id,
@@ -329,6 +395,7 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
         when=when,
         resolved_by=resolved_by,
         deadline=tuple(clauses),
+        maximum=tuple(maxima),
         warning=warning,
         source=file,
     )

@@ -187,10 +187,18 @@ def rule_lines(rule: Rule, pack: RulePack, *, origin: str) -> Iterator[str]:
     if rule.warning is not None:
         yield ""
         yield "Warning"
-        yield from wrap(
-            f"Raised the number of days that {rule.warning.days_before} gives before rule "
-            f"{rule.warning.deadline} is breached; resolved by what meets that deadline.",
-            2,
-        )
-        yield "  parameters:"
-        yield from _parameter_lines(pack, rule.warning.days_before, 4)
+        if rule.warning.days_before is None:
+            yield from wrap(
+                f"Raised when a period of rule {rule.warning.deadline} starts; resolved by "
+                "what meets that deadline.",
+                2,
+            )
+        else:
+            yield from wrap(
+                f"Raised the number of days that {rule.warning.days_before} gives before "
+                f"rule {rule.warning.deadline} is breached (counted in working days when "
+                "the period is); resolved by what meets that deadline.",
+                2,
+            )
+            yield "  parameters:"
+            yield from _parameter_lines(pack, rule.warning.days_before, 4)
