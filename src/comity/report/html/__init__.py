@@ -1,0 +1,183 @@
+"""The case report as one self-contained HTML file (`comity report`).
+
+One file that opens on an air-gapped machine: the styles are inline, there is no
+script and no font to fetch, the pictures are inline SVG, and a Content-Security-Policy
+forbids the page any request at all, so a link or a stray URL in a user's text can
+never make the browser reach out. It prints as one clean document (print CSS).
+
+Rendered by Jinja2 with autoescape on: every id, name and free text from the log is
+escaped. Jinja2 because the page is mostly markup with a few loops, which a template
+says more plainly than code, and it is the well-kept engine that escapes by default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from importlib import metadata
+
+import jinja2
+from markupsafe import Markup
+
+from comity.audit.basis import Basis
+from comity.engine import CaseResult
+from comity.events import StoredEvent
+from comity.report.at import ReplayAt
+from comity.report.html._case import CaseView, case_view
+from comity.report.html._svg import flows_svg, timeline_svg
+from comity.report.labels import LANGUAGES, Translate, translator
+from comity.report.tally import SEVERITY_RANK
+from comity.report.text._legal import cite, period
+from comity.report.text._when import days_until
+from comity.rules.pack import SEVERITIES
+
+__all__ = ["LANGUAGES", "case_report_html"]
+
+_CATEGORIES = (
+    ("deadline", "Missed deadline"),
+    ("overlap", "Overlapping jurisdictions"),
+    ("next_step", "Next steps"),
+)
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("comity.report.html", "templates"),
+        autoescape=True,  # every template, whatever its name: nothing unescaped by accident
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def _env() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = _environment()
+    return _ENV
+
+
+def _in_days(days: int, _: Translate) -> str:
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("tomorrow")
+    if days > 0:
+        return _("in {n} days").format(n=days)
+    return _("{n} days ago").format(n=-days)
+
+
+def _basis_rows(basis: Basis | None, _: Translate) -> list[tuple[str, str]]:
+    if basis is None:
+        return []
+    rows = []
+    if basis.as_of is not None or basis.known_at is not None:
+        rows.append(
+            (
+                _("Cut"),
+                _("as of {as_of}, known at {known_at}").format(
+                    as_of=basis.as_of, known_at=basis.known_at
+                ),
+            )
+        )
+    rows.append(
+        (
+            _("Log"),
+            _("{size} records, head {hash}").format(size=basis.head.size, hash=basis.head.hash),
+        )
+    )
+    cp = basis.checkpoint
+    if cp is None:
+        rows.append((_("Checkpoint"), _("none signed yet")))
+    else:
+        covers = _("covers this head") if cp["size"] <= basis.head.size else _("beyond this cut")
+        rows.append(
+            (
+                _("Checkpoint"),
+                _("{origin} at size {size}, root {root} ({covers})").format(
+                    origin=cp["origin"], size=cp["size"], root=cp["root"], covers=covers
+                ),
+            )
+        )
+    if basis.rulepack is not None:
+        rows.append((_("Rule pack"), basis.rulepack))
+    rows.append(
+        (_("Versions"), ", ".join(f"{name} {v}" for name, v in sorted(basis.versions.items())))
+    )
+    return rows
+
+
+def case_report_html(
+    result: CaseResult,
+    events: Sequence[StoredEvent],
+    at: ReplayAt,
+    *,
+    rulepack: str,
+    as_of_limit: str,
+    basis: Basis | None = None,
+    lang: str = "en",
+) -> str:
+    """The report of one replayed case: `result` is its replay at `at`, `events` the
+    case's events known at `at.known_at` (those after `as_of_limit`, the replay's
+    last instant, are left out as the replay left them out)."""
+    _ = translator(lang)
+    as_of_day = at.as_of.date() if isinstance(at.as_of, dt.datetime) else at.as_of
+    view = case_view(result, events, as_of_limit=as_of_limit, as_of_day=as_of_day, _=_)
+    return _render(view, at, rulepack=rulepack, basis=basis, lang=lang, _=_)
+
+
+def _render(
+    view: CaseView,
+    at: ReplayAt,
+    *,
+    rulepack: str,
+    basis: Basis | None,
+    lang: str,
+    _: Translate,
+) -> str:
+    findings = list(view.findings)
+    open_findings = [f for f in findings if f.status != "resolved"]
+    by_severity = {s: sum(f.finding.severity == s for f in open_findings) for s in SEVERITIES}
+    sections = []
+    for category, title in _CATEGORIES:
+        group = [f for f in findings if f.finding.category == category]
+        group.sort(key=lambda f: (f.status == "resolved", -SEVERITY_RANK[f.finding.severity]))
+        sections.append((category, _(title), group))
+    deadlines = [
+        {
+            "d": d,
+            "days": days_until(d.due, at.as_of),
+            "days_words": _in_days(days_until(d.due, at.as_of), _),
+            "period": period(d.detail),
+            "source": cite(d.detail["source"]) if isinstance(d.detail.get("source"), dict) else "",
+        }
+        for d in view.deadlines
+    ]
+    try:
+        version = metadata.version("comity")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        version = "unknown"
+    template = _env().get_template("report.html.j2")
+    return template.render(
+        _=_,
+        lang=lang,
+        view=view,
+        at=at.header(),
+        rulepack=rulepack,
+        basis_rows=_basis_rows(basis, _),
+        severities=list(reversed(SEVERITIES)),
+        by_severity=by_severity,
+        open_count=len(open_findings),
+        resolved_count=len(findings) - len(open_findings),
+        sections=sections,
+        deadlines=deadlines,
+        next_deadline=deadlines[0] if deadlines else None,
+        timeline=Markup(timeline_svg(view, _)),  # built by ElementTree: escaped
+        flows=Markup(flows_svg(view, _)),  # built by ElementTree: escaped
+        cite=cite,
+        version=version,
+    )

@@ -1,0 +1,507 @@
+"""What the HTML report shows of a case, worked out from its events and its replay.
+
+The engine's result says what was found; the events say what happened: where each
+asset lies, which orders cover it, which requests went where, where value moved. This
+module reads both into plain values the template and the pictures draw (lanes, marks,
+asset states, transfers, findings named by their events), so that neither the
+template nor the SVG code interprets an event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from comity.engine import CaseResult, Finding, OpenDeadline
+from comity.events import StoredEvent, format_time
+from comity.events import types as ev
+from comity.report.labels import Translate
+
+__all__ = [
+    "AssetView",
+    "CaseView",
+    "EventView",
+    "Mark",
+    "TransferView",
+    "case_view",
+    "money",
+]
+
+#: The kinds of mark on the timeline, and the legend's order.
+KINDS = ("event", "order", "request", "deadline")
+
+
+def money(value: ev.Money | None) -> str:
+    """`USD 380,000.00`: the decimal as given, grouped, never through a float."""
+    if value is None:
+        return ""
+    return f"{value.currency} {value.amount:,}"
+
+
+def day_of(value: ev.ValidTime) -> dt.date:
+    """The calendar day of a valid time (an instant's day in UTC)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).date()
+    return value
+
+
+def instant_of(value: ev.ValidTime) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+@attrs.frozen(kw_only=True)
+class EventView:
+    """One event as the report names it: `freezing order O1 (PA), 2019-03-05`."""
+
+    event_id: str
+    kind: str  # one of KINDS
+    day: dt.date
+    when: str  # the valid time as the log holds it
+    label: str  # the event type, in the report's language
+    detail: str  # ids and jurisdictions, untranslated
+    jurisdiction: str
+
+    @property
+    def words(self) -> str:
+        return f"{self.label} {self.detail} ({self.when})" if self.detail else self.label
+
+
+@attrs.frozen(kw_only=True)
+class Mark:
+    """One mark on the timeline: an event, or a deadline (open, or missed)."""
+
+    kind: str
+    day: dt.date
+    lane: str
+    title: str
+    ref: str  # an event id, or a deadline's reference
+    state: str = ""  # for deadlines: open | missed; for orders: the order type
+
+
+@attrs.frozen(kw_only=True)
+class Span:
+    """An order in force on the timeline, from its issue to its end (or as of)."""
+
+    lane: str
+    start: dt.date
+    end: dt.date
+    order_type: str
+    title: str
+    open_end: bool
+
+
+@attrs.frozen(kw_only=True)
+class AssetView:
+    asset_id: str
+    jurisdiction: str
+    asset_type: str
+    holder: str
+    value: str
+    description: str
+    states: tuple[str, ...]  # frozen, seized, confiscation ordered, confiscated, returned
+    located: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class TransferView:
+    transfer_id: str
+    day: dt.date
+    source: str  # an asset id
+    target: str | None  # an asset id, or None (only the jurisdiction is known)
+    from_jurisdiction: str
+    to_jurisdiction: str
+    amount: str
+    kind: str = "transfer"  # or "returned"
+
+
+@attrs.frozen(kw_only=True)
+class FindingView:
+    finding: Finding
+    status: str  # open | missed | resolved
+    caused_by: tuple[tuple[str, str], ...]  # (event id, the event in words)
+    resolved_by: tuple[tuple[str, str], ...]
+    resolution: str  # a sentence: resolved on..., closed on...
+
+
+@attrs.frozen(kw_only=True)
+class CaseView:
+    case_id: str
+    title: str
+    lead: str
+    jurisdictions: tuple[str, ...]
+    events: tuple[EventView, ...]
+    marks: tuple[Mark, ...]
+    spans: tuple[Span, ...]
+    assets: tuple[AssetView, ...]
+    transfers: tuple[TransferView, ...]
+    findings: tuple[FindingView, ...]
+    deadlines: tuple[OpenDeadline, ...]
+    first_day: dt.date
+    last_day: dt.date
+    as_of_day: dt.date
+
+
+_LABELS = {
+    "case_opened": "case opened",
+    "subject_identified": "subject identified",
+    "asset_located": "asset located",
+    "proceeding_opened": "proceeding opened",
+    "order_issued": "order issued",
+    "order_extended": "order extended",
+    "order_lifted": "order lifted",
+    "mla_request_sent": "MLA request sent",
+    "mla_request_received": "MLA request received",
+    "mla_request_answered": "MLA request answered",
+    "order_recognized": "order recognized",
+    "transfer_detected": "transfer detected",
+    "fiu_postponement": "FIU postponement",
+    "asset_confiscated": "asset confiscated",
+    "asset_returned": "asset returned",
+    "case_closed": "case closed",
+}
+_ORDER_LABELS = {
+    "freeze": "freezing order",
+    "seizure": "seizure order",
+    "confiscation": "confiscation order",
+    "release": "release order",
+}
+
+
+class _Reader:
+    """Reads the events in valid-time order, keeping what later events refer to."""
+
+    def __init__(self, lead: str, _: Translate) -> None:
+        self._ = _
+        self.lead = lead
+        self.orders: dict[str, ev.OrderIssued] = {}
+        self.expiry: dict[str, dt.date | None] = {}
+        self.ended: dict[str, dt.date] = {}
+        self.requests: dict[str, ev.MlaRequestSent] = {}
+        self.assets: dict[str, ev.AssetLocated] = {}
+        self.ordered: set[str] = set()  # a confiscation order covers them
+        self.confiscated: set[str] = set()  # confiscated where they lie
+        self.returned: set[str] = set()
+        self.jurisdictions: list[str] = [lead] if lead else []
+
+    def involve(self, *codes: str | None) -> None:
+        for code in codes:
+            if code and code not in self.jurisdictions:
+                self.jurisdictions.append(code)
+
+    def read(self, e: ev.Event) -> tuple[str, str, str, str]:
+        """(kind, label, detail, lane) of one event, noting what later ones need."""
+        _ = self._
+        label = _(_LABELS.get(e.TYPE, e.TYPE.replace("_", " ")))
+        if isinstance(e, ev.CaseOpened):
+            self.involve(e.lead_jurisdiction)
+            return "event", label, e.lead_jurisdiction, e.lead_jurisdiction
+        if isinstance(e, ev.SubjectIdentified):
+            lane = e.jurisdictions[0] if e.jurisdictions else self.lead
+            self.involve(*e.jurisdictions)
+            return "event", label, f"{e.subject_id} {e.name}", lane
+        if isinstance(e, ev.AssetLocated):
+            self.assets[e.asset_id] = e
+            self.involve(e.jurisdiction)
+            return "event", label, f"{e.asset_id} ({e.jurisdiction})", e.jurisdiction
+        if isinstance(e, ev.ProceedingOpened):
+            self.involve(e.jurisdiction)
+            kind = e.kind.replace("_", " ")
+            if e.kind == "ncb_forfeiture":
+                kind = _("non-conviction-based forfeiture")
+            return "event", label, f"{e.proceeding_id} {kind} ({e.jurisdiction})", e.jurisdiction
+        if isinstance(e, ev.OrderIssued):
+            self.orders[e.order_id] = e
+            self.expiry[e.order_id] = e.expires_on
+            self.involve(e.issuing_jurisdiction)
+            if e.order_type == "confiscation":
+                self.ordered.update(e.asset_ids)
+            assets = ", ".join(e.asset_ids)
+            what = _(_ORDER_LABELS[e.order_type])
+            detail = f"{e.order_id} ({e.issuing_jurisdiction})" + (f": {assets}" if assets else "")
+            return "order", what, detail, e.issuing_jurisdiction
+        if isinstance(e, ev.OrderExtended | ev.OrderLifted):
+            order = self.orders.get(e.order_id)
+            lane = order.issuing_jurisdiction if order else self.lead
+            if isinstance(e, ev.OrderExtended):
+                self.expiry[e.order_id] = e.expires_on
+                detail = f"{e.order_id} → {e.expires_on.isoformat()}"
+            else:
+                self.ended[e.order_id] = day_of(e.occurred_at)
+                detail = e.order_id
+            return "order", label, detail, lane
+        if isinstance(e, ev.OrderRecognized):
+            self.involve(e.executing_jurisdiction)
+            return (
+                "order",
+                label,
+                f"{e.order_id} ({e.executing_jurisdiction})",
+                e.executing_jurisdiction,
+            )
+        if isinstance(e, ev.MlaRequestSent):
+            self.requests[e.request_id] = e
+            self.involve(e.requesting_jurisdiction, e.requested_jurisdiction)
+            route = f"{e.requesting_jurisdiction} → {e.requested_jurisdiction}"
+            return "request", label, f"{e.request_id} {route}", e.requesting_jurisdiction
+        if isinstance(e, ev.MlaRequestReceived | ev.MlaRequestAnswered):
+            sent = self.requests.get(e.request_id)
+            lane = sent.requested_jurisdiction if sent else self.lead
+            detail = e.request_id
+            if isinstance(e, ev.MlaRequestAnswered):
+                detail += f": {e.outcome.replace('_', ' ')}"
+            return "request", label, f"{detail} ({lane})", lane
+        if isinstance(e, ev.TransferDetected):
+            self.involve(e.from_jurisdiction, e.to_jurisdiction)
+            detail = (
+                f"{e.transfer_id} {e.from_jurisdiction} → {e.to_jurisdiction}, {money(e.amount)}"
+            )
+            return "event", label, detail, e.from_jurisdiction
+        if isinstance(e, ev.FiuPostponement):
+            self.involve(e.jurisdiction)
+            return "order", label, f"{e.postponement_id} ({e.jurisdiction})", e.jurisdiction
+        if isinstance(e, ev.AssetConfiscated):
+            self.confiscated.add(e.asset_id)
+            self.involve(e.jurisdiction)
+            return "order", label, f"{e.asset_id} ({e.jurisdiction}, {e.order_id})", e.jurisdiction
+        if isinstance(e, ev.AssetReturned):
+            self.returned.add(e.asset_id)
+            self.involve(e.from_jurisdiction, e.to_jurisdiction)
+            detail = f"{e.asset_id} {e.from_jurisdiction} → {e.to_jurisdiction}"
+            if e.amount is not None:
+                detail += f", {money(e.amount)}"
+            return "event", label, detail, e.from_jurisdiction
+        return "event", label, "", self.lead  # case_closed, and any later type
+
+    def in_force(self, order_id: str, on: dt.date) -> bool:
+        expires = self.expiry.get(order_id)
+        ended = self.ended.get(order_id)
+        return (ended is None or ended > on) and (expires is None or expires >= on)
+
+    def asset_states(self, asset_id: str, on: dt.date) -> tuple[str, ...]:
+        states = []
+        for order_id, order in self.orders.items():
+            if asset_id in order.asset_ids and self.in_force(order_id, on):
+                if order.order_type == "freeze" and "frozen" not in states:
+                    states.append("frozen")
+                elif order.order_type == "seizure" and "seized" not in states:
+                    states.append("seized")
+        if asset_id in self.confiscated:
+            # Confiscated where it lies: the freeze or seizure before it merged into it.
+            states = ["confiscated"]
+        elif asset_id in self.ordered:
+            states.append("confiscation ordered")
+        if asset_id in self.returned:
+            states.append("returned")
+        return tuple(states)
+
+
+def _lane_of_ref(ref: str, reader: _Reader, events: Iterable[ev.Event]) -> str:
+    """The lane of a deadline: the jurisdiction of the order, request or suspension."""
+    if ref in reader.orders:
+        return reader.orders[ref].issuing_jurisdiction
+    if ref in reader.requests:
+        return reader.requests[ref].requested_jurisdiction
+    for e in events:
+        if isinstance(e, ev.FiuPostponement) and ref in (e.postponement_id, *e.asset_ids):
+            return e.jurisdiction
+    if ref in reader.assets:
+        return reader.assets[ref].jurisdiction
+    return reader.lead
+
+
+def _status(finding: Finding) -> str:
+    if finding.is_open:
+        return "missed" if finding.category == "deadline" else "open"
+    return "resolved"
+
+
+def case_view(
+    result: CaseResult,
+    stored: Sequence[StoredEvent],
+    *,
+    as_of_limit: str,
+    as_of_day: dt.date,
+    _: Translate,
+) -> CaseView:
+    """The case as the report shows it: the events applied by the replay (those up to
+    `as_of_limit`, the replay's last instant) and its result."""
+    applied = sorted(
+        (s for s in stored if instant_of(s.event.occurred_at) <= as_of_limit),
+        key=lambda s: (instant_of(s.event.occurred_at), s.seq),
+    )
+    opened = next((s.event for s in applied if isinstance(s.event, ev.CaseOpened)), None)
+    lead = opened.lead_jurisdiction if opened else ""
+    reader = _Reader(lead, _)
+    views: list[EventView] = []
+    marks: list[Mark] = []
+    transfers: list[TransferView] = []
+    for s in applied:
+        e = s.event
+        kind, label, detail, lane = reader.read(e)
+        view = EventView(
+            event_id=s.event_id,
+            kind=kind,
+            day=day_of(e.occurred_at),
+            when=format_time(e.occurred_at),
+            label=label,
+            detail=detail,
+            jurisdiction=lane,
+        )
+        views.append(view)
+        state = e.order_type if isinstance(e, ev.OrderIssued) else ""
+        marks.append(
+            Mark(
+                kind=kind,
+                day=view.day,
+                lane=lane,
+                title=f"{view.when} {label} {detail} [{s.event_id}]",
+                ref=s.event_id,
+                state=state,
+            )
+        )
+        if isinstance(e, ev.TransferDetected):
+            transfers.append(
+                TransferView(
+                    transfer_id=e.transfer_id,
+                    day=view.day,
+                    source=e.from_asset_id,
+                    target=e.to_asset_id,
+                    from_jurisdiction=e.from_jurisdiction,
+                    to_jurisdiction=e.to_jurisdiction,
+                    amount=money(e.amount),
+                )
+            )
+        elif isinstance(e, ev.AssetReturned):
+            transfers.append(
+                TransferView(
+                    transfer_id=s.event_id,
+                    day=view.day,
+                    source=e.asset_id,
+                    target=None,
+                    from_jurisdiction=e.from_jurisdiction,
+                    to_jurisdiction=e.to_jurisdiction,
+                    amount=money(e.amount),
+                    kind="returned",
+                )
+            )
+    events = [s.event for s in applied]
+    by_id = {v.event_id: v for v in views}
+    for d in result.open_deadlines:
+        lane = _lane_of_ref(d.ref, reader, events)
+        reader.involve(lane)
+        marks.append(
+            Mark(
+                kind="deadline",
+                day=dt.date.fromisoformat(d.due[:10]),
+                lane=lane,
+                title=f"{d.due} {_('deadline')} {d.code} {d.ref} ({d.rule})",
+                ref=d.ref,
+                state="open",
+            )
+        )
+    findings = []
+    for f in result.findings:
+        if f.category == "deadline" and f.due:
+            lane = next((j for j in f.jurisdictions if j in reader.jurisdictions), reader.lead)
+            marks.append(
+                Mark(
+                    kind="deadline",
+                    day=dt.date.fromisoformat(f.due[:10]),
+                    lane=lane,
+                    title=f"{f.due} {_('missed')}: {f.code} [{f.finding_id}]",
+                    ref=f.finding_id,
+                    state="missed",
+                )
+            )
+        findings.append(_finding_view(f, by_id, _))
+    spans = _spans(reader, as_of_day)
+    assets = [
+        AssetView(
+            asset_id=a.asset_id,
+            jurisdiction=a.jurisdiction,
+            asset_type=_(a.asset_type.replace("_", " ")),
+            holder=a.holder or "",
+            value=money(a.value),
+            description=a.description or "",
+            states=reader.asset_states(a.asset_id, as_of_day),
+        )
+        for a in reader.assets.values()
+    ]
+    known = set(reader.assets)
+    for t in transfers:  # a transfer to an account nobody located still gets a node
+        if t.target is not None and t.target not in known:
+            known.add(t.target)
+            assets.append(
+                AssetView(
+                    asset_id=t.target,
+                    jurisdiction=t.to_jurisdiction,
+                    asset_type="",
+                    holder="",
+                    value="",
+                    description="",
+                    states=reader.asset_states(t.target, as_of_day),
+                    located=False,
+                )
+            )
+    days = [m.day for m in marks] or [as_of_day]
+    return CaseView(
+        case_id=result.case_id,
+        title=(opened.title or "") if opened else "",
+        lead=lead,
+        jurisdictions=tuple(reader.jurisdictions),
+        events=tuple(views),
+        marks=tuple(marks),
+        spans=tuple(spans),
+        assets=tuple(assets),
+        transfers=tuple(transfers),
+        findings=tuple(findings),
+        deadlines=result.open_deadlines,
+        first_day=min(*days, as_of_day),
+        last_day=max(*days, as_of_day),
+        as_of_day=as_of_day,
+    )
+
+
+def _spans(reader: _Reader, as_of_day: dt.date) -> list[Span]:
+    spans = []
+    for order_id, order in reader.orders.items():
+        if order.order_type not in ("freeze", "seizure"):
+            continue
+        start = day_of(order.occurred_at)
+        ends = [d for d in (reader.expiry.get(order_id), reader.ended.get(order_id)) if d]
+        end = min([*ends, as_of_day])
+        spans.append(
+            Span(
+                lane=order.issuing_jurisdiction,
+                start=start,
+                end=max(end, start),
+                order_type=order.order_type,
+                title=f"{order_id} {order.order_type}: {start.isoformat()} – {end.isoformat()}",
+                open_end=not ends or end == as_of_day,
+            )
+        )
+    return spans
+
+
+def _named(ids: Iterable[str], by_id: Mapping[str, EventView]) -> tuple[tuple[str, str], ...]:
+    return tuple((i, by_id[i].words if i in by_id else "") for i in ids)
+
+
+def _finding_view(f: Finding, by_id: Mapping[str, EventView], _: Translate) -> FindingView:
+    resolution = ""
+    if f.superseded_by:
+        resolution = _("Closed on {date}: the deadline was missed (see {finding})").format(
+            date=f.resolved_at, finding=f.superseded_by
+        )
+    elif f.resolved_at:
+        resolution = _("Resolved on {date}").format(date=f.resolved_at)
+    return FindingView(
+        finding=f,
+        status=_status(f),
+        caused_by=_named(f.because, by_id),
+        resolved_by=_named(f.resolved_by or (), by_id),
+        resolution=resolution,
+    )
