@@ -69,6 +69,7 @@ _ES: dict[str, str] = {
     "Next deadline": "Próximo plazo",
     "none": "ninguno",
     "Jurisdictions": "Jurisdicciones",
+    "Jurisdiction": "Jurisdicción",
     "Lead jurisdiction": "Jurisdicción principal",
     "Assets": "Activos",
     "Asset": "Activo",
