@@ -20,8 +20,8 @@ import jinja2
 from markupsafe import Markup
 
 from comity.audit.basis import Basis
-from comity.engine import CaseResult
-from comity.events import StoredEvent
+from comity.engine import CaseResult, CountedPeriod
+from comity.events import StoredEvent, format_time
 from comity.report.at import ReplayAt
 from comity.report.html._case import CaseView, case_view
 from comity.report.html._svg import flows_svg, timeline_svg
@@ -41,7 +41,7 @@ _CATEGORIES = (
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("comity.report.html", "templates"),
         autoescape=True,  # every template, whatever its name: nothing unescaped by accident
         undefined=jinja2.StrictUndefined,
@@ -49,6 +49,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["t"] = format_time  # a day or instant as comity writes it everywhere
+    return env
 
 
 _ENV: jinja2.Environment | None = None
@@ -153,7 +155,9 @@ def _render(
             "days": days_until(d.due, at.as_of),
             "days_words": _in_days(days_until(d.due, at.as_of), _),
             "period": period(d.detail),
-            "source": cite(d.detail["source"]) if isinstance(d.detail.get("source"), dict) else "",
+            "source": (
+                cite(d.detail.source.to_json()) if isinstance(d.detail, CountedPeriod) else ""
+            ),
         }
         for d in view.deadlines
     ]
@@ -178,6 +182,6 @@ def _render(
         next_deadline=deadlines[0] if deadlines else None,
         timeline=Markup(timeline_svg(view, _)),  # built by ElementTree: escaped
         flows=Markup(flows_svg(view, _)),  # built by ElementTree: escaped
-        cite=cite,
+        cite=lambda basis: cite(basis.to_json()),
         version=version,
     )

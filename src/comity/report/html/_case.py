@@ -395,23 +395,23 @@ def case_view(
         marks.append(
             Mark(
                 kind="deadline",
-                day=dt.date.fromisoformat(d.due[:10]),
+                day=day_of(d.due),
                 lane=lane,
-                title=f"{d.due} {_('deadline')} {d.code} {d.ref} ({d.rule})",
+                title=f"{format_time(d.due)} {_('deadline')} {d.code} {d.ref} ({d.rule})",
                 ref=d.ref,
                 state="open",
             )
         )
     findings = []
     for f in result.findings:
-        if f.category == "deadline" and f.due:
+        if f.category == "deadline" and f.due is not None:
             lane = next((j for j in f.jurisdictions if j in reader.jurisdictions), reader.lead)
             marks.append(
                 Mark(
                     kind="deadline",
-                    day=dt.date.fromisoformat(f.due[:10]),
+                    day=day_of(f.due),
                     lane=lane,
-                    title=f"{f.due} {_('missed')}: {f.code} [{f.finding_id}]",
+                    title=f"{format_time(f.due)} {_('missed')}: {f.code} [{f.finding_id}]",
                     ref=f.finding_id,
                     state="missed",
                 )
@@ -494,10 +494,11 @@ def _finding_view(f: Finding, by_id: Mapping[str, EventView], _: Translate) -> F
     resolution = ""
     if f.superseded_by:
         resolution = _("Closed on {date}: the deadline was missed (see {finding})").format(
-            date=f.resolved_at, finding=f.superseded_by
+            date=format_time(f.resolved_at) if f.resolved_at is not None else "",
+            finding=f.superseded_by,
         )
-    elif f.resolved_at:
-        resolution = _("Resolved on {date}").format(date=f.resolved_at)
+    elif f.resolved_at is not None:
+        resolution = _("Resolved on {date}").format(date=format_time(f.resolved_at))
     return FindingView(
         finding=f,
         status=_status(f),
