@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from comity.audit.basis import versions
+from comity.audit.basis import basis_of, versions
 from comity.audit.bundle import _pack
 from comity.audit.bundle._replay import findings_document, replay, times
 from comity.audit.bundle.layout import (
@@ -39,6 +39,7 @@ from comity.audit.bundle.layout import (
     write_bundle,
 )
 from comity.audit.checkpoint import parse_checkpoint
+from comity.audit.disclosure import disclosure_inputs, record_disclosure
 from comity.audit.merkle import MerkleTree, verify_inclusion
 from comity.audit.store import AuditStore, StoredCheckpoint
 from comity.errors import ChainBroken, ComityError, InvalidInput, VerificationFailed
@@ -214,32 +215,22 @@ def make_bundle(
     temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.part")
     try:
         write_bundle(temp, {MANIFEST: manifest_bytes, **members})
-        record_id = str(uuid.uuid4())
-        data = {
-            "record_id": record_id,
-            "recorded_at": format_recorded_at(now),
-            "kind": "bundle",
-            "actor": actor,
-            "purpose": purpose,
-            "recipients": list(recipients),
-            "inputs": {
-                "as_of": as_of_text,
-                "known_at": known_at_text,
-                "cases": [case_id],
-                "rulepack": pack.digest,
-                "versions": the_versions,
-                "checkpoint": manifest["checkpoint"],
-                "request": {"command": "audit bundle", "out": out.name},
-            },
-            "output": {
-                "media_type": MEDIA_TYPE,
-                "sha256": manifest_sha,
-                "bytes": len(manifest_bytes),
-            },
-            "finding_ids": manifest["findings"],
-            "cases": [case_id],
-        }
-        disclosure = audit.record(data, cases=[case_id])
+        basis = basis_of(log, audit, rulepack=pack.digest, as_of=as_of, known_at=known_at)
+        request = {"command": "audit bundle", "checkpoint": manifest["checkpoint"]}
+        record_id = record_disclosure(
+            audit,
+            kind="bundle",
+            actor=actor,
+            output=manifest_bytes,
+            media_type=MEDIA_TYPE,
+            inputs=disclosure_inputs(basis, cases=[case_id], request=request),
+            finding_ids=manifest["findings"],
+            cases=[case_id],
+            purpose=purpose,
+            recipients=recipients,
+            now=now,
+        )
+        (disclosure,) = audit.disclosures(record_id=record_id)
         prev = GENESIS_HASH
         if disclosure.position > 1:
             for position, digest in enumerate(audit.disclosure_hashes(), start=1):
