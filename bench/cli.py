@@ -24,7 +24,7 @@ from bench.stats import Series
 
 __all__ = ["headline", "machine", "main"]
 
-FIGURES = ("replay", "ingest", "read", "incremental", "scale", "postgres", "findings")
+FIGURES = ("replay", "ingest", "read", "incremental", "scale", "postgres", "findings", "audit")
 
 #: Targets from issue 6: (key, comparison, bound).
 TARGETS = (
@@ -39,6 +39,8 @@ TARGETS = (
     ("catch_up_vs_full_replay", ">=", 0.9),
     ("latency_sqlite_p99_ms", "<=", 100.0),
     ("catch_up_peak_rss_large_vs_small", "<=", 1.5),
+    # issue 11: the auditor's trail
+    ("checkpoint_vs_sha256", ">=", 0.5),
 )
 
 
@@ -168,6 +170,20 @@ def headline(figures: dict[str, Any], cfg: Config) -> dict[str, Any]:
         if "catch_up_peak_rss_large_vs_small" in fs:
             out["catch_up_peak_rss_mb"] = fs["catch_up_peak_rss_mb"]
             out["catch_up_peak_rss_large_vs_small"] = fs["catch_up_peak_rss_large_vs_small"]
+    au = figures.get("audit")
+    if au:
+        out["audit_records"] = au["records"]
+        for key in (
+            "checkpoint_vs_sha256",
+            "checkpoint_vs_sha256_cpu",
+            "checkpoint_records_per_s",
+            "merkle_root_vs_sha256_in_memory_cpu",
+            "verify_chain_us_per_record",
+            "verify_us_per_record",
+            "verify_against_us_per_record",
+            "verify_against_us_per_record_cpu",
+        ):
+            out[key] = _median(au[key])
     out["targets"] = {
         key: {
             "target": f"{op} {bound:g}",
@@ -401,6 +417,62 @@ def table(figures: dict[str, Any]) -> str:
                     f["catch_up_peak_rss_large_vs_small"],
                 )
             )
+    a = figures.get("audit")
+    if a:
+        n = f"{a['records']:,} records"
+        rows.append(
+            _row(
+                f"checkpoint rec/s ({n})",
+                a["checkpoint_records_per_s"],
+                "sha256 over the same hashes",
+                a["sha256_records_per_s"],
+                a["checkpoint_vs_sha256"],
+            )
+        )
+        rows.append(
+            _row(
+                "  same, CPU time",
+                a["checkpoint_records_per_s_cpu"],
+                "sha256 over the same hashes",
+                a["sha256_records_per_s_cpu"],
+                a["checkpoint_vs_sha256_cpu"],
+            )
+        )
+        rows.append(
+            _row(
+                "  Merkle root in memory, CPU",
+                a["merkle_root_records_per_s_cpu"],
+                "sha256 of each hash",
+                a["sha256_in_memory_records_per_s_cpu"],
+                a["merkle_root_vs_sha256_in_memory_cpu"],
+            )
+        )
+        rows.append(
+            _row(
+                "verify --against, µs/record",
+                a["verify_against_us_per_record"],
+                "plain verify",
+                a["verify_us_per_record"],
+                a["verify_against_us_per_record"].median / a["verify_us_per_record"].median,
+            )
+        )
+        rows.append(
+            _row(
+                "  same, CPU µs/record",
+                a["verify_against_us_per_record_cpu"],
+                "plain verify",
+                a["verify_us_per_record_cpu"],
+                a["verify_against_us_per_record_cpu"].median / a["verify_us_per_record_cpu"].median,
+            )
+        )
+        rows.append(
+            _row(
+                "  chain only (log.verify), µs/rec",
+                a["verify_chain_us_per_record"],
+                "CPU",
+                a["verify_chain_us_per_record_cpu"],
+            )
+        )
     widths = [max(len(row[k]) for row in rows) for k in range(5)]
     lines = []
     for n, row in enumerate(rows):

@@ -64,6 +64,7 @@ class Config:
     findings_runs: int = 1
     findings_samples: int = 10  # appends timed with a watcher running
     findings_memory_sizes: tuple[int, ...] = ()  # catch-up peak memory, fresh processes
+    audit_records: int = 500  # the log checkpointed and verified against a checkpoint
 
     def runs_at(self, size: int) -> int:
         return self.scale_runs.get(size, 1)
@@ -86,6 +87,7 @@ FULL = Config(
     findings_runs=1,
     findings_samples=200,
     findings_memory_sizes=(100_000, 1_000_000),
+    audit_records=1_000_000,
 )
 QUICK = Config(
     name="quick",
@@ -103,6 +105,7 @@ QUICK = Config(
     findings_events=20_000,
     findings_runs=3,
     findings_samples=50,
+    audit_records=50_000,
 )
 TINY = Config(
     name="tiny",
@@ -609,6 +612,10 @@ def run_all(cfg: Config, only: Sequence[str] = (), base: str | None = None) -> R
             from bench.findings import findings_figures
 
             figures["findings"] = findings_figures(cfg, pack, work, _root(), _child)
+        if want("audit"):
+            from bench.audit import audit_figures
+
+            figures["audit"] = audit_figures(cfg, work)
     return figures
 
 

@@ -59,7 +59,7 @@ def test_bench_tiny_runs_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     command = [sys.executable, "-m", "bench", "--tiny", "--runs", "1", "--json", str(out)]
     if importlib.util.find_spec("eventsourcing") is None:  # the `bench` extra is optional
-        command += ["--only", "replay", "read", "incremental", "scale"]
+        command += ["--only", "replay", "read", "incremental", "scale", "audit"]
     done = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
@@ -71,6 +71,8 @@ def test_bench_tiny_runs_and_writes_json(tmp_path: Path) -> None:
         "replay_vs_raw_durable",
         "read_vs_json_loads",
         "verify_events_per_s",
+        "checkpoint_vs_sha256",
+        "verify_against_us_per_record",
         "wall_s",
         "peak_rss_mb",
         "machine",
