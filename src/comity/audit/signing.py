@@ -27,6 +27,7 @@ from comity.events.log import format_recorded_at
 
 __all__ = [
     "LOGS",
+    "LogName",
     "StoredVerdict",
     "check_stored",
     "origin_of",
@@ -95,14 +96,17 @@ class StoredVerdict:
     problem: str | None  # None: the log still gives the checkpoint's root at its size
 
 
-def check_stored(log: EventLog, audit: AuditStore) -> Iterator[StoredVerdict]:
+def check_stored(
+    log: EventLog, audit: AuditStore, trees: dict[LogName, MerkleTree] | None = None
+) -> Iterator[StoredVerdict]:
     """Every stored checkpoint against the log it names, oldest first.
 
     Only the roots are compared: the store holds the notes but cannot vouch for the
     key that signed them; `verify --against FILE --public-key PUB` checks a signature
-    against a key the auditor trusts.
+    against a key the auditor trusts. The trees built are left in `trees`, so that a
+    caller checking one more checkpoint does not read and hash the log again.
     """
-    trees: dict[LogName, MerkleTree] = {}
+    trees = {} if trees is None else trees
     for stored in audit.checkpoints():
         try:
             which = which_log(stored.origin)

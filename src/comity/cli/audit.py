@@ -17,9 +17,9 @@ import click
 from comity.audit.checkpoint import parse_checkpoint
 from comity.audit.keys import KEY_ENV, load_signer, load_verifier, write_keypair
 from comity.audit.logtree import verify_signed
-from comity.audit.merkle import verify_consistency, verify_inclusion
+from comity.audit.merkle import MerkleTree, verify_consistency, verify_inclusion
 from comity.audit.note import MAX_NOTE_BYTES
-from comity.audit.signing import LOGS, check_stored, sign_head, tree_of, which_log
+from comity.audit.signing import LOGS, LogName, check_stored, sign_head, tree_of, which_log
 from comity.audit.store import AuditStore, open_audit_store
 from comity.cli import Context, pass_context
 from comity.errors import InvalidInput, VerificationFailed
@@ -130,7 +130,8 @@ def verify(context: Context, against: str | None, public_key: str | None) -> Non
         if count:
             click.echo(f"disclosure record: {count} records, chain intact")
         problems = []
-        for verdict in check_stored(log, audit):
+        trees: dict[LogName, MerkleTree] = {}
+        for verdict in check_stored(log, audit, trees):
             cp = verdict.checkpoint
             if verdict.problem is None:
                 click.echo(f"stored checkpoint {cp.origin} at size {cp.size}: holds")
@@ -140,7 +141,8 @@ def verify(context: Context, against: str | None, public_key: str | None) -> Non
                 )
         if note is not None and verifier is not None:
             which = which_log(parse_checkpoint(note).origin)
-            result = verify_signed(note, verifier, tree_of(log, audit, which))
+            tree = trees[which] if which in trees else tree_of(log, audit, which)
+            result = verify_signed(note, verifier, tree)
             click.echo(
                 f"checkpoint {against}: {result.checkpoint.origin} at size "
                 f"{result.checkpoint.size} holds; the log has {result.log_size} records"
