@@ -321,8 +321,13 @@ class _Checker:
             self.fail(f"{FINDINGS}: not re-derived, as the rule pack did not load to its digest")
             return
         result = replay(events, pack, case_id=self.case_id, as_of=self.as_of)
+        basis = self.manifest.get("basis")
         again = findings_document(
-            result, as_of=self.as_of_text, known_at=self.known_at_text, rulepack=pack.digest
+            result,
+            as_of=self.as_of_text,
+            known_at=self.known_at_text,
+            rulepack=pack.digest,
+            basis=basis if isinstance(basis, dict) else None,
         )
         given = self.members[FINDINGS]
         if again == given:

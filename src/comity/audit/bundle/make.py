@@ -172,8 +172,13 @@ def make_bundle(
     result = replay(events, pack, case_id=case_id, as_of=as_of)
     if result.error is not None:
         raise ComityError(f"case {case_id} could not be replayed: {result.error}")
+    basis = basis_of(log, audit, rulepack=pack.digest, as_of=as_of, known_at=known_at)
     findings = findings_document(
-        result, as_of=as_of_text, known_at=known_at_text, rulepack=pack.digest
+        result,
+        as_of=as_of_text,
+        known_at=known_at_text,
+        rulepack=pack.digest,
+        basis=basis.to_json(),
     )
     records = "".join(
         _record_line(raw, prev, proofs[raw.position - 1]) + "\n"
@@ -194,6 +199,7 @@ def make_bundle(
         "known_at": known_at_text,
         "rulepack": pack.digest,
         "versions": the_versions,
+        "basis": basis.to_json(),
         "checkpoint": {
             "origin": checkpoint.origin,
             "size": checkpoint.size,
@@ -215,7 +221,6 @@ def make_bundle(
     temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.part")
     try:
         write_bundle(temp, {MANIFEST: manifest_bytes, **members})
-        basis = basis_of(log, audit, rulepack=pack.digest, as_of=as_of, known_at=known_at)
         request = {"command": "audit bundle", "checkpoint": manifest["checkpoint"]}
         record_id = record_disclosure(
             audit,
