@@ -115,7 +115,7 @@ def rewrite(path: Path, changed: dict[str, bytes | None], *, forge: bool = False
                 manifest["members"].pop(name, None)
             else:
                 manifest["members"][name] = hashlib.sha256(data).hexdigest()
-        new["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+        new["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
     out = path.with_name(f"tampered-{len(list(path.parent.glob('tampered-*')))}.zip")
     with zipfile.ZipFile(out, "x") as zf:
         for name, data in new.items():
@@ -297,7 +297,7 @@ def test_an_edited_rule_file_fails(bundle: Path, key: Path, forge: bool) -> None
 def test_a_manifest_edited_after_recording_fails(bundle: Path, key: Path) -> None:
     manifest = json.loads(members(bundle)["manifest.json"])
     manifest["as_of"] = "2021-06-29"
-    data = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
     result = check(rewrite(bundle, {"manifest.json": data}), key)
     assert result.exit_code == 1
     assert "disclosure.json: the record names another manifest" in result.output

@@ -215,7 +215,7 @@ def make_bundle(
         "made_at": format_recorded_at(now),
         "members": {name: sha256_hex(data) for name, data in members.items()},
     }
-    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    manifest_bytes = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     manifest_sha = sha256_hex(manifest_bytes)
 
     temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.part")
