@@ -208,6 +208,8 @@ def _message_ids() -> set[str]:
     ids.update(t.replace("_", " ") for t in types.AssetType.__args__)
     ids.update(("frozen", "seized", "confiscated", "confiscation ordered", "returned"))
     ids.update(("critical", "warning", "info", "open", "missed", "resolved"))
+    ids.update(o.replace("_", " ") for o in types.MlaOutcome.__args__)
+    ids.update(k for k in types.ProceedingKind.__args__ if k != "ncb_forfeiture")
     return ids
 
 
@@ -252,3 +254,25 @@ def test_the_events_listed_are_those_the_replay_applied(
             if s.case_id == result.case_id and str(s.event.occurred_at)[:10] <= limit[:10]
         }
         assert listed == applied
+
+
+def test_extincion_de_dominio_only_where_the_law_calls_it_so(pack: RulePack) -> None:
+    import json
+
+    log = comity.open_log("memory:")
+    lines = [
+        {"event_id": "n-1", "case_id": "N-1", "type": "case_opened", "occurred_at": "2020-01-02",
+         "lead_jurisdiction": "PA"},
+        {"event_id": "n-2", "case_id": "N-1", "type": "proceeding_opened",
+         "occurred_at": "2020-01-03", "proceeding_id": "P1", "jurisdiction": "CO",
+         "kind": "ncb_forfeiture"},
+        {"event_id": "n-3", "case_id": "N-1", "type": "proceeding_opened",
+         "occurred_at": "2020-01-04", "proceeding_id": "P2", "jurisdiction": "US",
+         "kind": "ncb_forfeiture"},
+    ]  # fmt: skip
+    log.append(comity.parse_jsonl([json.dumps(x).encode() + b"\n" for x in lines], source="t"))
+    at = ReplayAt(dt.date(2020, 6, 1), dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    (result,) = comity.replay_log(log, pack, as_of=at.as_of, known_at=at.known_at)
+    html = render(result, log, pack, at, "es")
+    assert "P1 extinción de dominio (CO)" in html
+    assert "P2 decomiso sin condena (US)" in html

@@ -150,9 +150,15 @@ _ES: dict[str, str] = {
     "To": "Hacia",
     "Amount": "Importe",
     "Date": "Fecha",
-    "Printed from comity {version}; every date is a calendar day (UTC).": (
-        "Impreso desde comity {version}; cada fecha es un día natural (UTC)."
+    "Produced by comity {version}; every date is a calendar day (UTC).": (
+        "Generado con comity {version}; cada fecha es un día natural (UTC)."
     ),
+    "granted": "concedida",
+    "partially granted": "concedida en parte",
+    "refused": "denegada",
+    "postponed": "aplazada",
+    "criminal": "penal",
+    "civil": "civil",
     "lead": "principal",
     "not located": "no localizado",
     "Case {case}": "Caso {case}",
@@ -179,7 +185,8 @@ _ES: dict[str, str] = {
     "asset confiscated": "decomiso del activo",
     "asset returned": "restitución del activo",
     "case closed": "cierre del caso",
-    "non-conviction-based forfeiture": "extinción de dominio",
+    "non-conviction-based forfeiture": "decomiso sin condena",
+    "non-conviction-based forfeiture (extinción de dominio)": "extinción de dominio",
 }
 
 _CATALOGS: dict[str, Mapping[str, str]] = {"en": {}, "es": _ES}

@@ -163,6 +163,8 @@ _LABELS = {
     "asset_returned": "asset returned",
     "case_closed": "case closed",
 }
+#: Jurisdictions whose non-conviction-based forfeiture is a law of extinción de dominio.
+_EXTINCION_DE_DOMINIO = frozenset({"CO", "GT", "HN", "MX", "PE", "SV"})
 _ORDER_LABELS = {
     "freeze": "freezing order",
     "seizure": "seizure order",
@@ -209,9 +211,16 @@ class _Reader:
             return "event", label, f"{e.asset_id} ({e.jurisdiction})", e.jurisdiction
         if isinstance(e, ev.ProceedingOpened):
             self.involve(e.jurisdiction)
-            kind = e.kind.replace("_", " ")
+            kind = _(e.kind)
             if e.kind == "ncb_forfeiture":
-                kind = _("non-conviction-based forfeiture")
+                # Where the law names it so (Colombia's Ley 1708 de 2014 and the laws
+                # modelled on it), it is extinción de dominio; elsewhere, in Spanish,
+                # decomiso sin condena.
+                kind = _(
+                    "non-conviction-based forfeiture (extinción de dominio)"
+                    if e.jurisdiction in _EXTINCION_DE_DOMINIO
+                    else "non-conviction-based forfeiture"
+                )
             return "event", label, f"{e.proceeding_id} {kind} ({e.jurisdiction})", e.jurisdiction
         if isinstance(e, ev.OrderIssued):
             self.orders[e.order_id] = e
@@ -251,7 +260,7 @@ class _Reader:
             lane = sent.requested_jurisdiction if sent else self.lead
             detail = e.request_id
             if isinstance(e, ev.MlaRequestAnswered):
-                detail += f": {e.outcome.replace('_', ' ')}"
+                detail += f": {_(e.outcome.replace('_', ' '))}"
             return "request", label, f"{detail} ({lane})", lane
         if isinstance(e, ev.TransferDetected):
             self.involve(e.from_jurisdiction, e.to_jurisdiction)
