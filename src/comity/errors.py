@@ -8,6 +8,7 @@ table of its own::
     +-- InvalidInput               exit 3: bad events, bad files, bad parameters
     |   +-- EventFormatError       one or more events do not match the v1 format
     |   +-- RulePackError          a rule or parameter file is malformed
+    |   |   +-- LanguageError      a rule's pattern is malformed or could never match
     |   +-- NoteFormatError        a checkpoint, signed note or key file is malformed
     +-- StoreError                 exit 4: the log could not do what was asked
     |   +-- ConcurrencyConflict    a case's expected last seq was stale
@@ -39,6 +40,7 @@ __all__ = [
     "EngineError",
     "EventFormatError",
     "InvalidInput",
+    "LanguageError",
     "NotRecorded",
     "NoteFormatError",
     "Problem",
@@ -59,8 +61,9 @@ class ComityError(Exception):
     exit_code: int = 4
 
 
-class InvalidInput(ComityError):
-    """The input was refused; nothing was written."""
+class InvalidInput(ComityError, ValueError):
+    """The input was refused; nothing was written. A ValueError: a caller's value was
+    wrong, so code that catches ValueError around a call catches this too."""
 
     exit_code = 3
 
@@ -97,6 +100,33 @@ class EventFormatError(InvalidInput):
 
 class RulePackError(InvalidInput):
     """A rule or legal-parameter file is malformed; the message names file and key."""
+
+
+class LanguageError(RulePackError):
+    """A pattern of the rule language does not parse, or could never match.
+
+    `pattern` is the pattern's text and `column` (1-based) where in it the problem
+    is, when known; `where` is set by whoever knows which file and rule it is in
+    (`file: rule ID.when[0], pattern 2`). The message reads on one line.
+    """
+
+    def __init__(
+        self, message: str, pattern: str | None = None, column: int | None = None, where: str = ""
+    ) -> None:
+        self.message, self.pattern, self.column, self.where = message, pattern, column, where
+        super().__init__(message, pattern, column, where)
+
+    def at(self, where: str) -> LanguageError:
+        """The same error, placed in a file and rule."""
+        return LanguageError(self.message, self.pattern, self.column, where)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.pattern is not None:
+            col = f"column {self.column} of " if self.column is not None else ""
+            shown = self.pattern if len(self.pattern) <= 80 else self.pattern[:76] + " ..."
+            text = f"{col}{shown!r}: {text}"
+        return f"{self.where}: {text}" if self.where else text
 
 
 class StoreError(ComityError):

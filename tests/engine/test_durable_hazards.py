@@ -413,19 +413,17 @@ _USER_RULE = """
 """
 
 
-def test_user_rule_naming_an_unbound_binding_is_an_engine_error(
-    tmp_path: Path, fresh_engine: None
-) -> None:
-    """A user rule whose message names a binding its patterns do not make fails the
-    replay with EngineError naming it, not with a KeyError or a silent blank."""
-    user = _user_pack(
-        tmp_path, _USER_RULE.replace("{message}", "Asset {z.asset_id}").replace("{extra}", "")
+def test_user_rule_naming_an_unbound_binding_is_refused_at_load(tmp_path: Path) -> None:
+    """A user rule whose message names a binding its patterns do not make used to fail
+    mid-replay (EngineError, exit 4, no file named); it is refused when the pack loads,
+    naming the file, the rule, the key and the placeholder."""
+    rule = _USER_RULE.replace("{message}", "Asset {z.asset_id}").replace("{extra}", "")
+    with pytest.raises(RulePackError) as info:
+        _user_pack(tmp_path, rule)
+    assert str(info.value) == (
+        f"{tmp_path / 'rules' / 'mine.toml'}: rule USR-001.message: "
+        "{z.asset_id} names binding 'z', which when[0] does not make"
     )
-    c = Case("U1")
-    c.opened(D(2020, 1, 1))
-    c.asset(D(2020, 1, 2), "A1", "CH")
-    with pytest.raises(EngineError, match=r"z\.asset_id"):
-        replay_case(store_events(c.events)["U1"], user, as_of=D(2020, 2, 1))
 
 
 # --------------------------------------------------------------------- 7. not handled

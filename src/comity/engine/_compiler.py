@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from comity.engine._durable import DurableRuleset
-from comity.errors import RulePackError
+from comity.errors import LanguageError, RulePackError
 from comity.rules.language import Pattern, compile_patterns, parse_pattern, rebind
 from comity.rules.pack import Rule, RulePack
 
@@ -79,8 +79,8 @@ class Compiled:
     def _add(self, name: str, lines: Sequence[str | Pattern], part: Part) -> None:
         try:
             _, rule = compile_patterns(lines)
-        except ValueError as exc:
-            raise RulePackError(f"{part.rule.source}: rule {part.rule.id}: {exc}") from None
+        except LanguageError as exc:
+            raise exc.at(f"{part.rule.source}: rule {part.rule.id}") from None
         if part.kind == "resolve":
             # The alternatives of a rule's `when` usually bind the resolver's
             # fields alike, so their resolvers compile to the same conditions:

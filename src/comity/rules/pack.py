@@ -29,8 +29,9 @@ import attrs
 
 from comity.errors import RulePackError
 from comity.events.codec import canonical_json
+from comity.rules._check import check_keys, check_rule
 from comity.rules.files import RuleFileError, read_toml
-from comity.rules.language import LanguageError, Pattern, compile_patterns
+from comity.rules.language import LanguageError, Pattern, compile_patterns, parse_pattern
 from comity.rules.params import ParameterSet, load_parameters
 
 __all__ = [
@@ -200,10 +201,15 @@ def _check_patterns(
     lines: Sequence[str], file: str, where: str, bound: Iterable[str] = ()
 ) -> list[Pattern]:
     prefix = [f"{name}: _bound" for name in bound]
+    for n, line in enumerate(lines, start=1):
+        try:
+            parse_pattern(line)
+        except LanguageError as exc:
+            raise exc.at(f"{file}: {where}, pattern {n}") from None
     try:
         patterns, _ = compile_patterns([*prefix, *lines])
     except LanguageError as exc:
-        raise _fail(file, where, str(exc)) from None
+        raise exc.at(f"{file}: {where}") from None
     return patterns[len(prefix) :]
 
 
@@ -414,7 +420,12 @@ def _load_rule_file(path: Path, label: str) -> list[Rule]:
     tables = data.get("rule", [])
     if not isinstance(tables, list):
         raise _fail(label, "rule", "expected [[rule]] tables")
-    return [_parse_rule(t, label, n) for n, t in enumerate(tables)]
+    rules = []
+    for n, table in enumerate(tables):
+        if isinstance(table, dict):
+            check_keys(table, label, n)
+        rules.append(_parse_rule(table, label, n))
+    return rules
 
 
 def builtin_dirs() -> tuple[Path, Path]:
@@ -480,6 +491,7 @@ def load_pack(*user_dirs: str | os.PathLike[str], builtin: bool = True) -> RuleP
             raise RulePackError(
                 f"{rule.source}: rule {rule.id}.warning.deadline: no rule {rule.warning.deadline!r}"
             )
+        check_rule(rule, by_id)
     material = canonical_json(
         {"rules": [r.to_json() for r in rules], "parameters": parameters.to_json()}
     )
