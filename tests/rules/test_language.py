@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -22,7 +23,7 @@ from comity.cli import cli
 from comity.engine._facts import FactProjector
 from comity.errors import InvalidInput, LanguageError, RulePackError
 from comity.events import parse_one
-from comity.rules import load_pack
+from comity.rules import Rule, load_pack
 from comity.rules.facts import ENGINE_KINDS, EVENT_KINDS
 from comity.rules.language import MAX_PATTERNS, MAX_VALUES, compile_patterns, parse_pattern
 
@@ -213,8 +214,7 @@ RULE_ERRORS = [
     (
         {"extra": "resolved-by = ['r: request where to == a.jurisdiction']"},
         "rule USR-001.resolved-by: unknown key (did you mean 'resolved_by'?); known keys: "
-        "assets, category, code, deadline, description, id, jurisdictions, key, legal_basis, "
-        "message, resolved_by, severity, title, warning, when",
+        + ", ".join(sorted(f.name for f in attrs.fields(Rule) if f.name != "source")),
     ),
     (
         {"extra": "resolved_by = ['r: request where to == a.jurisdictoin']"},

@@ -66,6 +66,7 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
         "order_id",
         "instrument",
         "urgent",
+        "certificate",
     ),
     "request": _kind(
         "request_id",
@@ -76,6 +77,7 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
         "order_id",
         "instrument",
         "urgent",
+        "certificate",
     ),
     "received": _kind("request_id"),
     "answer": _kind("request_id", "outcome"),
