@@ -12,11 +12,12 @@ from comity.engine.findings import (
     StatedLastDay,
     finding_id,
 )
-from comity.engine.replay import CaseSession, as_of_limit, replay_case, replay_log
+from comity.engine.replay import CaseSession, Cause, as_of_limit, replay_case, replay_log
 
 __all__ = [
     "CaseResult",
     "CaseSession",
+    "Cause",
     "Changes",
     "Citation",
     "CountedPeriod",

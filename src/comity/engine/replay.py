@@ -21,6 +21,8 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import attrs
+
 from comity.engine._bindings import Bindings, listed, value_of
 from comity.engine._compiler import FINDING, ON_DEADLINE, Compiled, Part, compiled
 from comity.engine._deadlines import (
@@ -49,7 +51,14 @@ from comity.events.log import EventLog, StoredEvent
 from comity.rules.language import parse_pattern
 from comity.rules.pack import Rule, RulePack
 
-__all__ = ["CaseSession", "as_of_limit", "replay_case", "replay_case_isolated", "replay_log"]
+__all__ = [
+    "CaseSession",
+    "Cause",
+    "as_of_limit",
+    "replay_case",
+    "replay_case_isolated",
+    "replay_log",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -59,6 +68,16 @@ def as_of_limit(as_of: dt.date | dt.datetime) -> str:
     if isinstance(as_of, dt.datetime):
         return instant(as_of)
     return f"{as_of.isoformat()}T23:59:59Z"
+
+
+@attrs.frozen
+class Cause:
+    """What made a finding change: applying the event at log `position` (valid time
+    `instant`), or, when `position` is None, the clock reaching `instant` (a breach, a
+    warning). A store that keeps a history of findings records it beside each change."""
+
+    position: int | None
+    instant: str
 
 
 class _CaseRun:
@@ -81,6 +100,8 @@ class _CaseRun:
         self.events: list[StoredEvent] = []
         self.changed_raised: list[str] = []
         self.changed_resolved: list[str] = []
+        # fid -> [what raised it, what resolved it]
+        self.causes: dict[str, list[Cause | None]] = {}
 
     def close(self) -> None:
         self.session.close()
@@ -118,6 +139,11 @@ class _CaseRun:
         finally:
             self.applying = None
         self.advance(inst)  # deadlines the event itself started may already be due
+
+    def _cause(self) -> Cause:
+        if self.applying is not None:
+            return Cause(self.applying.position, instant(self.applying.event.occurred_at))
+        return Cause(None, self.clock)
 
     def _now(self) -> tuple[str, str]:
         """The instant a firing happens at, and how a finding shows it: the event being
@@ -185,6 +211,7 @@ class _CaseRun:
         )
         self.order.append(fid)
         self.changed_raised.append(fid)
+        self.causes[fid] = [self._cause(), None]
 
     def _resolve(self, fid: str, resolved_by: tuple[str, ...]) -> None:
         found = self.findings.get(fid)
@@ -193,6 +220,7 @@ class _CaseRun:
         found.resolved_at = self._now()[1]
         found.resolved_by = resolved_by
         self.changed_resolved.append(fid)
+        self.causes[fid][1] = self._cause()
 
     def _on_raise(self, part: Part, bindings: Bindings) -> None:
         inst, shown = self._now()
@@ -295,6 +323,7 @@ class _CaseRun:
                 open_warning.resolved_by = ()
                 open_warning.superseded_by = breach_fid
                 self.changed_resolved.append(open_warning.fid)
+                self.causes[open_warning.fid][1] = self._cause()
         self._finish_deadline(bindings["d"])
 
     def _on_met(self, part: Part, bindings: Bindings) -> None:
@@ -503,6 +532,15 @@ class CaseSession:
         if upcoming is None:
             return None
         return dt.datetime.strptime(upcoming, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+    def cause(self, finding_id: str) -> tuple[Cause, Cause | None] | None:
+        """What raised the finding and (if it is resolved) what resolved it, as this
+        session applied the case's events (a late event re-applies them all); None
+        for a finding the session does not hold."""
+        found = self._run.causes.get(finding_id)
+        if found is None or found[0] is None:
+            return None
+        return found[0], found[1]
 
     def _rebuild(self, events: list[StoredEvent], limit: str) -> Changes:
         before = {f.finding_id: f for f in self._run.result().findings}

@@ -60,15 +60,16 @@ class Db:
         except Exception as exc:
             raise self._error(exc) from exc
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run `sql` once per row; the number of rows it changed in all."""
         if not rows:
-            return
+            return 0
         try:
             if self.dialect == "postgres":
                 with self.conn.cursor() as cur:
                     cur.executemany(self._sql(sql), rows)
-            else:
-                self.conn.executemany(sql, rows)
+                    return int(cur.rowcount)
+            return int(self.conn.executemany(sql, rows).rowcount)
         except Exception as exc:
             raise self._error(exc) from exc
 

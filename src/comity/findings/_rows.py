@@ -9,13 +9,13 @@ killed watcher, a cache miss or another watcher that took the case over.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
 import orjson
 
-from comity.engine import CaseResult
+from comity.engine import CaseResult, Cause
 
 __all__ = [
     "CaseRows",
@@ -25,6 +25,7 @@ __all__ = [
     "breach_instant",
     "case_rows",
     "diff",
+    "replayed",
     "stored_row",
 ]
 
@@ -116,8 +117,71 @@ class Update:
     upserts: tuple[FindingRow, ...]
     withdrawn: tuple[str, ...]
     deadlines: tuple[str, ...] | None  # None: unchanged
-    changes: tuple[tuple[str, str, str], ...]  # (finding_id, change, body)
+    #: (finding_id, change, body, cause, position, clock): what each change was caused
+    #: by, `event` at `position` or `clock` at the instant `clock`.
+    changes: tuple[tuple[str, str, str, str, int | None, str], ...]
     rows: CaseRows
+
+
+#: What caused one change of a finding: (cause, position, clock), given the finding's
+#: id and the change; None to take the step's own cause.
+Attribute = Callable[[str, str], "tuple[str, int | None, str] | None"]
+
+
+def _open_body(row: FindingRow) -> str:
+    """The finding as it was when raised, before it was resolved: a resolved finding
+    differs from its open self only in these fields (`Finding.to_json`)."""
+    data = dict(row.data)
+    data["resolved_at"] = None
+    data["resolved_by"] = None
+    data.pop("superseded_by", None)
+    return _dump(data)
+
+
+def _of(cause: Cause, clock: str) -> tuple[str, int | None, str]:
+    if cause.position is None:
+        return ("clock", None, cause.instant)
+    return ("event", cause.position, clock)
+
+
+def replayed(
+    case_id: str,
+    new: CaseRows,
+    *,
+    causes: Callable[[str], tuple[Cause, Cause | None] | None],
+    position: int,
+    clock: str,
+    next_at: str | None,
+) -> Update:
+    """A case computed whole into an empty store (a build): every finding is new, and
+    its history is what the engine saw while applying the case's events: raised by
+    the event (or the clock instant) that raised it, then resolved by the one that
+    resolved it. One event that did both is one change, `raised`, as in a step."""
+    changes: list[tuple[str, str, str, str, int | None, str]] = []
+    for fid, row in new.findings.items():
+        found = causes(fid)
+        if found is None:  # not the engine's (cannot happen): the case's last event
+            changes.append((fid, "raised", row.body, "event", position, clock))
+            continue
+        raised, resolved = found
+        if resolved is None or resolved == raised or row.data.get("resolved_at") is None:
+            changes.append((fid, "raised", row.body, *_of(raised, clock)))
+        else:
+            changes.append((fid, "raised", _open_body(row), *_of(raised, clock)))
+            changes.append((fid, "resolved", row.body, *_of(resolved, clock)))
+    return Update(
+        case_id=case_id,
+        cause="event",
+        expected=None,
+        position=position,
+        clock=clock,
+        next_at=next_at,
+        upserts=tuple(new.findings.values()),
+        withdrawn=(),
+        deadlines=new.deadlines if new.deadlines else None,
+        changes=tuple(changes),
+        rows=new,
+    )
 
 
 def diff(
@@ -130,23 +194,45 @@ def diff(
     position: int,
     clock: str,
     next_at: str | None,
+    attribute: Attribute | None = None,
 ) -> Update:
+    """The changes from `old` to `new`, each caused by the step's own cause (`cause`,
+    at `position` or at `clock`) unless `attribute` names a more exact one."""
     upserts: list[FindingRow] = []
-    changes: list[tuple[str, str, str]] = []
+    changes: list[tuple[str, str, str, str, int | None, str]] = []
+    step = (cause, position if cause != "clock" else None, clock)
+
+    def add(fid: str, change: str, body: str) -> None:
+        why = attribute(fid, change) if attribute is not None else None
+        changes.append((fid, change, body, *(why or step)))
+
     for fid, row in new.findings.items():
         before = old.findings.get(fid)
         if before is None:
             upserts.append(row)
-            changes.append((fid, "raised", row.body))
+            raised = attribute(fid, "raised") if attribute is not None else None
+            resolved = attribute(fid, "resolved") if attribute is not None else None
+            if (
+                row.data.get("resolved_at") is not None
+                and raised is not None
+                and resolved is not None
+                and raised != resolved
+            ):
+                # Raised and resolved within the step, by two different events or
+                # instants: two changes, as a step per event would have recorded.
+                changes.append((fid, "raised", _open_body(row), *raised))
+                changes.append((fid, "resolved", row.body, *resolved))
+            else:
+                add(fid, "raised", row.body)
         elif before.body != row.body:
             upserts.append(row)
             newly = before.data.get("resolved_at") is None and row.data.get("resolved_at")
-            changes.append((fid, "resolved" if newly else "updated", row.body))
+            add(fid, "resolved" if newly else "updated", row.body)
         elif before.rank != row.rank:
             upserts.append(row)  # its place in the case moved: no change to record
     withdrawn: Sequence[str] = [fid for fid in old.findings if fid not in new.findings]
     for fid in withdrawn:
-        changes.append((fid, "withdrawn", old.findings[fid].body))
+        add(fid, "withdrawn", old.findings[fid].body)
     return Update(
         case_id=case_id,
         cause=cause,

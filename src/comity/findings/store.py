@@ -501,6 +501,7 @@ class FindingsStore:
         now: dt.datetime,
         advance: bool = True,
         lease: tuple[int, str, float, bool] | None = None,
+        leases: tuple[str, float, Sequence[tuple[int, bool]]] | None = None,
     ) -> Cut | None:
         """Write one step in one transaction: the cases' rows, their changes and the
         generation's tracking row, or nothing at all.
@@ -518,6 +519,10 @@ class FindingsStore:
             if lease is not None:
                 bucket, owner, ttl, finished = lease
                 self.hold(g, bucket, owner, ttl, done=finished)
+            if leases is not None:  # (owner, ttl, [(bucket, finished), ...])
+                owner, ttl, held = leases
+                for bucket, finished in held:
+                    self.hold(g, bucket, owner, ttl, done=finished)
             if advance:
                 done = db.execute(
                     "UPDATE findings_generations SET position = ?, clock = ?, known_at = ?, "
@@ -537,22 +542,7 @@ class FindingsStore:
                 )
                 if done.rowcount != 1:
                     raise StaleStep()
-            for u in updates:
-                if u.expected is None:
-                    done = db.execute(
-                        "INSERT INTO findings_cases (generation, case_id, position, clock, "
-                        "next_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        (g, u.case_id, u.position, u.clock, u.next_at),
-                    )
-                else:
-                    done = db.execute(
-                        "UPDATE findings_cases SET position = ?, clock = ?, next_at = ? "
-                        "WHERE generation = ? AND case_id = ? AND position = ?",
-                        (u.position, u.clock, u.next_at, g, u.case_id, u.expected),
-                    )
-                if done.rowcount != 1:
-                    raise StaleStep()
-                self._write_case(g, cut.rulepack, u, stamp)
+            self._write_updates(g, cut.rulepack, updates, stamp)
             return (
                 None
                 if not advance
@@ -564,48 +554,71 @@ class FindingsStore:
                 )
             )
 
-    def _write_case(self, g: int, rulepack: str, u: Update, stamp: str) -> None:
+    def _write_updates(self, g: int, rulepack: str, updates: Sequence[Update], stamp: str) -> None:
+        """Every case of a step, a table at a time: one statement per table for the
+        whole step (executemany), not several per case, as a build writes thousands of
+        cases. Each case row is still compared and set: the row counts must add up."""
         db = self.db
-        if u.withdrawn:
-            ids = list(u.withdrawn)
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                for table in ("findings_current", "findings_jurisdictions"):
-                    db.execute(
-                        f"DELETE FROM {table} WHERE generation = ? AND finding_id IN ({marks})",
-                        (g, *chunk),
-                    )
-        if u.upserts:
-            db.executemany(
-                "INSERT INTO findings_current (generation, finding_id, case_id, rank, category, "
-                "code, rule, rulepack, severity, status, title, message, jurisdictions, assets, "
-                "due, raised_at, resolved_at, resolved_by, because, legal_basis, deadline, "
-                "superseded_by, changed_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (generation, finding_id) DO "
-                "UPDATE SET rank = excluded.rank, status = excluded.status, title = "
-                "excluded.title, message = excluded.message, jurisdictions = "
-                "excluded.jurisdictions, assets = excluded.assets, due = excluded.due, "
-                "raised_at = excluded.raised_at, resolved_at = excluded.resolved_at, "
-                "resolved_by = excluded.resolved_by, because = excluded.because, legal_basis "
-                "= excluded.legal_basis, deadline = excluded.deadline, superseded_by = "
-                "excluded.superseded_by, severity = excluded.severity, changed_at = CASE WHEN "
-                "findings_current.body = excluded.body THEN findings_current.changed_at ELSE "
-                "excluded.changed_at END, body = excluded.body",
-                [row.columns(g, stamp) for row in u.upserts],
-            )
-            db.executemany(
-                "INSERT INTO findings_jurisdictions (generation, jurisdiction, finding_id) "
-                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                [(g, j, row.finding_id) for row in u.upserts for j in row.data["jurisdictions"]],
-            )
-        if u.deadlines is not None:
-            db.execute(
-                "DELETE FROM findings_deadlines WHERE generation = ? AND case_id = ?",
-                (g, u.case_id),
-            )
-            rows = []
-            for rank, body in enumerate(u.deadlines):
+        fresh = [
+            (g, u.case_id, u.position, u.clock, u.next_at) for u in updates if u.expected is None
+        ]
+        moved = [
+            (u.position, u.clock, u.next_at, g, u.case_id, u.expected)
+            for u in updates
+            if u.expected is not None
+        ]
+        if fresh and db.executemany(
+            "INSERT INTO findings_cases (generation, case_id, position, clock, "
+            "next_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            fresh,
+        ) != len(fresh):
+            raise StaleStep()
+        if moved and db.executemany(
+            "UPDATE findings_cases SET position = ?, clock = ?, next_at = ? "
+            "WHERE generation = ? AND case_id = ? AND position = ?",
+            moved,
+        ) != len(moved):
+            raise StaleStep()
+        ids = [fid for u in updates for fid in u.withdrawn]
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for table in ("findings_current", "findings_jurisdictions"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE generation = ? AND finding_id IN ({marks})",
+                    (g, *chunk),
+                )
+        upserts = [row for u in updates for row in u.upserts]
+        db.executemany(
+            "INSERT INTO findings_current (generation, finding_id, case_id, rank, category, "
+            "code, rule, rulepack, severity, status, title, message, jurisdictions, assets, "
+            "due, raised_at, resolved_at, resolved_by, because, legal_basis, deadline, "
+            "superseded_by, changed_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (generation, finding_id) DO "
+            "UPDATE SET rank = excluded.rank, status = excluded.status, title = "
+            "excluded.title, message = excluded.message, jurisdictions = "
+            "excluded.jurisdictions, assets = excluded.assets, due = excluded.due, "
+            "raised_at = excluded.raised_at, resolved_at = excluded.resolved_at, "
+            "resolved_by = excluded.resolved_by, because = excluded.because, legal_basis "
+            "= excluded.legal_basis, deadline = excluded.deadline, superseded_by = "
+            "excluded.superseded_by, severity = excluded.severity, changed_at = CASE WHEN "
+            "findings_current.body = excluded.body THEN findings_current.changed_at ELSE "
+            "excluded.changed_at END, body = excluded.body",
+            [row.columns(g, stamp) for row in upserts],
+        )
+        db.executemany(
+            "INSERT INTO findings_jurisdictions (generation, jurisdiction, finding_id) "
+            "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [(g, j, row.finding_id) for row in upserts for j in row.data["jurisdictions"]],
+        )
+        # A case new to the generation has no deadline rows to replace.
+        db.executemany(
+            "DELETE FROM findings_deadlines WHERE generation = ? AND case_id = ?",
+            [(g, u.case_id) for u in updates if u.deadlines is not None and u.expected is not None],
+        )
+        rows = []
+        for u in updates:
+            for rank, body in enumerate(u.deadlines or ()):
                 d = orjson.loads(body)
                 rows.append(
                     (
@@ -621,32 +634,21 @@ class FindingsStore:
                         body,
                     )
                 )
-            db.executemany(
-                "INSERT INTO findings_deadlines (generation, case_id, rank, rule, code, ref, "
-                "due, breach_at, breach_instant, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        if u.changes:
-            db.executemany(
-                "INSERT INTO findings_history (generation, rulepack, finding_id, case_id, "
-                "change, cause, position, clock, recorded_at, body) VALUES (?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, ?)",
-                [
-                    (
-                        g,
-                        rulepack,
-                        fid,
-                        u.case_id,
-                        change,
-                        u.cause,
-                        u.position if u.cause != "clock" else None,
-                        u.clock,
-                        stamp,
-                        body,
-                    )
-                    for fid, change, body in u.changes
-                ],
-            )
+        db.executemany(
+            "INSERT INTO findings_deadlines (generation, case_id, rank, rule, code, ref, "
+            "due, breach_at, breach_instant, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.executemany(
+            "INSERT INTO findings_history (generation, rulepack, finding_id, case_id, "
+            "change, cause, position, clock, recorded_at, body) VALUES (?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?)",
+            [
+                (g, rulepack, fid, u.case_id, change, cause, position, clock, stamp, body)
+                for u in updates
+                for fid, change, body, cause, position, clock in u.changes
+            ],
+        )
 
     # -- sharing a build between watchers ------------------------------------------------
     def _epoch(self) -> str:
@@ -687,21 +689,26 @@ class FindingsStore:
     def claim(self, generation: int, owner: str, ttl: float) -> int | None:
         """A bucket of cases nobody holds (or whose holder's lease ran out), leased to
         `owner` for `ttl` seconds; None if there is none to take now."""
+        taken = self.claim_some(generation, owner, ttl, 1)
+        return taken[0] if taken else None
+
+    def claim_some(self, generation: int, owner: str, ttl: float, most: int) -> list[int]:
+        """Up to `most` buckets nobody holds (or whose holder's lease ran out), leased
+        to `owner` for `ttl` seconds, in one transaction; [] if none is free now."""
         lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgres" else ""
         with self.db.write():
-            row = self.db.one(
+            rows = self.db.all(
                 "SELECT bucket FROM findings_claims WHERE generation = ? AND done = 0 AND "
-                f"(owner IS NULL OR expires_at < {self._epoch()}) ORDER BY bucket LIMIT 1{lock}",
-                (generation,),
+                f"(owner IS NULL OR expires_at < {self._epoch()}) ORDER BY bucket "
+                f"LIMIT ?{lock}",
+                (generation, max(1, most)),
             )
-            if row is None:
-                return None
-            self.db.execute(
+            self.db.executemany(
                 f"UPDATE findings_claims SET owner = ?, expires_at = {self._epoch()} + ? "
                 "WHERE generation = ? AND bucket = ?",
-                (owner, ttl, generation, row[0]),
+                [(owner, ttl, generation, r[0]) for r in rows],
             )
-        return int(row[0])
+        return [int(r[0]) for r in rows]
 
     def hold(self, generation: int, bucket: int, owner: str, ttl: float, *, done: bool) -> None:
         """Inside a write: renew (or finish) the lease, or raise StaleStep if it was lost,
@@ -714,6 +721,16 @@ class FindingsStore:
         )
         if changed.rowcount != 1:
             raise StaleStep()
+
+    def release(self, generation: int, owner: str) -> None:
+        """Give up `owner`'s unfinished leases (after a write of them failed), so that
+        any watcher can take those buckets at once rather than when the lease ends."""
+        with self.db.write():
+            self.db.execute(
+                "UPDATE findings_claims SET owner = NULL, expires_at = 0 "
+                "WHERE generation = ? AND owner = ? AND done = 0",
+                (generation, owner),
+            )
 
     def lead(self) -> bool:
         """Whether this connection follows the log for the store (one follower at a time).

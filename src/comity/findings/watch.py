@@ -38,9 +38,9 @@ import attrs
 from comity.engine import CaseSession
 from comity.errors import ComityError
 from comity.events import EventLog, StoredEvent, follow
-from comity.findings._rows import CaseRows, StaleStep, Update, case_rows, diff
+from comity.findings._rows import CaseRows, StaleStep, Update, case_rows, diff, replayed
 from comity.findings.archive import archive_pack
-from comity.findings.store import Cut, FindingsStore, bucket_of
+from comity.findings.store import BUCKETS, Cut, FindingsStore, bucket_of
 from comity.rules import RulePack
 
 __all__ = ["GenerationRetired", "Progress", "Watcher"]
@@ -50,8 +50,10 @@ STEP_EVENTS = 1000
 #: Live engine sessions kept between steps (durable-rules allows 1,000 per process).
 CACHE_SESSIONS = 256
 #: A build commits after this many cases or this many seconds, whichever comes first.
-BUILD_CASES = 64
-BUILD_SECONDS = 0.5
+BUILD_CASES = 256
+BUILD_SECONDS = 1.0
+#: At most this many buckets leased at once by a build (on a small store).
+CLAIM_BUCKETS = 16
 #: How long a watcher's lease on a bucket of cases lasts without being renewed: the
 #: bound on how soon another watcher takes over the bucket of one that died.
 LEASE_S = 5.0
@@ -94,6 +96,39 @@ def _quiet_advance(session: CaseSession, clock: dt.datetime) -> None:
         session.advance(soonest)
 
 
+def _attribution(
+    session: CaseSession,
+    new_events: Sequence[StoredEvent],
+    since: str | None,
+    clock: dt.datetime,
+) -> Callable[[str, str], tuple[str, int | None, str] | None]:
+    """Which event or instant of *this step* raised or resolved a finding, as the
+    engine saw it apply them: an event new in the step, or an instant the clock passed
+    in the step (after `since`, the case's clock before it, up to `clock`). Anything
+    else (an update, a withdrawal, a finding re-raised by a late event's replay) is
+    the step's own cause. Keeping to the step's own events and instants keeps each
+    change's cause unique to the step, which the history's unique index relies on."""
+    positions = {e.position for e in new_events}
+    upto = _text(clock)
+
+    def attribute(fid: str, change: str) -> tuple[str, int | None, str] | None:
+        if change not in ("raised", "resolved"):
+            return None
+        found = session.cause(fid)
+        if found is None:
+            return None
+        why = found[0] if change == "raised" else found[1]
+        if why is None:
+            return None
+        if why.position is not None:
+            return ("event", why.position, upto) if why.position in positions else None
+        if (since is None or why.instant > since) and why.instant <= upto:
+            return ("clock", None, why.instant)
+        return None
+
+    return attribute
+
+
 @attrs.frozen
 class Progress:
     """How far a build has come, for a progress line."""
@@ -114,6 +149,23 @@ class _Live:
 
 
 _EMPTY = CaseRows({}, ())
+
+
+@attrs.define
+class _Batch:
+    """A build's cases computed and not yet written, and the buckets this watcher
+    leases (bucket -> whether it is computed whole: its lease ends at the next write)."""
+
+    cut: Cut
+    clock: dt.datetime
+    updates: list[Update] = attrs.Factory(list)
+    held: dict[int, bool] = attrs.Factory(dict)
+    flushed: float = attrs.Factory(time.monotonic)
+
+    def clear(self) -> None:
+        self.updates.clear()
+        self.held.clear()
+        self.flushed = time.monotonic()
 
 
 class Watcher:
@@ -383,6 +435,7 @@ class Watcher:
             position=case_position,
             clock=_text(clock),
             next_at=self._next_at(session, deferred),
+            attribute=_attribution(session, new_events, state[1] if state else None, clock),
         )
         return update, _Live(g, session, case_position, deferred, rows)
 
@@ -411,17 +464,44 @@ class Watcher:
         target, known_at, clock = self.store.build_target(cut, head, known, self._now(cut))
         started = time.monotonic()
         counts = [0, 0]
+        buckets: dict[int, list[str]] = {}
+        if target:
+            for case_id in self.log.case_ids(known_at=known_at):
+                buckets.setdefault(bucket_of(case_id), []).append(case_id)
+        batch = _Batch(cut, clock)
+        # Lease a few buckets at a time on a small store (about one batch of cases),
+        # one at a time on a large one, so that watchers still share the build.
+        per_bucket = max(1, sum(map(len, buckets.values())) // BUCKETS)
+        most = max(1, min(CLAIM_BUCKETS, BUILD_CASES // per_bucket))
+        todo: list[int] = []
         while target and not self._stop():
-            bucket = self.store.claim(cut.generation, self._owner, LEASE_S)
-            if bucket is None:
+            if not todo:
+                todo = self.store.claim_some(cut.generation, self._owner, LEASE_S, most)
+                for claimed in todo:
+                    batch.held.setdefault(claimed, False)
+            if not todo:
+                if batch.held:
+                    self._flush(batch)  # finish what this watcher holds first
+                    continue
                 if self.store.buckets_left(cut.generation) == 0:
                     break
                 time.sleep(0.2)  # the rest is leased: wait, to take over a lapsed lease
                 continue
+            bucket = todo.pop(0)
             try:
-                self._build_bucket(cut, bucket, target, known_at, clock, counts, started)
+                self._build_bucket(
+                    batch, bucket, buckets.get(bucket, []), target, known_at, counts, started
+                )
             except StaleStep:
-                continue  # the lease ran out and another watcher took the bucket
+                todo.clear()
+                # A lease ran out and another watcher took a bucket: nothing of the
+                # batch was written; free the buckets still held, to be taken again.
+                batch.clear()
+                self.store.release(cut.generation, self._owner)
+        try:
+            self._flush(batch)
+        except StaleStep:
+            self.store.release(cut.generation, self._owner)
         if self._stop():
             return cut
         if self._progress is not None:
@@ -437,41 +517,46 @@ class Watcher:
         assert new is not None
         return new
 
+    def _flush(self, batch: _Batch) -> None:
+        """Write the batch's cases in one transaction, renewing the lease of every
+        bucket it holds and finishing those computed whole."""
+        if not batch.held:
+            return
+        self.store.write_step(
+            batch.cut,
+            batch.updates,
+            position=0,
+            clock=batch.clock,
+            known_at=None,
+            now=wall_clock(),
+            advance=False,
+            leases=(self._owner, LEASE_S, list(batch.held.items())),
+        )
+        batch.updates.clear()
+        batch.held = {b: False for b, whole in batch.held.items() if not whole}
+        batch.flushed = time.monotonic()
+
     def _build_bucket(
         self,
-        cut: Cut,
+        batch: _Batch,
         bucket: int,
+        cases: Sequence[str],
         target: int,
         known_at: dt.datetime | None,
-        clock: dt.datetime,
         counts: list[int],
         started: float,
     ) -> None:
+        """Compute a bucket's cases into `batch`, which is written every BUILD_CASES
+        cases or BUILD_SECONDS, across buckets: a transaction per bucket would be a
+        commit per few cases on a small store, and a commit rewrites every index page
+        it touched."""
+        cut, clock = batch.cut, batch.clock
         g = cut.generation
-        states = self.store.case_states(g)
-        batch: list[Update] = []
-        flushed = time.monotonic()
-
-        def flush(finished: bool) -> None:
-            nonlocal flushed
-            self.store.write_step(
-                cut,
-                batch,
-                position=0,
-                clock=clock,
-                known_at=None,
-                now=wall_clock(),
-                advance=False,
-                lease=(bucket, self._owner, LEASE_S, finished),
-            )
-            batch.clear()
-            flushed = time.monotonic()
-
-        for case_id in self.log.case_ids(known_at=known_at):
-            if bucket_of(case_id) != bucket:
-                continue
+        states = self.store.case_states(g, cases)
+        clock_text = _text(clock)
+        batch.held[bucket] = False
+        for case_id in cases:
             if self._stop():
-                flush(False)
                 return
             events = [
                 e for e in self.log.read_case(case_id, known_at=known_at) if e.position <= target
@@ -492,24 +577,41 @@ class Watcher:
             try:
                 rows = case_rows(session.result())
                 next_at = self._next_at(session, deferred)
+                if state is None:
+                    update = replayed(
+                        case_id,
+                        rows,
+                        causes=session.cause,
+                        position=case_position,
+                        clock=clock_text,
+                        next_at=next_at,
+                    )
+                else:  # written before, by a build or a step: record what differs
+                    since = {e.position for e in events if e.position > state[0]}
+                    update = diff(
+                        case_id,
+                        self.store.case_rows(g, case_id),
+                        rows,
+                        cause="event" if since else "clock",
+                        expected=state[0],
+                        position=case_position,
+                        clock=clock_text,
+                        next_at=next_at,
+                        attribute=_attribution(
+                            session, [e for e in events if e.position in since], state[1], clock
+                        ),
+                    )
             finally:
                 session.close()
-            old = self.store.case_rows(g, case_id) if state is not None else _EMPTY
-            batch.append(
-                diff(
-                    case_id,
-                    old,
-                    rows,
-                    cause="replay",
-                    expected=None if state is None else state[0],
-                    position=case_position,
-                    clock=_text(clock),
-                    next_at=next_at,
-                )
-            )
+            batch.updates.append(update)
             now = time.monotonic()
-            if len(batch) >= BUILD_CASES or now - flushed >= BUILD_SECONDS:
-                flush(False)
+            if len(batch.updates) >= BUILD_CASES or now - batch.flushed >= BUILD_SECONDS:
+                self._flush(batch)  # the lease of this bucket goes on: it is not done
                 if self._progress is not None:
                     self._progress(Progress(counts[0], counts[1], target, now - started))
-        flush(True)
+        batch.held[bucket] = True
+        now = time.monotonic()
+        if len(batch.updates) >= BUILD_CASES or now - batch.flushed >= BUILD_SECONDS:
+            self._flush(batch)
+            if self._progress is not None:
+                self._progress(Progress(counts[0], counts[1], target, now - started))
