@@ -271,3 +271,70 @@ def test_a_new_rule_pack_builds_a_generation_and_switches(tmp_path: Path, pack: 
     assert load_pack(out).digest == other.digest
     store.close()
     log.close()
+
+
+def test_an_exported_pack_loads_to_its_digest_after_the_built_in_pack_changed(
+    tmp_path: Path, pack: RulePack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pack archived under one built-in pack exports to a whole pack directory that
+    loads to the archived digest under a comity whose built-in pack has since gained
+    a rule and changed a parameter (a modified copy stands for that comity)."""
+    import random
+    import shutil
+
+    log = open_log(str(tmp_path / "comity.db"))
+    log.append(strategies.random_case_log(random.Random(4), cases=3, max_size=10))
+    user = tmp_path / "mine" / "params"
+    user.mkdir(parents=True)
+    (user / "policy.toml").write_text(
+        (builtin_dirs()[1] / "policy.toml")
+        .read_text(encoding="utf-8")
+        .replace("amount = 14", "amount = 16", 1),
+        encoding="utf-8",
+    )
+    mine = load_pack(tmp_path / "mine")
+    Watcher(log, mine, rule_dirs=[str(tmp_path / "mine")], clock=Clock(_now())).run(once=True)
+
+    later = tmp_path / "later"
+    shutil.copytree(builtin_dirs()[0].parent, later)
+    rules = later / "rules" / "overlaps.toml"
+    first = rules.read_text(encoding="utf-8")
+    start = first.index("[[rule]]")
+    end = first.index("[[rule]]", start + 1)
+    added = first[start:end].replace('id = "', 'id = "ZZ-', 1)
+    rules.write_text(first + "\n" + added, encoding="utf-8")
+    ch = later / "params" / "ch.toml"
+    ch.write_text(ch.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    params = later / "params" / "policy.toml"
+    params.write_text(
+        params.read_text(encoding="utf-8").replace("amount = 14", "amount = 15", 1),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(
+        "comity.rules.pack.builtin_dirs", lambda: (later / "rules", later / "params")
+    )
+    assert load_pack().digest != pack.digest  # the built-in pack did change
+    assert load_pack(tmp_path / "mine").digest != mine.digest
+
+    out = tmp_path / "export"
+    with FindingsStore.of(log) as store:
+        report = export_pack(store, mine.digest[:12], out)
+    assert report.problem is None and report.round_trips and report.digest == mine.digest
+    assert load_pack(out).digest == mine.digest
+    assert load_pack(out, builtin=False).digest == mine.digest
+    # A directory given after the whole pack layers over it, as over the built-in one.
+    assert load_pack(out, tmp_path / "mine").digest == mine.digest
+    log.close()
+
+
+def test_a_pack_manifest_that_names_no_layers_is_one_clear_error(tmp_path: Path) -> None:
+    from comity.errors import RulePackError
+    from comity.rules.pack import PACK_FILE
+
+    (tmp_path / PACK_FILE).write_text('{"layers": ["../elsewhere"]}', encoding="utf-8")
+    with pytest.raises(RulePackError, match="not a pack manifest"):
+        load_pack(tmp_path)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime(2030, 1, 1, tzinfo=dt.UTC)

@@ -246,11 +246,13 @@ def findings_command(
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
 @pass_log
 def rules_export(log: EventLog, digest: str, directory: str) -> None:
-    """Write an archived rule pack back as files (DIR/rules, DIR/params).
+    """Write an archived rule pack back as files: a whole pack, one subdirectory per
+    layer and DIR/comity-pack.json listing them.
 
     DIGEST is a finding's `rulepack` (or a unique prefix of it). Every pack a
     watcher used is archived in the store; `comity --rules DIR` loads the exported
-    files, and gives the same digest (checked here: exit 1 if it does not).
+    layers instead of the built-in pack, and gives the same digest (checked here:
+    exit 1 if it does not).
     """
     store = open_store(log)
     if store is None:

@@ -5,11 +5,11 @@ The first time a watcher uses a pack on a store, the rule and parameter files it
 loaded from go into the store, content-addressed (`findings_blobs`, by sha256), with
 a manifest per digest (`findings_packs`) that lists each file by layer (the built-in
 pack, then each `--rules` directory) in load order. `export_pack` writes them back as
-one directory of the `--rules DIR` layout; loading it over the built-in pack gives the
-archived digest again whenever this comity's built-in files are the archived ones or
-are overridden by them (the built-in files that differ are exported too). It says
-so when it cannot: a comity whose built-in pack gained rules or parameters the
-archived pack did not have.
+a *whole pack* directory: one subdirectory per layer (`rules/`, `params/`) and a
+manifest (`comity-pack.json`, `comity.rules.pack.PACK_FILE`) listing the layers in
+load order. `comity --rules DIR` (`load_pack(DIR)`) loads those layers alone, in
+place of this comity's built-in pack, so the directory gives the archived digest
+whatever the built-in pack has become since.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import attrs
 
 from comity.errors import InvalidInput, RulePackError
 from comity.rules import RulePack, load_pack
-from comity.rules.pack import builtin_dirs
+from comity.rules.pack import PACK_FILE, pack_layers
 
 if TYPE_CHECKING:
     from comity.findings.store import FindingsStore
@@ -41,25 +41,16 @@ def _sha(text: str) -> str:
 def pack_files(rule_dirs: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
     """Every file `load_pack(*rule_dirs)` reads, in the order it reads them, as
     layers: `{"layer", "label", "rules": [(name, text)], "params": [(name, text)]}`."""
-    rules_dir, params_dir = builtin_dirs()
-    layers: list[dict[str, Any]] = [
-        {
-            "layer": 0,
-            "label": "built-in",
-            "rules": [(p.name, p.read_text("utf-8")) for p in sorted(rules_dir.glob("*.toml"))],
-            "params": [(p.name, p.read_text("utf-8")) for p in sorted(params_dir.glob("*.toml"))],
-        }
-    ]
-    for n, raw in enumerate(rule_dirs, start=1):
-        d = Path(raw)
+    layers: list[dict[str, Any]] = []
+    for n, layer in enumerate(pack_layers(rule_dirs)):
         rules = []
-        for where in (d / "rules", d):
+        for where, _ in layer.rules:
             if where.is_dir():
                 rules += [(p.name, p.read_text("utf-8")) for p in sorted(where.glob("*.toml"))]
         params = []
-        if (d / "params").is_dir():
-            params = [(p.name, p.read_text("utf-8")) for p in sorted((d / "params").glob("*.toml"))]
-        layers.append({"layer": n, "label": str(d), "rules": rules, "params": params})
+        if layer.params is not None:
+            params = [(p.name, p.read_text("utf-8")) for p in sorted(layer.params.glob("*.toml"))]
+        layers.append({"layer": n, "label": layer.label, "rules": rules, "params": params})
     return layers
 
 
@@ -152,50 +143,48 @@ def export_pack(
     target = Path(directory)
     if target.exists() and any(target.iterdir()):
         raise InvalidInput(f"{target}: not empty; give a new or empty directory")
-    running = {
-        role: {name: _sha(text) for name, text in pack_files(())[0][role]}
-        for role in ("rules", "params")
-    }
-    # Every file first; if a user layer's parameter overrides a built-in one, the two
-    # cannot share one params/ directory, so then this comity's own identical built-in
-    # files are left out (loading the directory reads them from the built-in pack).
-    attempt: tuple[ExportReport, list[Path]] | None = None
-    for skip_same in (False, True):
-        wanted: list[tuple[str, str, str]] = []  # (role, file name, sha)
-        seq = 0
-        for index, layer in enumerate(manifest["layers"]):
-            builtin = layer["label"] == "built-in"
-            for role in ("rules", "params"):
-                for name, sha in layer[role]:
-                    seq += 1
-                    if skip_same and builtin and running[role].get(name) == sha:
-                        continue
-                    prefix = "builtin" if builtin else f"layer{index}"
-                    wanted.append((role, f"{seq:03d}-{prefix}-{name}", sha))
-        written: list[Path] = []
+    # One subdirectory per archived layer, in load order; rule files numbered so
+    # that they load in the archived order (a layer's rules/ and top-level files
+    # become one rules/ directory).
+    names: list[str] = []
+    files = 0
+    for index, layer in enumerate(manifest["layers"]):
+        label = "builtin" if layer["label"] == "built-in" else "layer"
+        name = f"{index:02d}-{label}"
+        names.append(name)
         for role in ("rules", "params"):
-            (target / role).mkdir(parents=True, exist_ok=True)
-        for role, name, sha in wanted:
-            row = store.db.one("SELECT content FROM findings_blobs WHERE sha256 = ?", (sha,))
-            if row is None:
-                raise InvalidInput(f"{full}: the archive lacks the file with sha256 {sha}")
-            path = target / role / name
-            path.write_text(row[0], encoding="utf-8")
-            written.append(path)
-        try:
-            loaded: str | None = load_pack(target).digest
-            problem = None
-        except RulePackError as exc:
-            loaded, problem = None, str(exc)
-        if problem is None and loaded != full:
-            problem = (
-                "loading the directory over this comity's built-in pack gives another "
-                "digest: this comity's built-in rules or parameters differ from the archived"
-            )
-        attempt = (ExportReport(full, len(wanted), loaded, problem), written)
-        if problem is None or skip_same:
-            break
-        for path in written:
-            path.unlink()
-    assert attempt is not None
-    return attempt[0]
+            where = target / name / role
+            where.mkdir(parents=True, exist_ok=True)
+            for seq, (file_name, sha) in enumerate(layer[role], start=1):
+                row = store.db.one("SELECT content FROM findings_blobs WHERE sha256 = ?", (sha,))
+                if row is None:
+                    raise InvalidInput(f"{full}: the archive lacks the file with sha256 {sha}")
+                shown = f"{seq:03d}-{file_name}" if role == "rules" else file_name
+                (where / shown).write_text(row[0], encoding="utf-8")
+                files += 1
+    (target / PACK_FILE).write_text(
+        json.dumps(
+            {
+                "digest": full,
+                "layers": names,
+                "labels": [layer["label"] for layer in manifest["layers"]],
+                "note": "a whole rule pack written by `comity rules export`: "
+                "`comity --rules DIR` loads these layers, in this order, instead of "
+                "the built-in pack",
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    try:
+        loaded: str | None = load_pack(target).digest
+        problem = None
+    except RulePackError as exc:
+        loaded, problem = None, str(exc)
+    if problem is None and loaded != full:
+        problem = (
+            "the exported files load to another digest: this comity reads the archived "
+            "rules or parameters differently from the comity that computed them"
+        )
+    return ExportReport(full, files, loaded, problem)

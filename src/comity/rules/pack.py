@@ -36,8 +36,10 @@ from comity.rules.params import ParameterSet, load_parameters
 
 __all__ = [
     "CATEGORIES",
+    "PACK_FILE",
     "SEVERITIES",
     "DeadlineClause",
+    "Layer",
     "LegalBasis",
     "Maximum",
     "Rule",
@@ -45,7 +47,13 @@ __all__ = [
     "Warning",
     "builtin_dirs",
     "load_pack",
+    "pack_layers",
 ]
+
+#: In a directory, this file makes it a *whole* rule pack (as `comity rules export`
+#: writes one): its layers, in load order, stand instead of the built-in pack.
+PACK_FILE = "comity-pack.json"
+_LAYER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 CATEGORIES = ("overlap", "deadline", "next_step")
 SEVERITIES = ("info", "warning", "critical")
@@ -450,30 +458,100 @@ class RulePack:
         raise KeyError(rule_id)
 
 
-def load_pack(*user_dirs: str | os.PathLike[str], builtin: bool = True) -> RulePack:
-    """Load the built-in pack, then each user directory over it.
+@attrs.frozen
+class Layer:
+    """One layer of a pack, in load order: its rule directories (each with the label
+    its files are reported under) and its parameter directory."""
 
-    A user directory may hold rule files (`*.toml` with `[[rule]]` tables, in it or in
-    `rules/`) and parameter files (in `params/`). A user rule with a built-in id
-    replaces it; a user parameter with a built-in name replaces it.
+    label: str
+    rules: tuple[tuple[Path, str], ...]
+    params: Path | None
+    builtin: bool = False
 
-    Without `builtin`, only the given directories are loaded: a case bundle carries
-    every file of its pack, built-in ones included, so that whoever checks it loads
-    the law it was computed under, whatever their own comity's built-in files say.
+
+def _user_layer(d: Path) -> Layer:
+    params = d / "params"
+    return Layer(
+        str(d),
+        ((d / "rules", str(d / "rules")), (d, str(d))),
+        params if params.is_dir() else None,
+    )
+
+
+def _whole_pack(d: Path, marker: Path) -> list[Layer]:
+    """The layers a self-contained pack directory lists in its PACK_FILE."""
+    import json
+
+    try:
+        data = _read_manifest(marker)
+        layers = data["layers"]
+        if not isinstance(layers, list) or not all(
+            isinstance(n, str) and _LAYER_NAME.match(n) and (d / n).is_dir() for n in layers
+        ):
+            raise ValueError("layers")
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
+        raise RulePackError(
+            f'{marker}: not a pack manifest; it must hold {{"layers": [...]}}, naming '
+            "subdirectories of its directory in load order (as `comity rules export` "
+            "writes it), or be removed to load the directory over the built-in pack"
+        ) from None
+    return [_user_layer(d / n) for n in layers]
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    """A small JSON object from a regular file (a pack manifest), read bounded."""
+    import json
+
+    if not path.is_file() or path.stat().st_size > 65536:
+        raise ValueError("size")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("object")
+    return data
+
+
+def pack_layers(
+    user_dirs: Sequence[str | os.PathLike[str]], *, builtin: bool = True
+) -> list[Layer]:
+    """The layers `load_pack(*user_dirs, builtin=builtin)` reads, in order.
+
+    A directory holding PACK_FILE is a whole pack: its listed layers replace the
+    built-in pack and every directory before it (so that an exported pack loads to
+    its own digest whatever this comity's built-in pack has become).
     """
-    rules_dir, params_dir = builtin_dirs()
-    rule_dirs: list[tuple[Path, str]] = [(rules_dir, "rules")] if builtin else []
-    param_dirs: list[Path] = [params_dir] if builtin else []
+    layers: list[Layer] = []
+    if builtin:
+        rules_dir, params_dir = builtin_dirs()
+        layers.append(Layer("built-in", ((rules_dir, "rules"),), params_dir, builtin=True))
     for raw in user_dirs:
         d = Path(raw)
         if not d.is_dir():
             raise RulePackError(
                 f"{d}: not a directory of rules; give a directory with rules/ and params/"
             )
-        rule_dirs.append((d / "rules", str(d / "rules")))
-        rule_dirs.append((d, str(d)))
-        if (d / "params").is_dir():
-            param_dirs.append(d / "params")
+        marker = d / PACK_FILE
+        if marker.exists():
+            layers = _whole_pack(d, marker)
+        else:
+            layers.append(_user_layer(d))
+    return layers
+
+
+def load_pack(*user_dirs: str | os.PathLike[str], builtin: bool = True) -> RulePack:
+    """Load the built-in pack, then each user directory over it.
+
+    A user directory may hold rule files (`*.toml` with `[[rule]]` tables, in it or in
+    `rules/`) and parameter files (in `params/`). A user rule with a built-in id
+    replaces it; a user parameter with a built-in name replaces it. `builtin=False`
+    loads the user directories alone; so does a directory holding PACK_FILE (a whole
+    pack, as `comity rules export` writes it), in place of all before it. Both serve
+    the same end: a case bundle or an exported pack carries every file of its pack,
+    built-in ones included, so that whoever loads it gets the law it was computed
+    under, whatever their own comity's built-in files say.
+    """
+    layers = pack_layers(user_dirs, builtin=builtin)
+    rule_dirs = [pair for layer in layers for pair in layer.rules]
+    param_dirs = [layer.params for layer in layers if layer.params is not None]
     by_id: dict[str, Rule] = {}
     sources: list[str] = []
     for directory, label in rule_dirs:
