@@ -51,6 +51,10 @@ _TABLES = (
     "findings_deadlines",
     "findings_history",
     "findings_claims",
+    "findings_live",
+    "findings_watchers",
+    "findings_steps",
+    "findings_parts",
 )
 
 

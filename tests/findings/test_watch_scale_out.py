@@ -160,3 +160,94 @@ def _two_events(case_id: str) -> list[Any]:
             jurisdiction="CH",
         ),
     ]
+
+
+def _position(url: str) -> int:
+    log = open_log(url)
+    try:
+        with FindingsStore.of(log, create=False) as store:
+            cut = store.cut()
+            return -1 if cut is None else cut.position
+    except Exception:  # not built yet
+        return -1
+    finally:
+        log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_three_live_watchers_share_the_live_steps_one_killed(
+    pg_database: PgDatabase, pack: RulePack, tmp_path: Any
+) -> None:
+    """Three followers on one store: after the build, each leases its share of the
+    buckets of live cases, and the leader's steps take the other watchers' parts;
+    SIGKILL one of them mid-run (its buckets are taken over when its lease runs
+    out). The rows are a full replay's at the cut, each change once, and one watcher
+    alone computes the same rows."""
+    rng = random.Random(47)
+    events = strategies.random_case_log(rng, cases=120, max_size=12, prefix="L")
+    shared, alone = pg_database.new_url(), pg_database.new_url()
+    log = open_log(shared)
+    quarter = len(events) // 4
+    log.append(events[:quarter])
+    command = [sys.executable, "-m", "comity.cli", "--store", shared, "watch", "--interval", "0.2"]
+    errors = [tmp_path / f"watcher-{n}.err" for n in range(3)]
+    handles = [path.open("w") for path in errors]
+    watchers = [
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=handle) for handle in handles
+    ]
+
+    def wait_for_head() -> None:
+        head = log.head().position
+        for _ in range(1200):
+            if _position(shared) == head:
+                return
+            time.sleep(0.1)
+        raise AssertionError("the watchers did not reach the log's head")
+
+    try:
+        wait_for_head()
+        time.sleep(3.0)  # a few rounds of leases: each watcher takes its share
+        rest = events[quarter:]
+        victim = rng.randrange(3)
+        for n, start in enumerate(range(0, len(rest), 25)):
+            log.append(rest[start : start + 25])
+            time.sleep(0.15)
+            if n == 6:
+                watchers[victim].kill()
+                watchers[victim].wait()
+        wait_for_head()
+        for n, watcher in enumerate(watchers):
+            if n != victim:
+                watcher.terminate()
+                assert watcher.wait(timeout=60) == 0, errors[n].read_text()
+    finally:
+        for watcher in watchers:
+            if watcher.poll() is None:
+                watcher.kill()
+                watcher.wait()
+        for handle in handles:
+            handle.close()
+    said = "".join(errors[n].read_text() for n in range(3) if n != victim)
+    assert "parts of steps another watcher led" in said, said  # live work was shared
+
+    other = open_log(alone)
+    other.append(events)
+    Watcher(other, pack).run(once=True)
+    found = []
+    for each in (log, other):
+        with FindingsStore.of(each) as store:
+            cut = store.cut()
+            assert cut is not None and cut.position == each.head().position
+            mine, theirs = replay_document(each, pack, store)
+            assert mine == theirs
+            assert folded_history(store, cut.generation) == current_rows(store)
+            repeated = store.db.all(
+                "SELECT finding_id FROM findings_history WHERE change = 'raised' "
+                "GROUP BY finding_id HAVING COUNT(*) > 1"
+            )
+            assert repeated == []
+            found.append(current_rows(store))
+    assert found[0] == found[1]
+    log.close()
+    other.close()

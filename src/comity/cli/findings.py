@@ -140,6 +140,12 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
         f"({time.monotonic() - started:.1f} s)",
         err=True,
     )
+    if watcher.parts_computed:
+        click.echo(
+            f"comity watch: computed {watcher.parts_computed} parts of steps another "
+            "watcher led (live cases shared between watchers)",
+            err=True,
+        )
 
 
 # --------------------------------------------------------------------------- findings

@@ -25,6 +25,8 @@ __all__ = [
     "breach_instant",
     "case_rows",
     "diff",
+    "dump_update",
+    "load_update",
     "replayed",
     "stored_row",
 ]
@@ -245,4 +247,45 @@ def diff(
         deadlines=None if old.deadlines == new.deadlines else new.deadlines,
         changes=tuple(changes),
         rows=new,
+    )
+
+
+def dump_update(u: Update) -> str:
+    """A case's step as JSON, for a part of a step computed by another watcher."""
+    return _dump(
+        {
+            "case_id": u.case_id,
+            "cause": u.cause,
+            "expected": u.expected,
+            "position": u.position,
+            "clock": u.clock,
+            "next_at": u.next_at,
+            "upserts": [[r.finding_id, r.rank, r.body] for r in u.upserts],
+            "withdrawn": list(u.withdrawn),
+            "deadlines": None if u.deadlines is None else list(u.deadlines),
+            "changes": [list(c) for c in u.changes],
+        }
+    )
+
+
+def load_update(text: str) -> Update:
+    """`dump_update` back (the rows it carries are what it writes, nothing more)."""
+    d = orjson.loads(text)
+    upserts = tuple(stored_row(fid, int(rank), body) for fid, rank, body in d["upserts"])
+    deadlines = None if d["deadlines"] is None else tuple(d["deadlines"])
+    return Update(
+        case_id=d["case_id"],
+        cause=d["cause"],
+        expected=d["expected"],
+        position=d["position"],
+        clock=d["clock"],
+        next_at=d["next_at"],
+        upserts=upserts,
+        withdrawn=tuple(d["withdrawn"]),
+        deadlines=deadlines,
+        changes=tuple(
+            (fid, change, body, cause, position, clock)
+            for fid, change, body, cause, position, clock in d["changes"]
+        ),
+        rows=CaseRows({r.finding_id: r for r in upserts}, deadlines or ()),
     )

@@ -173,19 +173,65 @@ def _v2(exists: str) -> tuple[str, ...]:
     )
 
 
+def _v3() -> tuple[str, ...]:
+    """Version 3: live steps shared between watchers (PostgreSQL). Each watcher leases
+    buckets of cases (`findings_live`) and says it is alive (`findings_watchers`); the
+    leading watcher proposes a step (`findings_steps`, one per generation at a time)
+    and the holder of each bucket it needs computes that bucket's part
+    (`findings_parts`); the step commits, all parts at once, in one transaction."""
+    return (
+        """
+        CREATE TABLE IF NOT EXISTS findings_live (
+            generation bigint NOT NULL,
+            bucket integer NOT NULL,
+            owner text,
+            expires_at double precision NOT NULL,
+            PRIMARY KEY (generation, bucket)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS findings_watchers (
+            owner text PRIMARY KEY,
+            expires_at double precision NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS findings_steps (
+            generation bigint PRIMARY KEY,
+            step text NOT NULL,
+            from_position bigint NOT NULL,
+            to_position bigint NOT NULL,
+            clock text NOT NULL,
+            known_at text
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS findings_parts (
+            generation bigint NOT NULL,
+            step text NOT NULL,
+            bucket integer NOT NULL,
+            owner text,
+            payload text,
+            PRIMARY KEY (generation, step, bucket)
+        )
+        """,
+    )
+
+
 def _migrations(dialect: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
     if dialect == "postgres":
         return (
             (1, _v1('COLLATE "C"', "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")),
             (2, _v2("IF NOT EXISTS ")),
+            (3, _v3()),
         )
     # SQLite has no ADD COLUMN IF NOT EXISTS; its migration runs under the file's
     # write lock, in the transaction that records the version, so it runs once.
-    return ((1, _v1("", "INTEGER PRIMARY KEY")), (2, _v2("")))
+    return ((1, _v1("", "INTEGER PRIMARY KEY")), (2, _v2("")), (3, _v3()))
 
 
 #: The schema this code writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _META = """
 CREATE TABLE IF NOT EXISTS findings_meta (

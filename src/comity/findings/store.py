@@ -52,6 +52,9 @@ _PER_GENERATION = (
     "findings_deadlines",
     "findings_cases",
     "findings_claims",
+    "findings_live",
+    "findings_steps",
+    "findings_parts",
 )
 #: Buckets of cases that watchers building one generation lease between them.
 BUCKETS = 64
@@ -92,6 +95,18 @@ class Cut:
         if self.known_at.microsecond:
             text += f".{self.known_at.microsecond:06d}"
         return text + "Z"
+
+
+@attrs.frozen(kw_only=True)
+class Proposal:
+    """A live step the leading watcher published for the others to compute parts of."""
+
+    step: str
+    from_position: int
+    to_position: int
+    clock: dt.datetime
+    known_at: dt.datetime | None
+    missing: tuple[int, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -502,6 +517,7 @@ class FindingsStore:
         advance: bool = True,
         lease: tuple[int, str, float, bool] | None = None,
         leases: tuple[str, float, Sequence[tuple[int, bool]]] | None = None,
+        shared: bool = False,
     ) -> Cut | None:
         """Write one step in one transaction: the cases' rows, their changes and the
         generation's tracking row, or nothing at all.
@@ -519,6 +535,9 @@ class FindingsStore:
             if lease is not None:
                 bucket, owner, ttl, finished = lease
                 self.hold(g, bucket, owner, ttl, done=finished)
+            if shared:  # the step in flight is this one: it ends with it
+                for table in ("findings_steps", "findings_parts"):
+                    db.execute(f"DELETE FROM {table} WHERE generation = ?", (g,))
             if leases is not None:  # (owner, ttl, [(bucket, finished), ...])
                 owner, ttl, held = leases
                 for bucket, finished in held:
@@ -731,6 +750,175 @@ class FindingsStore:
                 "WHERE generation = ? AND owner = ? AND done = 0",
                 (generation, owner),
             )
+
+    # -- sharing live steps between watchers (PostgreSQL) -------------------------------
+    def live_balance(self, generation: int, owner: str, ttl: float) -> set[int]:
+        """Say `owner` is alive, renew its leases on buckets of live cases, and take or
+        give up buckets so that each live watcher holds about as many; the buckets it
+        holds now. Free buckets and lapsed leases are taken `FOR UPDATE SKIP LOCKED`."""
+        lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgres" else ""
+        now = self._epoch()
+        db = self.db
+        with db.write():
+            db.execute(
+                "INSERT INTO findings_watchers (owner, expires_at) VALUES (?, "
+                f"{now} + ?) ON CONFLICT (owner) DO UPDATE SET expires_at = "
+                "excluded.expires_at",
+                (owner, ttl),
+            )
+            db.execute(f"DELETE FROM findings_watchers WHERE expires_at < {now}")
+            db.executemany(
+                "INSERT INTO findings_live (generation, bucket, owner, expires_at) "
+                "VALUES (?, ?, NULL, 0) ON CONFLICT DO NOTHING",
+                [(generation, b) for b in range(BUCKETS)],
+            )
+            db.execute(
+                f"UPDATE findings_live SET expires_at = {now} + ? "
+                "WHERE generation = ? AND owner = ?",
+                (ttl, generation, owner),
+            )
+            alive = db.one("SELECT COUNT(*) FROM findings_watchers")
+            share = -(-BUCKETS // max(1, int(alive[0]) if alive else 1))
+            mine = [
+                int(r[0])
+                for r in db.all(
+                    "SELECT bucket FROM findings_live WHERE generation = ? AND owner = ? "
+                    "ORDER BY bucket",
+                    (generation, owner),
+                )
+            ]
+            if len(mine) > share:
+                extra = mine[share:]
+                db.executemany(
+                    "UPDATE findings_live SET owner = NULL, expires_at = 0 "
+                    "WHERE generation = ? AND bucket = ? AND owner = ?",
+                    [(generation, b, owner) for b in extra],
+                )
+                mine = mine[:share]
+            elif len(mine) < share:
+                free = db.all(
+                    "SELECT bucket FROM findings_live WHERE generation = ? AND "
+                    f"(owner IS NULL OR expires_at < {now}) ORDER BY bucket LIMIT ?{lock}",
+                    (generation, share - len(mine)),
+                )
+                db.executemany(
+                    f"UPDATE findings_live SET owner = ?, expires_at = {now} + ? "
+                    "WHERE generation = ? AND bucket = ?",
+                    [(owner, ttl, generation, r[0]) for r in free],
+                )
+                mine += [int(r[0]) for r in free]
+        return set(mine)
+
+    def live_holders(self, generation: int) -> dict[int, str]:
+        """Who holds each bucket of live cases under a lease not yet run out."""
+        rows = self.db.all(
+            "SELECT bucket, owner FROM findings_live WHERE generation = ? AND owner IS NOT "
+            f"NULL AND expires_at >= {self._epoch()}",
+            (generation,),
+        )
+        return {int(r[0]): r[1] for r in rows}
+
+    def take_live(self, generation: int, bucket: int, owner: str, ttl: float) -> bool:
+        """Lease one bucket whose holder's lease ran out (or nobody's)."""
+        with self.db.write():
+            done = self.db.execute(
+                f"UPDATE findings_live SET owner = ?, expires_at = {self._epoch()} + ? "
+                "WHERE generation = ? AND bucket = ? AND (owner IS NULL OR owner = ? OR "
+                f"expires_at < {self._epoch()})",
+                (owner, ttl, generation, bucket, owner),
+            )
+        return bool(done.rowcount == 1)
+
+    def leave(self, owner: str) -> None:
+        """A watcher stopping: give up its live buckets at once."""
+        with self.db.write():
+            self.db.execute(
+                "UPDATE findings_live SET owner = NULL, expires_at = 0 WHERE owner = ?", (owner,)
+            )
+            self.db.execute("DELETE FROM findings_watchers WHERE owner = ?", (owner,))
+
+    def propose(
+        self,
+        cut: Cut,
+        step: str,
+        to_position: int,
+        clock: dt.datetime,
+        known_at: dt.datetime | None,
+        buckets: Iterable[int],
+    ) -> None:
+        """Publish the step `step` from `cut` and the buckets whose parts other watchers
+        are to compute; it replaces any step left by a leader that died."""
+        g = cut.generation
+        with self.db.write():
+            self.db.execute("DELETE FROM findings_steps WHERE generation = ?", (g,))
+            self.db.execute("DELETE FROM findings_parts WHERE generation = ?", (g,))
+            self.db.execute(
+                "INSERT INTO findings_steps (generation, step, from_position, to_position, "
+                "clock, known_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    g,
+                    step,
+                    cut.position,
+                    to_position,
+                    _instant_text(clock),
+                    utc_text(known_at) if known_at is not None else None,
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO findings_parts (generation, step, bucket) VALUES (?, ?, ?)",
+                [(g, step, b) for b in sorted(set(buckets))],
+            )
+
+    def proposed(self, generation: int) -> Proposal | None:
+        """The step in flight, and the buckets whose part is still missing."""
+        with self.db.read():
+            row = self.db.one(
+                "SELECT step, from_position, to_position, clock, known_at FROM findings_steps "
+                "WHERE generation = ?",
+                (generation,),
+            )
+            if row is None:
+                return None
+            missing = self.db.all(
+                "SELECT bucket FROM findings_parts WHERE generation = ? AND step = ? AND "
+                "payload IS NULL ORDER BY bucket",
+                (generation, row[0]),
+            )
+        return Proposal(
+            step=row[0],
+            from_position=int(row[1]),
+            to_position=int(row[2]),
+            clock=_parse(row[3]),
+            known_at=_parse(row[4]) if row[4] else None,
+            missing=tuple(int(r[0]) for r in missing),
+        )
+
+    def put_part(self, generation: int, step: str, bucket: int, payload: str, owner: str) -> bool:
+        """Store a bucket's part of the step in flight, if `owner` still holds the bucket
+        and the part is still wanted (one watcher's part, never two)."""
+        with self.db.write():
+            held = self.db.one(
+                "SELECT 1 FROM findings_live WHERE generation = ? AND bucket = ? AND "
+                f"owner = ? AND expires_at >= {self._epoch()}",
+                (generation, bucket, owner),
+            )
+            if held is None:
+                return False
+            done = self.db.execute(
+                "UPDATE findings_parts SET payload = ?, owner = ? WHERE generation = ? AND "
+                "step = ? AND bucket = ? AND payload IS NULL",
+                (payload, owner, generation, step, bucket),
+            )
+        return bool(done.rowcount == 1)
+
+    def parts(self, generation: int, step: str) -> dict[int, str]:
+        """The parts of the step in flight computed so far (bucket -> payload)."""
+        rows = self.db.all(
+            "SELECT bucket, payload FROM findings_parts WHERE generation = ? AND step = ? "
+            "AND payload IS NOT NULL",
+            (generation, step),
+        )
+        return {int(r[0]): r[1] for r in rows}
 
     def lead(self) -> bool:
         """Whether this connection follows the log for the store (one follower at a time).

@@ -25,6 +25,7 @@ the cases it already wrote.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -34,11 +35,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 
 import attrs
+import orjson
 
 from comity.engine import CaseSession
 from comity.errors import ComityError
 from comity.events import EventLog, StoredEvent, follow
-from comity.findings._rows import CaseRows, StaleStep, Update, case_rows, diff, replayed
+from comity.findings._rows import (
+    CaseRows,
+    StaleStep,
+    Update,
+    case_rows,
+    diff,
+    dump_update,
+    load_update,
+    replayed,
+)
 from comity.findings.archive import archive_pack
 from comity.findings.store import BUCKETS, Cut, FindingsStore, bucket_of
 from comity.rules import RulePack
@@ -61,6 +72,15 @@ LEASE_S = 5.0
 STANDBY_S = 0.5
 #: How often a follower on SQLite looks for new events (PostgreSQL is woken by NOTIFY).
 POLL_S = 0.02
+#: How often watchers sharing live steps (PostgreSQL) look for parts to compute or
+#: wait for, and renew and rebalance their leases on buckets of live cases.
+PART_POLL_S = 0.01
+HELP_POLL_S = 0.02
+BALANCE_S = 1.0
+
+
+class _Stopped(Exception):
+    """Asked to stop while waiting for other watchers' parts: nothing was written."""
 
 
 class GenerationRetired(ComityError):
@@ -197,6 +217,13 @@ class Watcher:
         self._stop = stop or (lambda: False)
         self._cache: OrderedDict[str, _Live] = OrderedDict()
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        # Sharing live steps (PostgreSQL, `run` without `once`): the buckets of live
+        # cases this watcher leases, and when it last renewed them.
+        self._sharing = False
+        self._mine: set[int] = set()
+        self._balanced = 0.0
+        #: Parts of other watchers' steps this watcher computed (for its exit line).
+        self.parts_computed = 0
 
     # -- the clock -----------------------------------------------------------------------
     def _now(self, cut: Cut) -> dt.datetime:
@@ -207,6 +234,10 @@ class Watcher:
     def close(self) -> None:
         """Free the engine sessions (and the store connection, if the watcher opened it)."""
         self._reset()
+        if self._sharing:
+            self._sharing = False
+            with contextlib.suppress(ComityError):  # if the store is gone, they run out
+                self.store.leave(self._owner)
         if self._owns_store:
             self.store.close()
 
@@ -235,12 +266,14 @@ class Watcher:
         try:
             cut = self.catch_up()
             leading = False
+            self._sharing = not once and self.store.db.dialect == "postgres"
             while not once and not self._stop():
                 if not leading:
                     leading = self.store.lead()
                 if not leading:
-                    # Another watcher follows the log; stand by to take over from it.
-                    time.sleep(STANDBY_S)
+                    # Another watcher follows the log: compute the parts of its steps
+                    # that fall to this one's buckets, and stand by to take over.
+                    cut = self._help(cut)
                     continue
                 fresh = self.store.generation(cut.generation)
                 if fresh is not None and fresh.position > cut.position:
@@ -275,6 +308,8 @@ class Watcher:
                 pending.append(stored)
                 if len(pending) >= STEP_EVENTS:
                     flush(False)
+        except _Stopped:
+            pass  # the step in flight was not written; a restart goes on from the cut
         except StaleStep:
             self._reset()
             fresh = self.store.generation(cut.generation)
@@ -321,24 +356,18 @@ class Watcher:
                 raise StaleStep()
         position = events[-1].position if events else cut.position
         known_at = events[-1].recorded_at if events else None
-        by_case: dict[str, list[StoredEvent]] = {}
-        for e in events:
-            by_case.setdefault(e.case_id, []).append(e)
         g = cut.generation
-        due = self.store.due_cases(g, _text(clock))
-        cases = sorted(set(by_case) | set(due))
+        if self._sharing:
+            self._balance(g)  # renew this watcher's leases, even when idle
+        cases, by_case = self._cases(g, events, clock)
         if not cases and clock == cut.as_of and not events:
             return cut
-        states = self.store.case_states(g, cases)
-        updates: list[Update] = []
-        lives: list[tuple[str, _Live]] = []
+        if self._sharing:
+            others = {bucket_of(c) for c in cases} - self._mine
+            if others:
+                return self._apply_shared(cut, events, clock, position, known_at, others)
+        updates, lives = self._compute(cut, cases, by_case, clock, position)
         try:
-            for case_id in cases:
-                update, live = self._case_step(
-                    cut, case_id, states.get(case_id), by_case.get(case_id, []), clock, position
-                )
-                updates.append(update)
-                lives.append((case_id, live))
             new = self.store.write_step(
                 cut, updates, position=position, clock=clock, known_at=known_at, now=wall_clock()
             )
@@ -350,6 +379,149 @@ class Watcher:
             self._keep(case_id, live)
         assert new is not None
         return new
+
+    def _cases(
+        self, g: int, events: Sequence[StoredEvent], clock: dt.datetime, bucket: int | None = None
+    ) -> tuple[list[str], dict[str, list[StoredEvent]]]:
+        """The cases a step touches (of one bucket, or all): those of its events and
+        those whose next instant the clock reached."""
+        by_case: dict[str, list[StoredEvent]] = {}
+        for e in events:
+            if bucket is None or bucket_of(e.case_id) == bucket:
+                by_case.setdefault(e.case_id, []).append(e)
+        due = self.store.due_cases(g, _text(clock))
+        if bucket is not None:
+            due = [c for c in due if bucket_of(c) == bucket]
+        return sorted(set(by_case) | set(due)), by_case
+
+    def _compute(
+        self,
+        cut: Cut,
+        cases: Sequence[str],
+        by_case: dict[str, list[StoredEvent]],
+        clock: dt.datetime,
+        position: int,
+    ) -> tuple[list[Update], list[tuple[str, _Live]]]:
+        states = self.store.case_states(cut.generation, cases)
+        updates: list[Update] = []
+        lives: list[tuple[str, _Live]] = []
+        try:
+            for case_id in cases:
+                update, live = self._case_step(
+                    cut, case_id, states.get(case_id), by_case.get(case_id, []), clock, position
+                )
+                updates.append(update)
+                lives.append((case_id, live))
+        except BaseException:
+            for _, live in lives:
+                live.session.close()
+            raise
+        return updates, lives
+
+    # -- live steps shared between watchers (PostgreSQL) ----------------------------------
+    def _balance(self, g: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._balanced >= BALANCE_S:
+            self._mine = self.store.live_balance(g, self._owner, LEASE_S)
+            self._balanced = now
+
+    def _apply_shared(
+        self,
+        cut: Cut,
+        events: Sequence[StoredEvent],
+        clock: dt.datetime,
+        position: int,
+        known_at: dt.datetime | None,
+        others: set[int],
+    ) -> Cut:
+        """A step some of whose cases are in buckets other watchers lease: publish it,
+        compute this watcher's part, wait for theirs (taking over the part of a watcher
+        whose lease ran out), and commit all of them in one transaction."""
+        g = cut.generation
+        step = secrets.token_hex(8)
+        self.store.propose(cut, step, position, clock, known_at, others)
+        updates: list[Update] = []
+        lives: list[tuple[str, _Live]] = []
+        try:
+            for bucket in sorted({bucket_of(c) for c in self._cases(g, events, clock)[0]} - others):
+                cases, by_case = self._cases(g, events, clock, bucket)
+                more, kept = self._compute(cut, cases, by_case, clock, position)
+                updates += more
+                lives += kept
+            waiting = set(others)
+            while waiting:
+                got = self.store.parts(g, step)
+                for bucket in sorted(waiting & set(got)):
+                    updates += [load_update(u) for u in orjson.loads(got[bucket])]
+                    waiting.discard(bucket)
+                if not waiting:
+                    break
+                if self._stop():
+                    raise _Stopped()
+                self._balance(g)
+                holders = self.store.live_holders(g)
+                for bucket in sorted(waiting):
+                    if holders.get(bucket) in (None, self._owner) and self.store.take_live(
+                        g, bucket, self._owner, LEASE_S
+                    ):
+                        # Its holder died (or gave it up): this watcher computes it.
+                        cases, by_case = self._cases(g, events, clock, bucket)
+                        more, kept = self._compute(cut, cases, by_case, clock, position)
+                        updates += more
+                        lives += kept
+                        waiting.discard(bucket)
+                if waiting:
+                    time.sleep(PART_POLL_S)
+            new = self.store.write_step(
+                cut,
+                updates,
+                position=position,
+                clock=clock,
+                known_at=known_at,
+                now=wall_clock(),
+                shared=True,
+            )
+        except BaseException:
+            for _, live in lives:
+                live.session.close()
+            raise
+        for case_id, live in lives:
+            self._keep(case_id, live)
+        assert new is not None
+        return new
+
+    def _help(self, cut: Cut) -> Cut:
+        """While another watcher leads: compute the parts of its step in flight that
+        fall to this watcher's buckets, then wait a moment."""
+        g = cut.generation
+        self._balance(g)
+        proposal = self.store.proposed(g)
+        if proposal is not None:
+            mine = [b for b in proposal.missing if b in self._mine]
+            fresh = self.store.generation(g) if mine else None
+            if fresh is not None and fresh.position == proposal.from_position:
+                cut = fresh
+                events = list(
+                    self.log.read(after=proposal.from_position, until=proposal.to_position)
+                )
+                for bucket in mine:
+                    if self._stop():
+                        break
+                    cases, by_case = self._cases(g, events, proposal.clock, bucket)
+                    updates, lives = self._compute(
+                        cut, cases, by_case, proposal.clock, proposal.to_position
+                    )
+                    payload = orjson.dumps([dump_update(u) for u in updates]).decode("utf-8")
+                    if self.store.put_part(g, proposal.step, bucket, payload, self._owner):
+                        self.parts_computed += 1
+                        for case_id, live in lives:
+                            self._keep(case_id, live)
+                    else:
+                        for _, live in lives:
+                            live.session.close()
+                return cut
+        time.sleep(HELP_POLL_S if self._mine else STANDBY_S)
+        return cut
 
     def _keep(self, case_id: str, live: _Live) -> None:
         old = self._cache.pop(case_id, None)
