@@ -249,6 +249,14 @@ def findings_figures(
     times = ("--as-of", as_of_text, "--known-at", known_at)
     explain_s, case_s, explain_ratio = Series(), Series(), Series()
     deadlines_s, hundred_s, deadlines_ratio = Series(), Series(), Series()
+    # One untimed call of each command first: the first `explain` in a process pays
+    # for importing and opening the findings store (seconds under load), which a full
+    # run (one timed run) would otherwise charge to the ratio.
+    if finding is not None:
+        _cli(path, "explain", finding, *times)
+        _cli(path, "replay", "--case", last_case, *times)
+    _cli(path, "deadlines", "--within", "14", *times)
+    _cli(path, "replay", "--case", hundred, *times)
     for _ in range(runs):
         if finding is not None:
             e = _cli(path, "explain", finding, *times)
