@@ -7,13 +7,26 @@ to `sys.stdout` directly and are flushed once.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from comity.events.text import printable
+import click
 
-__all__ = ["close", "write", "write_bytes", "write_lines", "write_text_lines"]
+from comity.events.text import printable
+from comity.report.text.style import has_marks, segments
+
+__all__ = [
+    "SEVERITY_COLOURS",
+    "close",
+    "wants_colour",
+    "write",
+    "write_bytes",
+    "write_lines",
+    "write_styled_lines",
+    "write_text_lines",
+]
 
 
 def write_lines(lines: Iterable[str]) -> None:
@@ -52,3 +65,42 @@ def close(iterator: Iterator[Any]) -> None:
     stop = getattr(iterator, "close", None)
     if stop is not None:
         stop()
+
+
+def wants_colour() -> bool:
+    """Colour on stdout: on a terminal (click's own detection, which `--color` of a
+    CliRunner also drives), never in a pipe, never with NO_COLOR set (no-color.org:
+    any non-empty value)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    ctx = click.get_current_context(silent=True)
+    colour = ctx.color if ctx is not None else None
+    # Looked up at each call: click.testing.CliRunner(color=...) replaces it.
+    strip = click.utils.should_strip_ansi  # type: ignore[attr-defined]
+    return not strip(sys.stdout, colour)
+
+
+#: Severity colours: what cannot wait in red, what should be done soon in yellow.
+SEVERITY_COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan"}
+
+
+def write_styled_lines(lines: Iterable[str], *, styled: bool) -> None:
+    """Write a text report rendered with `styled` marks, painting each severity.
+
+    Every stretch of text is escaped as :func:`write_text_lines` does, so that only
+    comity's own colour codes reach the terminal."""
+    if not styled:
+        write_text_lines(lines)
+        return
+    out: IO[str] = sys.stdout
+    for line in lines:
+        if not has_marks(line):
+            out.write(printable(line))
+        else:
+            for text, severity in segments(line):
+                shown = printable(text)
+                if severity is not None:
+                    shown = click.style(shown, fg=SEVERITY_COLOURS.get(severity), bold=True)
+                out.write(shown)
+        out.write("\n")
+    out.flush()

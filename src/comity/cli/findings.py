@@ -17,6 +17,7 @@ from types import FrameType
 import click
 
 from comity.cli import current, options, pass_log
+from comity.cli._progress import EventsBar, wants_bar
 from comity.cli._streams import write, write_lines, write_text_lines
 from comity.cli.options import KNOWN_AT, case_option, format_option
 from comity.engine import OpenDeadline
@@ -33,7 +34,7 @@ from comity.findings import (
 from comity.report import ReplayAt, findings_table_lines, json_document
 from comity.rules.pack import SEVERITIES
 
-__all__ = ["COMMANDS", "finding_case", "open_store", "store_deadlines"]
+__all__ = ["COMMANDS", "current_store", "finding_case", "open_store", "store_deadlines"]
 
 
 def open_store(log: EventLog) -> FindingsStore | None:
@@ -99,8 +100,12 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
     pack = context.pack
     started = time.monotonic()
     last_shown = [0.0]
+    bar = EventsBar("catching up") if wants_bar(writes_stdout=False) else None
 
     def progress(p: Progress) -> None:
+        if bar is not None:
+            bar.show(p.events, p.total_events)
+            return
         now = time.monotonic()
         if now - last_shown[0] < 1.0 and p.events < p.total_events:
             return
@@ -133,6 +138,9 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
             raise
         except KeyboardInterrupt:  # pragma: no cover - the handler takes SIGINT
             return
+        finally:
+            if bar is not None:
+                bar.close()
     state = "stopped" if flag[0] else "current"
     click.echo(
         f"findings store {state}: log position {cut.position}, as of {format_time(cut.as_of)}, "
@@ -283,6 +291,32 @@ def finding_case(log: EventLog, finding_id: str) -> str | None:
         return store.case_of(finding_id)
 
 
+@contextmanager
+def current_store(log: EventLog, rulepack: str, at: ReplayAt) -> Iterator[FindingsStore | None]:
+    """The findings store, open, if it answers exactly what a replay at `at` with the
+    pack `rulepack` would (nothing recorded after its cut by --known-at, no deadline
+    breaching between its clock and --as-of); None otherwise."""
+    store = open_store(log)
+    if store is None:
+        yield None
+        return
+    with store:
+        cut = store.cut()
+        if cut is None or cut.rulepack != rulepack:
+            yield None
+            return
+        as_of = at.as_of
+        limit = (
+            as_of
+            if isinstance(as_of, dt.datetime)
+            else dt.datetime.combine(as_of, dt.time(23, 59, 59), tzinfo=dt.UTC)
+        )
+        if not store.is_current(log, as_of=limit, known_at=at.known_at, cut=cut):
+            yield None
+            return
+        yield store
+
+
 def store_deadlines(
     log: EventLog,
     rulepack: str,
@@ -291,20 +325,8 @@ def store_deadlines(
     breach_until: str | None,
 ) -> list[OpenDeadline] | None:
     """The open deadlines from the store, if it is current for `at`; None otherwise."""
-    store = open_store(log)
-    if store is None:
-        return None
-    with store:
-        cut = store.cut()
-        if cut is None or cut.rulepack != rulepack:
-            return None
-        as_of = at.as_of
-        limit = (
-            as_of
-            if isinstance(as_of, dt.datetime)
-            else dt.datetime.combine(as_of, dt.time(23, 59, 59), tzinfo=dt.UTC)
-        )
-        if not store.is_current(log, as_of=limit, known_at=at.known_at, cut=cut):
+    with current_store(log, rulepack, at) as store:
+        if store is None:
             return None
         _, running = store.open_deadlines(cases=cases, breach_until=breach_until)
     return list(running)

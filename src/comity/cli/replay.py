@@ -8,21 +8,32 @@ a case with nothing found, so that a typo never reads as a clean bill.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import click
 
 from comity.cli import current, pass_log
 from comity.cli._files import read_input, write_output
-from comity.cli._streams import close, write, write_bytes, write_lines, write_text_lines
-from comity.cli.findings import finding_case, store_deadlines
+from comity.cli._progress import counted, wants_bar
+from comity.cli._streams import (
+    close,
+    wants_colour,
+    write,
+    write_bytes,
+    write_lines,
+    write_styled_lines,
+    write_text_lines,
+)
+from comity.cli.findings import current_store, finding_case, store_deadlines
 from comity.cli.options import case_option, format_option, replay_at, time_options
 from comity.engine import CaseResult, Finding, OpenDeadline, replay_log
 from comity.errors import InvalidInput, UnknownFinding
 from comity.events import EventLog, StoredEvent, format_time
+from comity.events.codes import jurisdictions
 from comity.events.limits import RANGE_DAYS
 from comity.report import (
     ReplayAt,
+    Selection,
     Tally,
     deadlines_document,
     deadlines_lines,
@@ -32,6 +43,7 @@ from comity.report import (
     replay_lines,
     running_deadlines,
 )
+from comity.report.cases import CaseSummary, summarise, summarise_json
 from comity.report.deadlines import horizon
 from comity.report.ics import (
     ExportedEvent,
@@ -41,7 +53,9 @@ from comity.report.ics import (
     read_export,
     rule_bases,
 )
-from comity.rules.pack import SEVERITIES
+from comity.report.text.cases import cases_lines
+from comity.rules import RulePack
+from comity.rules.pack import CATEGORIES, SEVERITIES
 
 __all__ = ["COMMANDS"]
 
@@ -73,6 +87,77 @@ def _exit_if_failed(failed: Sequence[CaseResult]) -> None:
         click.echo(f"Error: case {result.case_id} could not be replayed: {result.error}", err=True)
     if failed:
         click.get_current_context().exit(4)
+
+
+def _jurisdiction(value: str | None) -> str | None:
+    """--jurisdiction: an ISO 3166-1 alpha-2 code (or EU), in any case; else bad input."""
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if code not in jurisdictions():
+        raise InvalidInput(
+            f"--jurisdiction: expected an ISO 3166-1 alpha-2 code such as PA or CH "
+            f"(or EU), got {value!r}"
+        )
+    return code
+
+
+def category_lookup(pack: RulePack) -> Callable[[str], str | None]:
+    """A rule id's category in `pack` (None for a rule the pack does not hold)."""
+    categories = {rule.id: rule.category for rule in pack.rules}
+    return categories.get
+
+
+def case_events(
+    log: EventLog, known_at: dt.datetime
+) -> Callable[[CaseResult], dict[str, StoredEvent]]:
+    """A case's events by id, read when a report needs them (to name what resolved a
+    finding, or which jurisdictions started a deadline)."""
+
+    def events_of(result: CaseResult) -> dict[str, StoredEvent]:
+        if result.error is not None:
+            return {}
+        return {s.event_id: s for s in log.read_case(result.case_id, known_at=known_at)}
+
+    return events_of
+
+
+def with_progress(
+    log: EventLog, results: Iterator[CaseResult], cases: Sequence[str], known_at: dt.datetime
+) -> Iterator[CaseResult]:
+    """The results, counted by a bar on stderr when one is wanted (see `_progress`)."""
+    if not wants_bar():
+        return results
+    if cases:
+        total = len(set(cases))
+    else:
+        ids = log.case_ids(known_at=known_at)
+        try:
+            total = sum(1 for _ in ids)
+        finally:
+            close(ids)
+    return counted(results, total, "replaying cases")
+
+
+def selection_options(f: Callable[..., None]) -> Callable[..., None]:
+    """--open, --jurisdiction, --category: what a report shows (`report.select`)."""
+    f = click.option(
+        "--category",
+        type=click.Choice(CATEGORIES),
+        help="Only findings of this category (and open deadlines of its rules).",
+    )(f)
+    f = click.option(
+        "--jurisdiction",
+        metavar="CODE",
+        callback=lambda _ctx, _param, value: _jurisdiction(value),
+        help=(
+            "Only findings that involve this jurisdiction (PA, CH, ...), and open "
+            "deadlines started by an event that names it."
+        ),
+    )(f)
+    return click.option(
+        "--open", "open_only", is_flag=True, help="Only open findings (missed deadlines included)."
+    )(f)
 
 
 # --------------------------------------------------------------------------- replay
@@ -107,6 +192,7 @@ def _exit_if_failed(failed: Sequence[CaseResult]) -> None:
         "the output is the same as with 1."
     ),
 )
+@selection_options
 @pass_log
 def replay(
     log: EventLog,
@@ -116,19 +202,25 @@ def replay(
     fmt: str,
     fail_on: str | None,
     workers: int,
+    open_only: bool,
+    jurisdiction: str | None,
+    category: str | None,
 ) -> None:
     """Replay cases through the rule pack and report what they found.
 
     Findings are overlapping jurisdictions, missed deadlines and recommended next legal
     steps, each with its legal basis and the events it rests on; open deadlines are
-    the periods still running at --as-of. Cases stream one at a time.
+    the periods still running at --as-of. Cases stream one at a time. --open,
+    --jurisdiction and --category choose what is shown (and what --fail-on counts);
+    the summary line still counts every finding.
     """
     context = current()
     pack = context.pack
     at = replay_at(as_of, known_at)
     if cases:
         _check_cases(log, cases, at)
-    tally = Tally(fail_on)
+    selection = Selection(open_only, jurisdiction, category)
+    tally = Tally(fail_on, selection.keeps if selection else None)
     if workers > 1:
         from comity.engine.parallel import replay_log_parallel
 
@@ -146,15 +238,37 @@ def replay(
         replayed = replay_log(
             log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None
         )
-    results = tally.watch(replayed)
+    results = tally.watch(with_progress(log, iter(replayed), cases, at.known_at))
+    events_of = case_events(log, at.known_at)
+    category_of = category_lookup(pack)
     if fmt == "json":
-        write(replay_document(results, at, pack.digest))
+        write(
+            replay_document(
+                results,
+                at,
+                pack.digest,
+                selection=selection,
+                category_of=category_of,
+                events_of=events_of if selection.needs_events else None,
+            )
+        )
     elif fmt == "jsonl":
         click.echo(f"comity replay {at.words()}, rule pack {pack.digest}", err=True)
-        write_lines(findings_jsonl(results))
+        write_lines(findings_jsonl(results, selection))
     else:
-        write_text_lines(
-            replay_lines(results, at, rulepack=pack.digest, origin=context.pack_origin())
+        styled = wants_colour()
+        write_styled_lines(
+            replay_lines(
+                results,
+                at,
+                rulepack=pack.digest,
+                origin=context.pack_origin(),
+                events_of=_needed(events_of, selection),
+                selection=selection,
+                category_of=category_of,
+                styled=styled,
+            ),
+            styled=styled,
         )
     _exit_if_failed(tally.failed)
     if tally.failing:
@@ -164,6 +278,23 @@ def replay(
             err=True,
         )
         click.get_current_context().exit(1)
+
+
+def _needed(
+    events_of: Callable[[CaseResult], Mapping[str, StoredEvent]], selection: Selection
+) -> Callable[[CaseResult], Mapping[str, StoredEvent]]:
+    """Read a case's events only if the text report will use them: a resolved finding
+    it shows (to name what resolved it), or a --jurisdiction to match deadlines."""
+
+    def maybe(result: CaseResult) -> Mapping[str, StoredEvent]:
+        shows_resolved = any(
+            f.resolved_by and selection.keeps(f) for f in result.findings if not f.is_open
+        )
+        if shows_resolved or (selection.needs_events and result.open_deadlines):
+            return events_of(result)
+        return {}
+
+    return maybe
 
 
 # --------------------------------------------------------------------------- explain
@@ -224,6 +355,8 @@ def explain(
             f"no finding {finding_id!r} in any case {at.words()}; "
             "take finding ids from `comity replay` with the same --as-of and --known-at"
         )
+    how = "from the findings store" if found.case_id == known_case else "by replaying the store"
+    click.echo(f"comity explain: finding {finding_id} is in case {found.case_id} ({how})", err=True)
     ids = [*found.because, *(found.resolved_by or ())]
     events = _events_by_id(log, found.case_id, ids, at.known_at)
     write_text_lines(
@@ -399,4 +532,65 @@ def _write_calendar(
         write_bytes(data)
 
 
-COMMANDS = (replay, explain, deadlines)
+# --------------------------------------------------------------------------- cases
+
+
+def _case_summaries(
+    log: EventLog, pack: RulePack, at: ReplayAt, cases: Sequence[str], tally: Tally
+) -> tuple[list[CaseSummary], str]:
+    """Every case's line, from the findings store when it is current, else a replay."""
+
+    def events(case_id: str) -> Iterator[StoredEvent]:
+        return log.read_case(case_id, known_at=at.known_at)
+
+    with current_store(log, pack.digest, at) as store:
+        if store is not None:
+            _, documents = store.case_results(cases=cases)
+            summaries = [
+                summarise_json(
+                    doc["case_id"],
+                    doc["findings"],
+                    [OpenDeadline.from_json(d) for d in doc["open_deadlines"]],
+                    events(doc["case_id"]),
+                    at.as_of,
+                )
+                for doc in documents
+            ]
+            return summaries, "from the findings store"
+    results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None)
+    summaries = [
+        summarise(result, events(result.case_id), at.as_of)
+        for result in tally.watch(with_progress(log, results, cases, at.known_at))
+    ]
+    return summaries, "replayed"
+
+
+@click.command("cases")
+@case_option("Only this case; repeat for more. Default: every case in the store.", multiple=True)
+@time_options
+@pass_log
+def cases_command(
+    log: EventLog,
+    cases: tuple[str, ...],
+    as_of: dt.date | dt.datetime | None,
+    known_at: dt.datetime | None,
+) -> None:
+    """One line per case: lead jurisdiction, open findings by severity, next deadline
+    and last event.
+
+    Answered from the findings store (`comity watch`) when it is current for the
+    asked times, as `deadlines` is; otherwise by a replay. The header says which.
+    """
+    context = current()
+    pack = context.pack
+    at = replay_at(as_of, known_at)
+    if cases:
+        _check_cases(log, cases, at)
+    tally = Tally()
+    summaries, source = _case_summaries(log, pack, at, cases, tally)
+    styled = wants_colour()
+    write_styled_lines(cases_lines(summaries, at, source=source, styled=styled), styled=styled)
+    _exit_if_failed(tally.failed)
+
+
+COMMANDS = (replay, explain, deadlines, cases_command)

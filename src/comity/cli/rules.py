@@ -12,8 +12,9 @@ from comity.cli import current
 from comity.cli._streams import write_text_lines
 from comity.errors import InvalidInput
 from comity.report import rule_lines, rules_list_lines
+from comity.rules import Rule, RulePack
 
-__all__ = ["COMMANDS"]
+__all__ = ["COMMANDS", "find_rule"]
 
 
 @click.group("rules")
@@ -28,18 +29,36 @@ def rules_list() -> None:
     write_text_lines(rules_list_lines(context.pack, origin=context.pack_origin()))
 
 
+def find_rule(pack: RulePack, name: str) -> Rule:
+    """The rule whose id (in any case: ov-001) or code (asset_abroad) is `name`."""
+    wanted = name.strip()
+    by_id = [r for r in pack.rules if r.id.casefold() == wanted.casefold()]
+    if by_id:
+        return by_id[0]
+    by_code = [r for r in pack.rules if r.code.casefold() == wanted.casefold()]
+    if len(by_code) == 1:
+        return by_code[0]
+    if by_code:
+        raise InvalidInput(
+            f"{name!r} is the code of several rules ({', '.join(r.id for r in by_code)}); "
+            "give the rule id"
+        )
+    raise InvalidInput(
+        f"no rule {name!r} in the rule pack (by id or code); `comity rules list` shows them"
+    )
+
+
 @rules_group.command("show")
-@click.argument("rule_id", metavar="ID")
+@click.argument("rule_id", metavar="ID_OR_CODE")
 def rules_show(rule_id: str) -> None:
-    """One rule: description, conditions, deadlines and every dated parameter they use."""
+    """One rule: description, conditions, deadlines and every dated parameter they use.
+
+    ID_OR_CODE is a rule id in any case (OV-001, ov-001) or a finding code
+    (asset_abroad), as `comity rules list` shows them.
+    """
     context = current()
     pack = context.pack
-    try:
-        rule = pack.rule(rule_id)
-    except KeyError:
-        raise InvalidInput(
-            f"no rule {rule_id!r} in the rule pack; `comity rules list` shows the ids"
-        ) from None
+    rule = find_rule(pack, rule_id)
     write_text_lines(rule_lines(rule, pack, origin=context.pack_origin()))
 
 

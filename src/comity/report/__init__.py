@@ -17,6 +17,7 @@ from comity.report.json import (
     replay_document,
     stored_events_jsonl,
 )
+from comity.report.select import Selection
 from comity.report.tally import Tally
 from comity.report.text import (
     case_lines,
@@ -31,6 +32,7 @@ from comity.report.text import (
 
 __all__ = [
     "ReplayAt",
+    "Selection",
     "Tally",
     "case_lines",
     "deadlines_document",

@@ -9,12 +9,13 @@ exactly what `json.dumps(document, indent=2, ensure_ascii=False)` would give.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from comity.engine import CaseResult, OpenDeadline
 from comity.events import StoredEvent, canonical_json
 from comity.report.at import ReplayAt
+from comity.report.select import EVERYTHING, Selection
 
 __all__ = [
     "deadlines_document",
@@ -39,10 +40,27 @@ def json_document(head: dict[str, Any], key: str, items: Iterable[dict[str, Any]
     yield prefix + "[]\n}\n" if first else "\n  ]\n}\n"
 
 
-def replay_document(results: Iterable[CaseResult], at: ReplayAt, rulepack: str) -> Iterator[str]:
-    """`{as_of, known_at, rulepack, cases}`: every case's findings and open deadlines."""
+def replay_document(
+    results: Iterable[CaseResult],
+    at: ReplayAt,
+    rulepack: str,
+    *,
+    selection: Selection = EVERYTHING,
+    category_of: Callable[[str], str | None] = lambda _rule: None,
+    events_of: Callable[[CaseResult], Mapping[str, StoredEvent]] | None = None,
+) -> Iterator[str]:
+    """`{as_of, known_at, rulepack, cases}`: every case's findings and open deadlines
+    (with a `selection`, only those it keeps; the document keeps its shape)."""
     head = {**at.header(), "rulepack": rulepack}
-    return json_document(head, "cases", (r.to_json() for r in results))
+    if not selection:
+        return json_document(head, "cases", (r.to_json() for r in results))
+
+    def selected() -> Iterator[dict[str, Any]]:
+        for result in results:
+            events = events_of(result) if events_of is not None else None
+            yield selection.apply(result, category_of, events).to_json()
+
+    return json_document(head, "cases", selected())
 
 
 def deadlines_document(
@@ -53,9 +71,16 @@ def deadlines_document(
     return json_document(head, "deadlines", (d.to_json() for d in deadlines))
 
 
-def findings_jsonl(results: Iterable[CaseResult]) -> Iterator[str]:
-    """One finding a line (no newline at the end), case by case."""
-    return (json.dumps(f.to_json(), ensure_ascii=False) for r in results for f in r.findings)
+def findings_jsonl(
+    results: Iterable[CaseResult], selection: Selection = EVERYTHING
+) -> Iterator[str]:
+    """One finding a line (no newline at the end), case by case (those `selection` keeps)."""
+    return (
+        json.dumps(f.to_json(), ensure_ascii=False)
+        for r in results
+        for f in r.findings
+        if selection.keeps(f)
+    )
 
 
 def stored_events_jsonl(events: Iterable[StoredEvent]) -> Iterator[str]:

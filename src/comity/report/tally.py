@@ -7,9 +7,9 @@ are counted on the way through rather than by keeping the results.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from comity.engine import CaseResult
+from comity.engine import CaseResult, Finding
 from comity.rules.pack import SEVERITIES
 
 __all__ = ["SEVERITY_RANK", "Tally"]
@@ -22,11 +22,15 @@ class Tally:
     """Totals of the results that :meth:`watch` has let through so far.
 
     `fail_on` is a severity: open findings of that severity or a higher one are
-    counted in `failing` (zero when `fail_on` is None).
+    counted in `failing` (zero when `fail_on` is None), only those `counts` accepts
+    when it is given (a report's selection: `--fail-on` judges what is shown).
     """
 
-    def __init__(self, fail_on: str | None = None) -> None:
+    def __init__(
+        self, fail_on: str | None = None, counts: Callable[[Finding], bool] | None = None
+    ) -> None:
         self.threshold = None if fail_on is None else SEVERITY_RANK[fail_on]
+        self.counts = counts
         self.cases = 0
         self.open: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
         self.resolved = 0
@@ -44,8 +48,10 @@ class Tally:
             for finding in result.findings:
                 if finding.is_open:
                     self.open[finding.severity] += 1
-                    if self.threshold is not None and (
-                        SEVERITY_RANK[finding.severity] >= self.threshold
+                    if (
+                        self.threshold is not None
+                        and SEVERITY_RANK[finding.severity] >= self.threshold
+                        and (self.counts is None or self.counts(finding))
                     ):
                         self.failing += 1
                 else:

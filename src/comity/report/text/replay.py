@@ -8,17 +8,32 @@ reader who stops early has read what matters most.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from comity.engine import CaseResult, Finding, OpenDeadline
-from comity.events.codec import format_time
+from comity.events import StoredEvent, format_time
 from comity.report.at import ReplayAt
+from comity.report.select import EVERYTHING, Selection
 from comity.report.tally import SEVERITY_RANK, Tally
 from comity.report.text._legal import cite, period
 from comity.report.text._when import days_until, in_days
 from comity.report.text._wrap import wrap, wrap_items
+from comity.report.text.style import paint
 
-__all__ = ["case_lines", "deadline_lines", "finding_lines", "replay_lines", "status"]
+__all__ = [
+    "EventsOf",
+    "case_lines",
+    "deadline_lines",
+    "event_words",
+    "finding_lines",
+    "replay_lines",
+    "selection_words",
+    "status",
+]
+
+#: The stored events of a case by id (at least those that resolved its findings and,
+#: for `--jurisdiction`, those that started its deadlines), looked up when needed.
+EventsOf = Callable[[CaseResult], Mapping[str, StoredEvent]]
 
 _CATEGORY_TITLES = (
     ("deadline", "Missed deadlines"),
@@ -31,27 +46,44 @@ def _shown(value: dt.date | dt.datetime | None) -> str:
     return "" if value is None else format_time(value)
 
 
-def status(finding: Finding) -> str:
-    """`open`, `missed`, or when and by what the finding was resolved."""
+def event_words(event_id: str, events: Mapping[str, StoredEvent] | None) -> str:
+    """`mla_request_sent of 2019-03-20 (pa117-012)`: what the event was, and when;
+    the bare id when the event is not at hand."""
+    stored = (events or {}).get(event_id)
+    if stored is None:
+        return event_id
+    return f"{stored.event.type} of {format_time(stored.event.occurred_at)} ({event_id})"
+
+
+def status(finding: Finding, events: Mapping[str, StoredEvent] | None = None) -> str:
+    """`open`, `missed`, or when and by what the finding was resolved (each resolving
+    event named by its type and date when `events` holds it)."""
     if finding.is_open:
         return "missed" if finding.category == "deadline" else "open"
     superseded = finding.superseded_by
     if superseded:
         return f"closed {_shown(finding.resolved_at)}: the deadline was missed (see {superseded})"
     if finding.resolved_by:
-        return f"resolved {_shown(finding.resolved_at)} by {', '.join(finding.resolved_by)}"
+        by = ", ".join(event_words(e, events) for e in finding.resolved_by)
+        return f"resolved {_shown(finding.resolved_at)} by {by}"
     return f"resolved {_shown(finding.resolved_at)}"
 
 
-def finding_lines(finding: Finding, indent: int) -> Iterator[str]:
+def finding_lines(
+    finding: Finding,
+    indent: int,
+    events: Mapping[str, StoredEvent] | None = None,
+    *,
+    styled: bool = False,
+) -> Iterator[str]:
     """One finding: severity, code, rule and id; its dates and status; message; basis."""
     pad = " " * indent
-    head = f"{finding.severity.upper():<8}  {finding.code} ({finding.rule})"
-    yield f"{pad}{head}  id {finding.finding_id}"
+    label = paint(f"{finding.severity.upper():<8}", finding.severity, styled)
+    yield f"{pad}{label}  {finding.code} ({finding.rule})  id {finding.finding_id}"
     when = [f"raised {format_time(finding.raised_at)}"]
     if finding.due is not None:
         when.append(f"due {format_time(finding.due)}")
-    when.append(status(finding))
+    when.append(status(finding, events))
     yield from wrap(", ".join(when), indent + 10)
     yield from wrap(finding.message, indent + 10)
     cited = [cite(b.to_json()) for b in finding.legal_basis]
@@ -69,8 +101,33 @@ def deadline_lines(deadline: OpenDeadline, at: ReplayAt, indent: int) -> Iterato
     yield from wrap(period(deadline.detail), indent + 4, "period: ")
 
 
-def case_lines(result: CaseResult, at: ReplayAt) -> Iterator[str]:
-    """One case's section of the replay report, ending with a blank line."""
+def selection_words(selection: Selection) -> str:
+    """`only open findings, involving PA, of category overlap`."""
+    parts = []
+    if selection.open_only:
+        parts.append("only open findings")
+    if selection.jurisdiction is not None:
+        parts.append(f"involving {selection.jurisdiction}")
+    if selection.category is not None:
+        parts.append(f"of category {selection.category}")
+    return ", ".join(parts)
+
+
+def case_lines(
+    result: CaseResult,
+    at: ReplayAt,
+    *,
+    events: Mapping[str, StoredEvent] | None = None,
+    selection: Selection = EVERYTHING,
+    category_of: Callable[[str], str | None] = lambda _rule: None,
+    styled: bool = False,
+) -> Iterator[str]:
+    """One case's section of the replay report, ending with a blank line.
+
+    The count line counts the whole case; with a `selection` only what it keeps is
+    listed, and a category it leaves empty is left out (with `--category`) or said to
+    have nothing to show.
+    """
     findings = result.findings
     open_count = sum(f.is_open for f in findings)
     yield f"== Case {result.case_id}"
@@ -78,55 +135,84 @@ def case_lines(result: CaseResult, at: ReplayAt) -> Iterator[str]:
         yield f"not replayed: {result.error}"
         yield ""
         return
-    yield (
+    counts = (
         f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: {open_count} open, "
         f"{len(findings) - open_count} resolved; {len(result.open_deadlines)} open deadline"
         f"{'s' if len(result.open_deadlines) != 1 else ''}"
     )
+    shown = selection.apply(result, category_of, events)
+    if selection:
+        hidden = len(findings) - len(shown.findings)
+        counts += f"; {hidden} not shown ({selection_words(selection)})"
+    yield counts
     for category, title in _CATEGORY_TITLES:
-        group = [f for f in findings if f.category == category]
+        if selection.category is not None and category != selection.category:
+            continue
+        group = [f for f in shown.findings if f.category == category]
         yield ""
         if not group:
-            yield f"{title}: none"
+            hides = any(f.category == category for f in findings)
+            yield f"{title}: none to show" if hides else f"{title}: none"
             continue
         opened = sorted((f for f in group if f.is_open), key=lambda f: -SEVERITY_RANK[f.severity])
         resolved = [f for f in group if not f.is_open]
-        if category == "deadline" and not resolved:
+        if (category == "deadline" or selection.open_only) and not resolved:
             # A missed deadline stays missed: there is no "resolved" to tell apart.
-            yield f"{title}: {len(opened)}"
+            yield f"{title}: {len(opened)}{'' if category == 'deadline' else ' open'}"
             for finding in opened:
-                yield from finding_lines(finding, 4)
+                yield from finding_lines(finding, 4, events, styled=styled)
             continue
         yield f"{title}: {len(opened)} open, {len(resolved)} resolved"
         for label, items in (("Open", opened), ("Resolved", resolved)):
             if items:
                 yield f"  {label}"
                 for finding in items:
-                    yield from finding_lines(finding, 4)
+                    yield from finding_lines(finding, 4, events, styled=styled)
     yield ""
-    if not result.open_deadlines:
-        yield "Open deadlines: none"
+    if not shown.open_deadlines:
+        yield "Open deadlines: none to show" if result.open_deadlines else "Open deadlines: none"
     else:
         yield "Open deadlines, soonest first:"
-        for deadline in result.open_deadlines:
+        for deadline in shown.open_deadlines:
             yield from deadline_lines(deadline, at, 2)
     yield ""
 
 
 def replay_lines(
-    results: Iterable[CaseResult], at: ReplayAt, *, rulepack: str, origin: str
+    results: Iterable[CaseResult],
+    at: ReplayAt,
+    *,
+    rulepack: str,
+    origin: str,
+    events_of: EventsOf | None = None,
+    selection: Selection = EVERYTHING,
+    category_of: Callable[[str], str | None] = lambda _rule: None,
+    styled: bool = False,
 ) -> Iterator[str]:
     """The whole report: a header, each case as it arrives, then a summary line.
 
     `rulepack` is the pack's digest and `origin` where it came from (`built-in`, or
     the user directories too), both printed so that the report can be repeated.
+    `events_of` gives a case's events, so that "resolved by" names what each event
+    was; `selection` hides what the reader did not ask for (the summary line still
+    counts every finding); `styled` marks severities for colour (see `style`).
     """
     tally = Tally()
     yield f"comity replay {at.words()}"
     yield f"rule pack {rulepack} ({origin})"
+    if selection:
+        yield f"showing {selection_words(selection)}"
     yield ""
     for result in tally.watch(results):
-        yield from case_lines(result, at)
+        events = events_of(result) if events_of is not None else None
+        yield from case_lines(
+            result,
+            at,
+            events=events,
+            selection=selection,
+            category_of=category_of,
+            styled=styled,
+        )
     if tally.cases == 0:
         yield "No cases to replay."
     else:

@@ -1,0 +1,86 @@
+"""The text of `comity cases`: a header, one line per case, a total.
+
+Columns: case, lead jurisdiction, open findings by severity (critical/warning/info),
+next deadline (its last day, how far that is, what it is about), last event (type
+and date). Severity counts are marked for colour when `styled`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from comity.events import format_time
+from comity.report.at import ReplayAt
+from comity.report.cases import CaseSummary
+from comity.report.text._when import days_until, in_days
+from comity.report.text.style import paint
+from comity.rules.pack import SEVERITIES
+
+__all__ = ["cases_lines"]
+
+_ORDER = tuple(reversed(SEVERITIES))  # critical, warning, info
+
+
+def _open_cell(summary: CaseSummary, styled: bool) -> tuple[str, int]:
+    """`1 critical, 2 warning, 0 info` (marked), and its width unmarked."""
+    parts = [f"{summary.open[s]} {s}" for s in _ORDER]
+    width = len(", ".join(parts))
+    shown = ", ".join(
+        paint(part, s, styled and summary.open[s] > 0)
+        for part, s in zip(parts, _ORDER, strict=True)
+    )
+    return shown, width
+
+
+def _deadline_cell(summary: CaseSummary, at: ReplayAt) -> str:
+    d = summary.next_deadline
+    if d is None:
+        return "-"
+    return f"{format_time(d.due)} ({in_days(days_until(d.due, at.as_of))}) {d.code} {d.ref}"
+
+
+def _event_cell(summary: CaseSummary) -> str:
+    e = summary.last_event
+    if e is None:
+        return "-"
+    return f"{format_time(e.event.occurred_at)} {e.event.type}"
+
+
+def cases_lines(
+    summaries: Iterable[CaseSummary], at: ReplayAt, *, source: str, styled: bool = False
+) -> Iterator[str]:
+    """The table of cases; `source` says where the findings came from (store or replay)."""
+    yield f"comity cases {at.words()} ({source})"
+    rows = list(summaries)
+    if not rows:
+        yield "No cases."
+        return
+    header = ("case", "lead", "open findings", "next deadline", "last event")
+    cells = []
+    for s in rows:
+        if s.error is not None:
+            cells.append((s.case_id, s.lead or "-", ("not replayed", 12), s.error, ""))
+            continue
+        cells.append(
+            (s.case_id, s.lead or "-", _open_cell(s, styled), _deadline_cell(s, at), _event_cell(s))
+        )
+    w_case = max(len(header[0]), *(len(c[0]) for c in cells))
+    w_lead = max(len(header[1]), *(len(c[1]) for c in cells))
+    w_open = max(len(header[2]), *(c[2][1] for c in cells))
+    w_due = max(len(header[3]), *(len(c[3]) for c in cells))
+    yield (
+        f"{header[0].ljust(w_case)}  {header[1].ljust(w_lead)}  {header[2].ljust(w_open)}  "
+        f"{header[3].ljust(w_due)}  {header[4]}"
+    )
+    for case_id, lead, (shown, width), due, last in cells:
+        yield (
+            f"{case_id.ljust(w_case)}  {lead.ljust(w_lead)}  {shown}{' ' * (w_open - width)}  "
+            f"{due.ljust(w_due)}  {last}".rstrip()
+        )
+    total = {s: sum(r.open[s] for r in rows) for s in _ORDER}
+    words = ", ".join(f"{total[s]} {s}" for s in _ORDER)
+    yield ""
+    yield (
+        f"{len(rows)} case{'s' if len(rows) != 1 else ''}: {sum(total.values())} open "
+        f"findings ({words})."
+    )
