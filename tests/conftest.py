@@ -6,3 +6,13 @@ loads this file: test modules import the shared Hypothesis strategies as
 else. Hypothesis example counts are set per test (``@settings``), modest, so that the
 whole suite stays fast.
 """
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _reports_in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports follow the locale (LANG=es_PA gives Spanish): tests that read English
+    text must not depend on the machine's, so COMITY_LANG says English unless a test
+    changes it."""
+    monkeypatch.setenv("COMITY_LANG", "en")

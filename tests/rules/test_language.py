@@ -214,7 +214,12 @@ RULE_ERRORS = [
     (
         {"extra": "resolved-by = ['r: request where to == a.jurisdiction']"},
         "rule USR-001.resolved-by: unknown key (did you mean 'resolved_by'?); known keys: "
-        + ", ".join(sorted(f.name for f in attrs.fields(Rule) if f.name != "source")),
+        + ", ".join(
+            sorted(
+                {f.name for f in attrs.fields(Rule)} - {"source", "texts"}
+                | {"title_es", "message_es"}
+            )
+        ),
     ),
     (
         {"extra": "resolved_by = ['r: request where to == a.jurisdictoin']"},

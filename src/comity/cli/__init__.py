@@ -37,10 +37,13 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
+from comity import i18n
 from comity.errors import ComityError
 from comity.events import DEFAULT_STORE, EventLog, open_log
 from comity.events.store import describe_store
 from comity.events.text import printable
+from comity.i18n import gettext as _
+from comity.report.words import knowing
 from comity.rules import RulePack, load_pack
 
 __all__ = [
@@ -94,13 +97,18 @@ class Context:
         """The rule pack, loaded the first time a command asks for it."""
         if self._pack is None:
             self._pack = load_pack(*self.rule_dirs)
+            # Findings are worded in the language of the command line with this pack's
+            # rules (their title_es, message_es), for as long as the command runs.
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None:
+                ctx.find_root().with_resource(knowing(self._pack.rules))
         return self._pack
 
     def pack_origin(self) -> str:
         """Where the pack comes from, for report headers."""
         if not self.rule_dirs:
-            return "built-in"
-        return "built-in + " + ", ".join(str(Path(d).absolute()) for d in self.rule_dirs)
+            return _("built-in")
+        return _("built-in") + " + " + ", ".join(str(Path(d).absolute()) for d in self.rule_dirs)
 
     def close(self) -> None:
         if self._log is not None:
@@ -162,8 +170,11 @@ class ComityGroup(click.Group):
             # 128 + SIGINT, as shells report it. Appends are atomic, so an ingest cut
             # short stored nothing of the batch it was writing.
             click.echo(
-                "Error: interrupted (Ctrl-C); an append cut short stored nothing, "
-                "so the command can be run again",
+                "Error: "
+                + _(
+                    "interrupted (Ctrl-C); an append cut short stored nothing, "
+                    "so the command can be run again"
+                ),
                 err=True,
             )
             ctx.exit(INTERRUPTED)
@@ -197,9 +208,18 @@ class ComityGroup(click.Group):
         f"COMITY_RULES takes several, separated by {os.pathsep!r}."
     ),
 )
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    help=(
+        "The language of reports and errors: en (English) or es (Spanish). Default: "
+        "COMITY_LANG, else the locale's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) "
+        "if it is one of these, else en. JSON output stays in English."
+    ),
+)
 @click.version_option(package_name="comity", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, store_url: str, rule_dirs: tuple[str, ...]) -> None:
+def cli(ctx: click.Context, store_url: str, rule_dirs: tuple[str, ...], lang: str | None) -> None:
     """comity: an event-sourced rule engine for cross-border asset recovery.
 
     Case events go into an append-only, hash-chained log; the rule engine replays it.
@@ -214,6 +234,7 @@ def cli(ctx: click.Context, store_url: str, rule_dirs: tuple[str, ...]) -> None:
       130  interrupted (Ctrl-C)
     """
     ctx.obj = Context(store_url, [d for d in rule_dirs if d])
+    ctx.with_resource(i18n.use(i18n.choose(lang)))
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from comity.findings import (
     Watcher,
     export_pack,
 )
+from comity.i18n import gettext as _
 from comity.report import ReplayAt, findings_table_lines, json_document
 from comity.rules.pack import SEVERITIES
 
@@ -205,7 +206,9 @@ def findings_command(
     store = open_store(log)
     if store is None:
         raise StoreError(
-            f"{current().where}: no findings store yet; run `comity watch --once` to build it"
+            _("{store}: no findings store yet; run `comity watch --once` to build it").format(
+                store=current().where
+            )
         )
     with store:
         known = store.cut()
@@ -214,8 +217,10 @@ def findings_command(
             if missing:
                 raise InvalidInput(
                     "\n".join(
-                        f"--case {c}: no such case in the findings store (as of its cut); "
-                        "`comity log` lists the cases"
+                        _(
+                            "--case {case}: no such case in the findings store (as of its "
+                            "cut); `comity log` lists the cases"
+                        ).format(case=c)
                         for c in missing
                     )
                 )
@@ -231,7 +236,7 @@ def findings_command(
         if fmt == "json":
             filtered = bool(open_only or code or jurisdiction or severity or since)
             keep = {f.finding_id for f in found}
-            _, documents = store.case_results(cases=cases)
+            _cut, documents = store.case_results(cases=cases)
 
             def cases_of() -> Iterator[dict[str, object]]:
                 for doc in documents:
@@ -328,7 +333,7 @@ def store_deadlines(
     with current_store(log, rulepack, at) as store:
         if store is None:
             return None
-        _, running = store.open_deadlines(cases=cases, breach_until=breach_until)
+        _cut, running = store.open_deadlines(cases=cases, breach_until=breach_until)
     return list(running)
 
 

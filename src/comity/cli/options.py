@@ -22,6 +22,7 @@ import click
 
 from comity.errors import InvalidInput
 from comity.events.limits import FIRST_DATE, LAST_DATE, in_range
+from comity.i18n import gettext as _
 from comity.report import ReplayAt
 
 __all__ = [
@@ -47,32 +48,34 @@ def parse_time(text: str, *, dates: bool) -> dt.date | dt.datetime:
     """An ISO date (if `dates`) or a UTC datetime; ValueError says what was expected."""
     example = "2020-12-31T18:00:00Z"
     if dates:
-        expected = f"an ISO date (2020-12-31) or a UTC datetime ({example})"
+        expected = _("an ISO date (2020-12-31) or a UTC datetime ({example})")
     else:
-        expected = f"a UTC datetime ({example})"
+        expected = _("a UTC datetime ({example})")
+    expected = expected.format(example=example)
 
     def refuse(why: str = "") -> ValueError:
         shown = json.dumps(text, ensure_ascii=False)
-        return ValueError(f"expected {expected}, got {shown}" + (f": {why}" if why else ""))
+        said = _("expected {expected}, got {value}").format(expected=expected, value=shown)
+        return ValueError(said + (f": {why}" if why else ""))
 
     parsed: dt.date | dt.datetime
     if _DATE_TEXT.fullmatch(text):
         if not dates:
-            raise refuse("record time is an instant, not a day")
+            raise refuse(_("record time is an instant, not a day"))
         try:
             parsed = dt.date.fromisoformat(text)
         except ValueError:
-            raise refuse("no such date") from None
+            raise refuse(_("no such date")) from None
         return _in_range(parsed, refuse)
     match = _INSTANT_TEXT.fullmatch(text)
     if match is None:
         raise refuse()
     if match.group("zone") not in ("Z", "+00:00"):
-        raise refuse("give the time in UTC, ending in Z")
+        raise refuse(_("give the time in UTC, ending in Z"))
     try:
         parsed = dt.datetime.fromisoformat(match.group("local"))
     except ValueError:
-        raise refuse("no such date or time") from None
+        raise refuse(_("no such date or time")) from None
     return _in_range(parsed.replace(tzinfo=dt.UTC), refuse)
 
 
@@ -82,7 +85,11 @@ _T = TypeVar("_T", dt.date, dt.datetime)
 def _in_range(value: _T, refuse: Callable[[str], ValueError]) -> _T:
     """A time outside the supported range is refused here, as an event's would be."""
     if not in_range(value):
-        raise refuse(f"outside the dates comity supports, {FIRST_DATE} to {LAST_DATE}")
+        raise refuse(
+            _("outside the dates comity supports, {first} to {last}").format(
+                first=FIRST_DATE, last=LAST_DATE
+            )
+        )
     return value
 
 

@@ -31,6 +31,8 @@ from comity.errors import InvalidInput, UnknownFinding
 from comity.events import EventLog, StoredEvent, format_time
 from comity.events.codes import jurisdictions
 from comity.events.limits import RANGE_DAYS
+from comity.i18n import gettext as _
+from comity.i18n import ngettext
 from comity.report import (
     ReplayAt,
     Selection,
@@ -74,8 +76,10 @@ def _check_cases(log: EventLog, cases: Sequence[str], at: ReplayAt) -> None:
     if missing:
         raise InvalidInput(
             "\n".join(
-                f"--case {c}: no events in this case recorded by {format_time(at.known_at)}; "
-                "`comity log` lists the cases in the store"
+                _(
+                    "--case {case}: no events in this case recorded by {known_at}; "
+                    "`comity log` lists the cases in the store"
+                ).format(case=c, known_at=format_time(at.known_at))
                 for c in missing
             )
         )
@@ -84,7 +88,13 @@ def _check_cases(log: EventLog, cases: Sequence[str], at: ReplayAt) -> None:
 def _exit_if_failed(failed: Sequence[CaseResult]) -> None:
     """After every other case was printed: exit 4, naming each case that failed."""
     for result in failed:
-        click.echo(f"Error: case {result.case_id} could not be replayed: {result.error}", err=True)
+        click.echo(
+            "Error: "
+            + _("case {case} could not be replayed: {error}").format(
+                case=result.case_id, error=result.error
+            ),
+            err=True,
+        )
     if failed:
         click.get_current_context().exit(4)
 
@@ -96,8 +106,10 @@ def _jurisdiction(value: str | None) -> str | None:
     code = value.strip().upper()
     if code not in jurisdictions():
         raise InvalidInput(
-            f"--jurisdiction: expected an ISO 3166-1 alpha-2 code such as PA or CH "
-            f"(or EU), got {value!r}"
+            _(
+                "--jurisdiction: expected an ISO 3166-1 alpha-2 code such as PA or CH "
+                "(or EU), got {value!r}"
+            ).format(value=value)
         )
     return code
 
@@ -133,10 +145,10 @@ def with_progress(
     else:
         ids = log.case_ids(known_at=known_at)
         try:
-            total = sum(1 for _ in ids)
+            total = sum(1 for _id in ids)
         finally:
             close(ids)
-    return counted(results, total, "replaying cases")
+    return counted(results, total, _("replaying cases"))
 
 
 def selection_options(f: Callable[..., None]) -> Callable[..., None]:
@@ -273,8 +285,11 @@ def replay(
     _exit_if_failed(tally.failed)
     if tally.failing:
         click.echo(
-            f"{tally.failing} open finding{'s' if tally.failing != 1 else ''} of severity "
-            f"{fail_on} or higher (--fail-on {fail_on}).",
+            ngettext(
+                "{n} open finding of severity {severity} or higher (--fail-on {severity}).",
+                "{n} open findings of severity {severity} or higher (--fail-on {severity}).",
+                tally.failing,
+            ).format(n=tally.failing, severity=fail_on),
             err=True,
         )
         click.get_current_context().exit(1)
@@ -352,11 +367,21 @@ def explain(
         # The finding may be in a case that could not be replayed: say so, not "unknown".
         _exit_if_failed(tally.failed)
         raise UnknownFinding(
-            f"no finding {finding_id!r} in any case {at.words()}; "
-            "take finding ids from `comity replay` with the same --as-of and --known-at"
+            _(
+                "no finding {finding!r} in any case {at}; take finding ids from "
+                "`comity replay` with the same --as-of and --known-at"
+            ).format(finding=finding_id, at=at.words())
         )
-    how = "from the findings store" if found.case_id == known_case else "by replaying the store"
-    click.echo(f"comity explain: finding {finding_id} is in case {found.case_id} ({how})", err=True)
+    how = (
+        _("from the findings store") if found.case_id == known_case else _("by replaying the store")
+    )
+    click.echo(
+        "comity explain: "
+        + _("finding {finding} is in case {case} ({how})").format(
+            finding=finding_id, case=found.case_id, how=how
+        ),
+        err=True,
+    )
     ids = [*found.because, *(found.resolved_by or ())]
     events = _events_by_id(log, found.case_id, ids, at.known_at)
     write_text_lines(
@@ -371,8 +396,10 @@ def _within_days(value: int | None) -> int | None:
     """--within is bounded by the span of the supported dates (bad input, exit 3)."""
     if value is not None and value > RANGE_DAYS:
         raise InvalidInput(
-            f"--within: expected at most {RANGE_DAYS} days, the span of the dates comity "
-            f"supports, got {value}"
+            _(
+                "--within: expected at most {n} days, the span of the dates comity "
+                "supports, got {value}"
+            ).format(n=RANGE_DAYS, value=value)
         )
     return value
 
@@ -545,7 +572,7 @@ def _case_summaries(
 
     with current_store(log, pack.digest, at) as store:
         if store is not None:
-            _, documents = store.case_results(cases=cases)
+            _cut, documents = store.case_results(cases=cases)
             summaries = [
                 summarise_json(
                     doc["case_id"],
@@ -556,13 +583,13 @@ def _case_summaries(
                 )
                 for doc in documents
             ]
-            return summaries, "from the findings store"
+            return summaries, _("from the findings store")
     results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None)
     summaries = [
         summarise(result, events(result.case_id), at.as_of)
         for result in tally.watch(with_progress(log, results, cases, at.known_at))
     ]
-    return summaries, "replayed"
+    return summaries, _("replayed")
 
 
 @click.command("cases")

@@ -11,6 +11,7 @@ import datetime as dt
 
 import click
 
+from comity import i18n
 from comity.audit.basis import Basis, basis_of
 from comity.audit.store import open_audit_store
 from comity.cli import current, pass_log
@@ -43,11 +44,10 @@ def _basis(log: EventLog, rulepack: str, at: ReplayAt) -> Basis:
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
-    envvar="COMITY_LANG",
-    show_envvar=True,
-    default=LANGUAGES[0],
-    show_default=True,
-    help="The language of the report's labels (the law is cited as published).",
+    help=(
+        "The language of the report (the law is cited as published). Default: "
+        "comity's own --lang, COMITY_LANG or the locale, as for every report."
+    ),
 )
 @click.option(
     "--out",
@@ -60,7 +60,7 @@ def report(
     case_id: str,
     as_of: dt.date | dt.datetime | None,
     known_at: dt.datetime | None,
-    lang: str,
+    lang: str | None,
     out: str | None,
 ) -> None:
     """One case as a single HTML file: summary, timeline, asset flows, findings,
@@ -84,15 +84,17 @@ def report(
         click.echo(f"Error: case {case_id} could not be replayed: {result.error}", err=True)
         click.get_current_context().exit(4)
     basis = _basis(log, pack.digest, at)
-    html = case_report_html(
-        result,
-        events,
-        at,
-        rulepack=pack.digest,
-        as_of_limit=as_of_limit(at.as_of),
-        basis=basis,
-        lang=lang,
-    )
+    lang = lang or i18n.language()
+    with i18n.use(lang):  # the text renderers' words follow the report's language
+        html = case_report_html(
+            result,
+            events,
+            at,
+            rulepack=pack.digest,
+            as_of_limit=as_of_limit(at.as_of),
+            basis=basis,
+            lang=lang,
+        )
     if out is None:
         write([html])
     else:

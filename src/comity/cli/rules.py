@@ -11,6 +11,7 @@ import click
 from comity.cli import current
 from comity.cli._streams import write_text_lines
 from comity.errors import InvalidInput
+from comity.i18n import gettext as _
 from comity.report import rule_lines, rules_list_lines
 from comity.rules import Rule, RulePack
 
@@ -40,11 +41,14 @@ def find_rule(pack: RulePack, name: str) -> Rule:
         return by_code[0]
     if by_code:
         raise InvalidInput(
-            f"{name!r} is the code of several rules ({', '.join(r.id for r in by_code)}); "
-            "give the rule id"
+            _("{name!r} is the code of several rules ({ids}); give the rule id").format(
+                name=name, ids=", ".join(r.id for r in by_code)
+            )
         )
     raise InvalidInput(
-        f"no rule {name!r} in the rule pack (by id or code); `comity rules list` shows them"
+        _(
+            "no rule {name!r} in the rule pack (by id or code); `comity rules list` shows them"
+        ).format(name=name)
     )
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import attrs
 
 from comity.events import format_time
+from comity.i18n import gettext as _
 
 __all__ = ["ReplayAt"]
 
@@ -30,4 +31,6 @@ class ReplayAt:
 
     def words(self) -> str:
         """The times as the text reports say them: `as of 2020-12-31, known at ...Z`."""
-        return f"as of {format_time(self.as_of)}, known at {format_time(self.known_at)}"
+        return _("as of {as_of}, known at {known_at}").format(
+            as_of=format_time(self.as_of), known_at=format_time(self.known_at)
+        )

@@ -7,12 +7,13 @@ are counted on the way through rather than by keeping the results.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from comity.engine import CaseResult, Finding
+from comity.i18n import ngettext
 from comity.rules.pack import SEVERITIES
 
-__all__ = ["SEVERITY_RANK", "Tally"]
+__all__ = ["SEVERITY_RANK", "Tally", "open_words", "severity_count"]
 
 #: info < warning < critical, as `--fail-on` compares them.
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
@@ -60,6 +61,23 @@ class Tally:
 
     def open_words(self) -> str:
         """`3 open findings (1 critical, 2 warning, 0 info)`."""
-        total = sum(self.open.values())
-        parts = ", ".join(f"{self.open[s]} {s}" for s in reversed(SEVERITIES))
-        return f"{total} open finding{'s' if total != 1 else ''} ({parts})"
+        return open_words(self.open)
+
+
+def open_words(counts: Mapping[str, int]) -> str:
+    """`3 open findings (1 critical, 2 warning, 0 info)`, in the current language."""
+    total = sum(counts.values())
+    parts = ", ".join(severity_count(s, counts[s]) for s in reversed(SEVERITIES))
+    return ngettext("{n} open finding ({parts})", "{n} open findings ({parts})", total).format(
+        n=total, parts=parts
+    )
+
+
+def severity_count(severity: str, n: int) -> str:
+    """`2 warning` (English keeps the severity's name), `2 de advertencia`."""
+    forms = {
+        "critical": ngettext("{n} critical", "{n} critical", n),
+        "warning": ngettext("{n} warning", "{n} warning", n),
+        "info": ngettext("{n} info", "{n} info", n),
+    }
+    return forms.get(severity, f"{{n}} {severity}").format(n=n)

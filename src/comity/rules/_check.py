@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from comity.errors import LanguageError, RulePackError
+from comity.i18n import LANGUAGES
 from comity.rules.facts import KINDS, deadline_fields
 from comity.rules.language import check_fields, parse_pattern
 
@@ -55,7 +56,9 @@ def check_keys(table: Mapping[str, Any], file: str, index: int) -> None:
 
     rule_id = table.get("id")
     where = f"rule {rule_id}" if isinstance(rule_id, str) else f"rule[{index}]"
-    _refuse_unknown(table, _keys(Rule), file, where)
+    # A rule's other languages are `title_es`, `message_es` (pack.RuleText), not `texts`.
+    translated = {f"{key}_{lang}" for lang in LANGUAGES[1:] for key in ("title", "message")}
+    _refuse_unknown(table, (_keys(Rule) - {"texts"}) | translated, file, where)
     subtables: Iterable[tuple[str, type]] = (
         ("legal_basis", LegalBasis),
         ("deadline", DeadlineClause),

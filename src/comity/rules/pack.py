@@ -29,6 +29,7 @@ import attrs
 
 from comity.errors import RulePackError
 from comity.events.codec import canonical_json
+from comity.i18n import LANGUAGES
 from comity.rules._check import check_keys, check_rule
 from comity.rules.files import RuleFileError, read_toml
 from comity.rules.language import LanguageError, Pattern, compile_patterns, parse_pattern
@@ -44,6 +45,7 @@ __all__ = [
     "Maximum",
     "Rule",
     "RulePack",
+    "RuleText",
     "Warning",
     "builtin_dirs",
     "load_pack",
@@ -142,6 +144,18 @@ class Warning:
 
 
 @attrs.frozen(kw_only=True)
+class RuleText:
+    """A rule's title and message in another language (`title_es`, `message_es`).
+
+    The message uses the same `{binding.field}` placeholders as the English one, in
+    any order; legal citations stay as published."""
+
+    lang: str
+    title: str
+    message: str
+
+
+@attrs.frozen(kw_only=True)
 class Rule:
     id: str
     code: str
@@ -159,12 +173,23 @@ class Rule:
     deadline: tuple[DeadlineClause, ...] = ()
     maximum: tuple[Maximum, ...] = ()
     warning: Warning | None = None
+    # Other languages' title and message, in the order of LANGUAGES.
+    texts: tuple[RuleText, ...] = ()
     source: str = ""  # the file it came from (not part of the digest)
 
+    def text(self, lang: str) -> RuleText | None:
+        """The title and message in `lang`, if the rule file gives them."""
+        return next((t for t in self.texts if t.lang == lang), None)
+
     def to_json(self) -> dict[str, Any]:
-        """The digest material: everything that changes what the rule says or does."""
+        """The digest material: everything that changes what the rule says or does.
+
+        A rule with no other language has the digest it had before languages existed,
+        so that archived packs still export to their own digest."""
         data = attrs.asdict(self, recurse=True)
         data.pop("source")
+        if not data["texts"]:
+            data.pop("texts")
         return data
 
 
@@ -225,6 +250,37 @@ def _binding_ref(value: str | None, file: str, where: str) -> str | None:
     if value is not None and not _REF.match(value):
         raise _fail(file, where, f"expected binding.field, got {value!r}")
     return value
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)\}")
+
+
+def _texts(table: Mapping[str, Any], message: str, file: str, where: str) -> tuple[RuleText, ...]:
+    """`title_LANG` and `message_LANG` for each other language the file gives (both or
+    neither), the message naming exactly the English message's placeholders."""
+    texts = []
+    wanted = set(_PLACEHOLDER.findall(message))
+    for lang in LANGUAGES[1:]:
+        title = _str(table, f"title_{lang}", file, where, required=False)
+        said = _str(table, f"message_{lang}", file, where, required=False)
+        if title is None and said is None:
+            continue
+        if title is None or said is None:
+            missing = f"title_{lang}" if title is None else f"message_{lang}"
+            raise _fail(
+                file, f"{where}.{missing}", f"give title_{lang} and message_{lang} together"
+            )
+        named = set(_PLACEHOLDER.findall(said))
+        if named != wanted:
+            raise _fail(
+                file,
+                f"{where}.message_{lang}",
+                "use the same placeholders as message: "
+                + ", ".join("{" + p + "}" for p in sorted(wanted))
+                + (f" (it has {', '.join('{' + p + '}' for p in sorted(named))})" if named else ""),
+            )
+        texts.append(RuleText(lang=lang, title=title, message=said))
+    return tuple(texts)
 
 
 def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
@@ -394,6 +450,7 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
             f"{where}.category",
             "a rule with deadline clauses is in category deadline or next_step",
         )
+    message = _str(table, "message", file, where)
     return Rule(
         id=rule_id,
         code=_str(table, "code", file, where),
@@ -401,7 +458,8 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
         severity=severity,
         title=_str(table, "title", file, where),
         description=_str(table, "description", file, where),
-        message=_str(table, "message", file, where),
+        message=message,
+        texts=_texts(table, message, file, where),
         legal_basis=tuple(legal),
         jurisdictions=_strs(table, "jurisdictions", file, where),
         assets=_strs(table, "assets", file, where),

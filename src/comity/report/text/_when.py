@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from comity.i18n import gettext as _
+from comity.i18n import ngettext
+
 __all__ = ["days_until", "in_days"]
 
 
@@ -17,7 +20,9 @@ def days_until(day: dt.date | dt.datetime, as_of: dt.date | dt.datetime) -> int:
 def in_days(days: int) -> str:
     """`today`, `tomorrow`, `in 3 days`, `2 days ago`."""
     if days == 0:
-        return "today"
+        return _("today")
     if days == 1:
-        return "tomorrow"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
+        return _("tomorrow")
+    if days > 0:
+        return ngettext("in {n} day", "in {n} days", days).format(n=days)
+    return ngettext("{n} day ago", "{n} days ago", -days).format(n=-days)

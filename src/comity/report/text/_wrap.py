@@ -39,5 +39,17 @@ def wrap_items(items: Sequence[str], indent: int, first: str = "") -> list[str]:
             current = " " * start + text
         else:
             current += (" " if len(current) > start else "") + text
+        if len(current) > WIDTH:
+            # One item longer than a line (a policy's description, not a citation):
+            # broken between words, its continuation indented like the items.
+            broken = textwrap.wrap(
+                current[start:],
+                width=WIDTH - start,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            lines.append(current[:start] + broken[0])
+            lines.extend(" " * start + part for part in broken[1:-1])
+            current = " " * start + broken[-1]
     lines.append(current)
     return lines

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from comity.events import format_time
+from comity.i18n import gettext as _
+from comity.i18n import ngettext
 from comity.report.at import ReplayAt
 from comity.report.cases import CaseSummary
+from comity.report.tally import open_words, severity_count
 from comity.report.text._when import days_until, in_days
 from comity.report.text.style import paint
+from comity.report.words import event_type
 from comity.rules.pack import SEVERITIES
 
 __all__ = ["cases_lines"]
@@ -23,7 +27,7 @@ _ORDER = tuple(reversed(SEVERITIES))  # critical, warning, info
 
 def _open_cell(summary: CaseSummary, styled: bool) -> tuple[str, int]:
     """`1 critical, 2 warning, 0 info` (marked), and its width unmarked."""
-    parts = [f"{summary.open[s]} {s}" for s in _ORDER]
+    parts = [severity_count(s, summary.open[s]) for s in _ORDER]
     width = len(", ".join(parts))
     shown = ", ".join(
         paint(part, s, styled and summary.open[s] > 0)
@@ -43,7 +47,7 @@ def _event_cell(summary: CaseSummary) -> str:
     e = summary.last_event
     if e is None:
         return "-"
-    return f"{format_time(e.event.occurred_at)} {e.event.type}"
+    return f"{format_time(e.event.occurred_at)} {event_type(e.event.type)}"
 
 
 def cases_lines(
@@ -53,13 +57,14 @@ def cases_lines(
     yield f"comity cases {at.words()} ({source})"
     rows = list(summaries)
     if not rows:
-        yield "No cases."
+        yield _("No cases.")
         return
-    header = ("case", "lead", "open findings", "next deadline", "last event")
+    header = (_("case"), _("lead"), _("open findings"), _("next deadline"), _("last event"))
     cells = []
     for s in rows:
         if s.error is not None:
-            cells.append((s.case_id, s.lead or "-", ("not replayed", 12), s.error, ""))
+            failed = _("not replayed")
+            cells.append((s.case_id, s.lead or "-", (failed, len(failed)), s.error, ""))
             continue
         cells.append(
             (s.case_id, s.lead or "-", _open_cell(s, styled), _deadline_cell(s, at), _event_cell(s))
@@ -78,9 +83,8 @@ def cases_lines(
             f"{due.ljust(w_due)}  {last}".rstrip()
         )
     total = {s: sum(r.open[s] for r in rows) for s in _ORDER}
-    words = ", ".join(f"{total[s]} {s}" for s in _ORDER)
     yield ""
-    yield (
-        f"{len(rows)} case{'s' if len(rows) != 1 else ''}: {sum(total.values())} open "
-        f"findings ({words})."
+    yield "{cases}: {opened}.".format(
+        cases=ngettext("{n} case", "{n} cases", len(rows)).format(n=len(rows)),
+        opened=open_words(total),
     )

@@ -10,13 +10,25 @@ from collections.abc import Iterator, Sequence
 
 from comity.engine import OpenDeadline
 from comity.events.codec import format_time
+from comity.i18n import gettext as _
 from comity.report.at import ReplayAt
 from comity.report.text._legal import period
 from comity.report.text._when import days_until, in_days
 
 __all__ = ["deadlines_lines"]
 
-_HEADER = ("due", "late from", "when", "case", "code", "ref", "rule", "period")
+
+def _header() -> tuple[str, ...]:
+    return (
+        _("due"),
+        _("late from"),
+        _("when"),
+        _("case"),
+        _("code"),
+        _("ref"),
+        _("rule"),
+        _("period"),
+    )
 
 
 def deadlines_lines(
@@ -32,9 +44,14 @@ def deadlines_lines(
     `within` is only worded in the title: the selection is the caller's (see
     :func:`comity.report.running_deadlines`).
     """
-    scope = "" if within is None else f" breached within {within} days"
+    header = _header()
     if not deadlines:
-        yield f"No open deadlines{scope} {at.words()}."
+        if within is None:
+            yield _("No open deadlines {at}.").format(at=at.words())
+        else:
+            yield _("No open deadlines breached within {n} days {at}.").format(
+                n=within, at=at.words()
+            )
         return
     rows = [
         (
@@ -49,13 +66,18 @@ def deadlines_lines(
         )
         for d in deadlines
     ]
-    widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(_HEADER[:-1])]
+    widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(header[:-1])]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + cells[-1]
 
-    yield f"Open deadlines{scope} {at.words()}, soonest first"
-    yield f"rule pack {rulepack} ({origin})"
+    if within is None:
+        yield _("Open deadlines {at}, soonest first").format(at=at.words())
+    else:
+        yield _("Open deadlines breached within {n} days {at}, soonest first").format(
+            n=within, at=at.words()
+        )
+    yield _("rule pack {digest} ({origin})").format(digest=rulepack, origin=origin)
     yield ""
-    yield line(_HEADER)
+    yield line(header)
     yield from (line(r) for r in rows)

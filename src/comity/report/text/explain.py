@@ -13,15 +13,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from comity.engine import Finding
 from comity.events import StoredEvent
 from comity.events.codec import format_time
+from comity.i18n import gettext as _
 from comity.report.at import ReplayAt
 from comity.report.text._legal import deadline_block, legal_block
 from comity.report.text._wrap import wrap
 from comity.report.text.log import event_rows
+from comity.report.words import finding_message, finding_title, rule_title, severity_word
 from comity.rules import Rule
 
 __all__ = ["events_block", "explain_lines"]
 
-_CATEGORY_WORDS = {"deadline": "missed deadline", "overlap": "overlap", "next_step": "next step"}
+
+def _category_word(category: str) -> str:
+    words = {"deadline": _("missed deadline"), "overlap": _("overlap"), "next_step": _("next step")}
+    return words.get(category, category)
 
 
 def events_block(
@@ -33,7 +38,9 @@ def events_block(
     if present:
         yield from event_rows(present, indent)
     for missing in (i for i in ids if i not in events):
-        yield f"{' ' * indent}{missing}: not in the log as known at this replay"
+        yield f"{' ' * indent}" + _("{event_id}: not in the log as known at this replay").format(
+            event_id=missing
+        )
 
 
 def explain_lines(
@@ -50,49 +57,60 @@ def explain_lines(
     rests on and those that resolved it; an id missing from it is said to be unknown
     at this replay's record time.
     """
-    yield f"Finding {finding.finding_id} in case {finding.case_id}, {at.words()}"
-    yield f"  {_CATEGORY_WORDS[finding.category]}, severity {finding.severity}: {finding.title}"
-    yield from wrap(finding.message, 2)
-    yield f"  raised:        {format_time(finding.raised_at)}"
+    yield _("Finding {finding} in case {case}, {at}").format(
+        finding=finding.finding_id, case=finding.case_id, at=at.words()
+    )
+    yield "  " + _("{category}, severity {severity}: {title}").format(
+        category=_category_word(finding.category),
+        severity=severity_word(finding.severity),
+        title=finding_title(finding),
+    )
+    yield from wrap(finding_message(finding), 2)
+    names = (_("raised"), _("due"), _("jurisdictions"), _("assets"))
+    width = max(len(n) for n in names) + 2
+    yield f"  {(names[0] + ':').ljust(width)}{format_time(finding.raised_at)}"
     if finding.due is not None:
-        yield f"  due:           {format_time(finding.due)}"
-    yield f"  jurisdictions: {', '.join(finding.jurisdictions) or '-'}"
-    yield f"  assets:        {', '.join(finding.assets) or '-'}"
+        yield f"  {(names[1] + ':').ljust(width)}{format_time(finding.due)}"
+    yield f"  {(names[2] + ':').ljust(width)}{', '.join(finding.jurisdictions) or '-'}"
+    yield f"  {(names[3] + ':').ljust(width)}{', '.join(finding.assets) or '-'}"
     yield ""
-    yield f"Rule {rule.id} ({rule.code}): {rule.title}"
+    yield _("Rule {id} ({code}): {title}").format(
+        id=rule.id, code=rule.code, title=rule_title(rule)
+    )
     yield from wrap(" ".join(rule.description.split()), 2)
-    yield f"  rule pack: {rulepack}"
-    yield f"  defined in: {rule.source}"
+    yield "  " + _("rule pack: {digest}").format(digest=rulepack)
+    yield "  " + _("defined in: {file}").format(file=rule.source)
     yield ""
-    yield "Legal basis"
+    yield _("Legal basis")
     yield from legal_block((b.to_json() for b in finding.legal_basis), 2)
     yield ""
-    yield "Events it rests on"
+    yield _("Events it rests on")
     yield from events_block(finding.because, events, 2)
     yield ""
-    yield "Resolution"
+    yield _("Resolution")
     superseded = finding.superseded_by
     resolved = "" if finding.resolved_at is None else format_time(finding.resolved_at)
     if finding.is_open:
         if finding.category == "deadline":
-            yield (
-                f"  Missed on {format_time(finding.raised_at)}. A missed deadline stays missed, "
-                "even if the act comes late."
-            )
+            yield "  " + _(
+                "Missed on {date}. A missed deadline stays missed, even if the act comes late."
+            ).format(date=format_time(finding.raised_at))
         else:
-            yield f"  Open: nothing had resolved it {at.words()}."
+            yield "  " + _("Open: nothing had resolved it {at}.").format(at=at.words())
     elif superseded:
         yield from wrap(
-            f"Closed on {resolved} without the step being taken: the deadline "
-            f"it warned about was missed (finding {superseded}).",
+            _(
+                "Closed on {date} without the step being taken: the deadline it warned "
+                "about was missed (finding {finding})."
+            ).format(date=resolved, finding=superseded),
             2,
         )
     elif finding.resolved_by:
-        yield f"  Resolved on {resolved} by:"
+        yield "  " + _("Resolved on {date} by:").format(date=resolved)
         yield from events_block(finding.resolved_by, events, 4)
     else:
-        yield f"  Resolved on {resolved}."
+        yield "  " + _("Resolved on {date}.").format(date=resolved)
     if finding.deadline is not None:
         yield ""
-        yield "Deadline"
+        yield _("Deadline")
         yield from deadline_block(finding.deadline, finding.due, 2)

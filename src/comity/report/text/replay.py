@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from comity.engine import CaseResult, Finding, OpenDeadline
 from comity.events import StoredEvent, format_time
+from comity.i18n import gettext as _
+from comity.i18n import ngettext
 from comity.report.at import ReplayAt
 from comity.report.select import EVERYTHING, Selection
 from comity.report.tally import SEVERITY_RANK, Tally
@@ -19,6 +21,7 @@ from comity.report.text._legal import cite, period
 from comity.report.text._when import days_until, in_days
 from comity.report.text._wrap import wrap, wrap_items
 from comity.report.text.style import paint
+from comity.report.words import event_type, finding_message, severity_word
 
 __all__ = [
     "EventsOf",
@@ -35,11 +38,13 @@ __all__ = [
 #: for `--jurisdiction`, those that started its deadlines), looked up when needed.
 EventsOf = Callable[[CaseResult], Mapping[str, StoredEvent]]
 
-_CATEGORY_TITLES = (
-    ("deadline", "Missed deadlines"),
-    ("overlap", "Overlapping jurisdictions"),
-    ("next_step", "Next steps"),
-)
+
+def _category_titles() -> tuple[tuple[str, str], ...]:
+    return (
+        ("deadline", _("Missed deadlines")),
+        ("overlap", _("Overlapping jurisdictions")),
+        ("next_step", _("Next steps")),
+    )
 
 
 def _shown(value: dt.date | dt.datetime | None) -> str:
@@ -52,21 +57,27 @@ def event_words(event_id: str, events: Mapping[str, StoredEvent] | None) -> str:
     stored = (events or {}).get(event_id)
     if stored is None:
         return event_id
-    return f"{stored.event.type} of {format_time(stored.event.occurred_at)} ({event_id})"
+    return _("{type} of {date} ({event_id})").format(
+        type=event_type(stored.event.type),
+        date=format_time(stored.event.occurred_at),
+        event_id=event_id,
+    )
 
 
 def status(finding: Finding, events: Mapping[str, StoredEvent] | None = None) -> str:
     """`open`, `missed`, or when and by what the finding was resolved (each resolving
     event named by its type and date when `events` holds it)."""
     if finding.is_open:
-        return "missed" if finding.category == "deadline" else "open"
+        return _("missed") if finding.category == "deadline" else _("open")
     superseded = finding.superseded_by
     if superseded:
-        return f"closed {_shown(finding.resolved_at)}: the deadline was missed (see {superseded})"
+        return _("closed {date}: the deadline was missed (see {finding})").format(
+            date=_shown(finding.resolved_at), finding=superseded
+        )
     if finding.resolved_by:
         by = ", ".join(event_words(e, events) for e in finding.resolved_by)
-        return f"resolved {_shown(finding.resolved_at)} by {by}"
-    return f"resolved {_shown(finding.resolved_at)}"
+        return _("resolved {date} by {events}").format(date=_shown(finding.resolved_at), events=by)
+    return _("resolved {date}").format(date=_shown(finding.resolved_at))
 
 
 def finding_lines(
@@ -78,38 +89,50 @@ def finding_lines(
 ) -> Iterator[str]:
     """One finding: severity, code, rule and id; its dates and status; message; basis."""
     pad = " " * indent
-    label = paint(f"{finding.severity.upper():<8}", finding.severity, styled)
+    label = paint(f"{severity_word(finding.severity).upper():<8}", finding.severity, styled)
     yield f"{pad}{label}  {finding.code} ({finding.rule})  id {finding.finding_id}"
-    when = [f"raised {format_time(finding.raised_at)}"]
+    when = [_("raised {date}").format(date=format_time(finding.raised_at))]
     if finding.due is not None:
-        when.append(f"due {format_time(finding.due)}")
+        when.append(_("due {date}").format(date=format_time(finding.due)))
     when.append(status(finding, events))
     yield from wrap(", ".join(when), indent + 10)
-    yield from wrap(finding.message, indent + 10)
-    cited = [cite(b.to_json()) for b in finding.legal_basis]
-    yield from wrap_items(cited, indent + 10, "legal basis: ")
+    yield from wrap(finding_message(finding), indent + 10)
+    yield from wrap_items(
+        [cite(b.to_json()) for b in finding.legal_basis], indent + 10, _("legal basis: ")
+    )
 
 
 def deadline_lines(deadline: OpenDeadline, at: ReplayAt, indent: int) -> Iterator[str]:
     """One open deadline: its last day, how far that is from as_of, and its period."""
     pad = " " * indent
-    yield (
-        f"{pad}due {format_time(deadline.due)} ({in_days(days_until(deadline.due, at.as_of))}; "
-        f"late from {format_time(deadline.breach_at)})  "
-        f"{deadline.code} {deadline.ref} ({deadline.rule})"
+    yield pad + _("due {date} ({when}; late from {late})  {code} {ref} ({rule})").format(
+        date=format_time(deadline.due),
+        when=in_days(days_until(deadline.due, at.as_of)),
+        late=format_time(deadline.breach_at),
+        code=deadline.code,
+        ref=deadline.ref,
+        rule=deadline.rule,
     )
-    yield from wrap(period(deadline.detail), indent + 4, "period: ")
+    yield from wrap(period(deadline.detail), indent + 4, _("period: "))
+
+
+def _open(n: int) -> str:
+    return ngettext("{n} open", "{n} open", n).format(n=n)
+
+
+def _resolved(n: int) -> str:
+    return ngettext("{n} resolved", "{n} resolved", n).format(n=n)
 
 
 def selection_words(selection: Selection) -> str:
     """`only open findings, involving PA, of category overlap`."""
     parts = []
     if selection.open_only:
-        parts.append("only open findings")
+        parts.append(_("only open findings"))
     if selection.jurisdiction is not None:
-        parts.append(f"involving {selection.jurisdiction}")
+        parts.append(_("involving {jurisdiction}").format(jurisdiction=selection.jurisdiction))
     if selection.category is not None:
-        parts.append(f"of category {selection.category}")
+        parts.append(_("of category {category}").format(category=selection.category))
     return ", ".join(parts)
 
 
@@ -130,49 +153,62 @@ def case_lines(
     """
     findings = result.findings
     open_count = sum(f.is_open for f in findings)
-    yield f"== Case {result.case_id}"
+    yield _("== Case {case}").format(case=result.case_id)
     if result.error is not None:
-        yield f"not replayed: {result.error}"
+        yield _("not replayed: {error}").format(error=result.error)
         yield ""
         return
-    counts = (
-        f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: {open_count} open, "
-        f"{len(findings) - open_count} resolved; {len(result.open_deadlines)} open deadline"
-        f"{'s' if len(result.open_deadlines) != 1 else ''}"
+    counts = "{findings}: {opened}, {resolved}; {deadlines}".format(
+        findings=ngettext("{n} finding", "{n} findings", len(findings)).format(n=len(findings)),
+        opened=_open(open_count),
+        resolved=_resolved(len(findings) - open_count),
+        deadlines=ngettext(
+            "{n} open deadline", "{n} open deadlines", len(result.open_deadlines)
+        ).format(n=len(result.open_deadlines)),
     )
     shown = selection.apply(result, category_of, events)
     if selection:
         hidden = len(findings) - len(shown.findings)
-        counts += f"; {hidden} not shown ({selection_words(selection)})"
-    yield counts
-    for category, title in _CATEGORY_TITLES:
+        counts += "; " + ngettext(
+            "{n} not shown ({selection})", "{n} not shown ({selection})", hidden
+        ).format(n=hidden, selection=selection_words(selection))
+    yield from wrap(counts, 0)
+    for category, title in _category_titles():
         if selection.category is not None and category != selection.category:
             continue
         group = [f for f in shown.findings if f.category == category]
         yield ""
         if not group:
             hides = any(f.category == category for f in findings)
-            yield f"{title}: none to show" if hides else f"{title}: none"
+            yield title + ": " + (_("none to show") if hides else _("none"))
             continue
         opened = sorted((f for f in group if f.is_open), key=lambda f: -SEVERITY_RANK[f.severity])
         resolved = [f for f in group if not f.is_open]
         if (category == "deadline" or selection.open_only) and not resolved:
             # A missed deadline stays missed: there is no "resolved" to tell apart.
-            yield f"{title}: {len(opened)}{'' if category == 'deadline' else ' open'}"
+            yield (
+                f"{title}: {len(opened)}"
+                if category == "deadline"
+                else f"{title}: {_open(len(opened))}"
+            )
             for finding in opened:
                 yield from finding_lines(finding, 4, events, styled=styled)
             continue
-        yield f"{title}: {len(opened)} open, {len(resolved)} resolved"
-        for label, items in (("Open", opened), ("Resolved", resolved)):
+        yield f"{title}: {_open(len(opened))}, {_resolved(len(resolved))}"
+        for label, items in ((_("Open"), opened), (_("Resolved"), resolved)):
             if items:
                 yield f"  {label}"
                 for finding in items:
                     yield from finding_lines(finding, 4, events, styled=styled)
     yield ""
     if not shown.open_deadlines:
-        yield "Open deadlines: none to show" if result.open_deadlines else "Open deadlines: none"
+        yield (
+            _("Open deadlines: none to show")
+            if result.open_deadlines
+            else _("Open deadlines: none")
+        )
     else:
-        yield "Open deadlines, soonest first:"
+        yield _("Open deadlines, soonest first:")
         for deadline in shown.open_deadlines:
             yield from deadline_lines(deadline, at, 2)
     yield ""
@@ -199,9 +235,7 @@ def replay_lines(
     """
     tally = Tally()
     yield f"comity replay {at.words()}"
-    yield f"rule pack {rulepack} ({origin})"
-    if selection:
-        yield f"showing {selection_words(selection)}"
+    yield _("rule pack {digest} ({origin})").format(digest=rulepack, origin=origin)
     yield ""
     for result in tally.watch(results):
         events = events_of(result) if events_of is not None else None
@@ -214,11 +248,19 @@ def replay_lines(
             styled=styled,
         )
     if tally.cases == 0:
-        yield "No cases to replay."
+        yield _("No cases to replay.")
     else:
-        not_replayed = f" ({len(tally.failed)} could not be)" if tally.failed else ""
-        yield (
-            f"{tally.cases} case{'s' if tally.cases != 1 else ''} replayed{not_replayed}: "
-            f"{tally.open_words()}, {tally.resolved} resolved; "
-            f"{tally.deadlines} open deadline{'s' if tally.deadlines != 1 else ''}."
+        replayed = ngettext("{n} case replayed", "{n} cases replayed", tally.cases).format(
+            n=tally.cases
         )
+        if tally.failed:
+            replayed += " " + _("({n} could not be)").format(n=len(tally.failed))
+        summary = "{replayed}: {opened}, {resolved}; {deadlines}.".format(
+            replayed=replayed,
+            opened=tally.open_words(),
+            resolved=_resolved(tally.resolved),
+            deadlines=ngettext("{n} open deadline", "{n} open deadlines", tally.deadlines).format(
+                n=tally.deadlines
+            ),
+        )
+        yield from wrap(summary, 0)

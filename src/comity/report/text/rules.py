@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from comity.report.text._legal import amount, cite, legal_block
 from comity.report.text._wrap import wrap, wrap_items
+from comity.report.words import rule_message, rule_title
 from comity.rules import Rule, RulePack
 from comity.rules.pack import CATEGORIES, SEVERITIES
 from comity.rules.params import ParamValue
@@ -32,7 +33,8 @@ def rules_list_lines(pack: RulePack, *, origin: str) -> Iterator[str]:
     for rule in pack.rules:
         yield (
             f"{rule.id.ljust(id_width)}  {rule.code.ljust(code_width)}  "
-            f"{rule.category.ljust(cat_width)}  {rule.severity.ljust(sev_width)}  {rule.title}"
+            f"{rule.category.ljust(cat_width)}  {rule.severity.ljust(sev_width)}  "
+            f"{rule_title(rule)}"
         )
         bases = [cite(b.to_json(), always=True) for b in rule.legal_basis]
         yield from wrap_items(bases, id_width + 2, "legal basis: ")
@@ -149,7 +151,7 @@ def _alternatives_lines(
 def rule_lines(rule: Rule, pack: RulePack, *, origin: str) -> Iterator[str]:
     """One rule of `pack` in full; `origin` says where the pack came from."""
     yield f"Rule {rule.id}: {rule.code}"
-    yield f"  title:     {rule.title}"
+    yield f"  title:     {rule_title(rule)}"
     yield f"  category:  {rule.category}"
     yield f"  severity:  {rule.severity}"
     yield f"  defined in {rule.source}"
@@ -159,7 +161,7 @@ def rule_lines(rule: Rule, pack: RulePack, *, origin: str) -> Iterator[str]:
     yield from wrap(" ".join(rule.description.split()), 2)
     yield ""
     yield "Message"
-    yield from wrap(rule.message, 2)
+    yield from wrap(rule_message(rule), 2)
     yield ""
     yield "Legal basis"
     yield from legal_block((b.to_json() for b in rule.legal_basis), 2)

@@ -1,0 +1,71 @@
+"""Keeping the catalogs in step with the source: `python -m comity.i18n.extract`.
+
+It extracts every message of `src/comity` with Babel (`_`, `gettext`, `ngettext`,
+`pgettext` and the `coded(field, value)` marks of :mod:`comity.report._coded`) and
+merges them into each language's `.po` (Babel's own `Catalog.update`, as `pybabel
+update` does): a new message arrives untranslated, a changed one fuzzy (shown in
+English until a translator confirms it), a removed one obsolete. `tests/test_i18n.py`
+fails while any message lacks a translation. Needs Babel (a dependency of comity).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["KEYWORDS", "extract", "main", "update"]
+
+PACKAGE = Path(__file__).resolve().parents[1]
+LOCALE = Path(__file__).resolve().parent / "locale"
+
+#: Babel keyword specifications: which calls hold messages, and which argument is what.
+KEYWORDS: dict[str, Any] = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "coded": ((1, "c"), 2),
+}
+
+
+def extract() -> Any:
+    """The template catalog of every message in the package's source."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    template = Catalog(project="comity", domain="comity", fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def update(lang: str) -> Path:
+    """Merge the source's messages into `lang`'s catalog; returns its path."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    path = LOCALE / lang / "LC_MESSAGES" / "comity.po"
+    if path.exists():
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang, domain="comity")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(locale=lang, domain="comity", project="comity")
+    catalog.update(extract(), no_fuzzy_matching=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, include_lineno=False, omit_header=False)
+    return path
+
+
+def main() -> None:
+    from comity.i18n import LANGUAGES
+
+    for lang in sys.argv[1:] or LANGUAGES[1:]:
+        print(update(lang))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The coded values reports put into words: each is marked here, literally, so that
+`pybabel extract` finds it (keyword `coded:1c,2`) and a test can check that every event
+type, severity, confidence and coded field a rule message names has its entry; adding a
+value to the event format means adding it here and to each catalog."""
+
+from __future__ import annotations
+
+__all__ = ["CODED"]
+
+
+def coded(context: str, value: str) -> tuple[str, str]:
+    """A mark for extraction: `value` of the coded field `context`."""
+    return (context, value)
+
+
+#: Every (field, value) pair the reports word through the catalog.
+CODED = (
+    coded("severity", "critical"),
+    coded("severity", "warning"),
+    coded("severity", "info"),
+    coded("confidence", "verified"),
+    coded("confidence", "unverified"),
+    coded("confidence", "policy"),
+    coded("event_type", "case_opened"),
+    coded("event_type", "subject_identified"),
+    coded("event_type", "asset_located"),
+    coded("event_type", "order_issued"),
+    coded("event_type", "order_extended"),
+    coded("event_type", "order_lifted"),
+    coded("event_type", "order_recognized"),
+    coded("event_type", "mla_request_sent"),
+    coded("event_type", "mla_request_received"),
+    coded("event_type", "mla_request_answered"),
+    coded("event_type", "transfer_detected"),
+    coded("event_type", "fiu_postponement"),
+    coded("event_type", "proceeding_opened"),
+    coded("event_type", "asset_confiscated"),
+    coded("event_type", "asset_returned"),
+    coded("event_type", "case_closed"),
+    coded("order_type", "freeze"),
+    coded("order_type", "seizure"),
+    coded("order_type", "confiscation"),
+    coded("order_type", "release"),
+    coded("asset_type", "bank_account"),
+    coded("asset_type", "real_estate"),
+    coded("asset_type", "vehicle"),
+    coded("asset_type", "vessel"),
+    coded("asset_type", "aircraft"),
+    coded("asset_type", "company_shares"),
+    coded("asset_type", "securities"),
+    coded("asset_type", "virtual_asset"),
+    coded("asset_type", "cash"),
+    coded("asset_type", "other"),
+    coded("certificate", "freezing"),
+    coded("certificate", "confiscation"),
+    coded("purpose", "provisional_measures"),
+    coded("purpose", "execute_order"),
+    coded("purpose", "evidence"),
+    coded("purpose", "return_of_assets"),
+)
