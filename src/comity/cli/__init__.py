@@ -249,8 +249,10 @@ from comity.cli import findings as _findings  # noqa: E402
 from comity.cli import replay as _replay  # noqa: E402
 from comity.cli import report as _report  # noqa: E402
 from comity.cli import rules as _rules  # noqa: E402
+from comity.cli import serve as _serve  # noqa: E402
 from comity.cli import store as _store  # noqa: E402
+from comity.cli import tokens as _tokens  # noqa: E402
 
-for _module in (_store, _replay, _rules, _findings, _audit, _report):
+for _module in (_store, _replay, _rules, _findings, _audit, _report, _serve, _tokens):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

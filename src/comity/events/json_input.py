@@ -83,12 +83,17 @@ def _depth_problem(text: str) -> str | None:
     return None
 
 
-def loads_user_json(text: str) -> Any:
-    """The JSON value of `text`, or JsonInputError saying why it is refused."""
+def loads_user_json(text: str, *, max_bytes: int | None = None) -> Any:
+    """The JSON value of `text`, or JsonInputError saying why it is refused.
+
+    `max_bytes` raises the bound for a text of many events (an HTTP body holding a
+    JSON array), whose size its reader has already bounded."""
     size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_TEXT_BYTES:
+    limit = MAX_TEXT_BYTES if max_bytes is None else max_bytes
+    if size > limit:
         raise JsonInputError(
-            f"{size} bytes of JSON; at most {MAX_TEXT_BYTES} accepted for one event",
+            f"{size} bytes of JSON; at most {limit} accepted"
+            + (" for one event" if max_bytes is None else ""),
             malformed=False,
         )
     if why := _depth_problem(text):

@@ -15,7 +15,7 @@ from comity.events.json_input import JsonInputError, loads_user_json
 from comity.events.log import ENVELOPE_FIELDS
 from comity.events.types import Event
 
-__all__ = ["MAX_LINE_BYTES", "parse_jsonl", "parse_one"]
+__all__ = ["MAX_LINE_BYTES", "parse_jsonl", "parse_one", "parse_values"]
 
 #: Longest accepted line. An event is a few hundred bytes; a megabyte is a broken file.
 MAX_LINE_BYTES = 1 << 20
@@ -49,9 +49,9 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
 
 def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
     """Parse a whole JSON Lines input (raw byte lines); raise EventFormatError on any problem."""
-    events: list[Event] = []
     problems: list[Problem] = []
-    first_line: dict[str, int] = {}
+    batch = _Batch(source, problems)
+    events = batch.events
     count = 0
     for number, raw in _lines(lines):
         count = number
@@ -89,26 +89,57 @@ def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
         except JsonInputError as exc:
             problems.append(Problem(source, number, "", str(exc)))
             continue
-        try:
-            event = parse_one(data, source=source, line=number)
-        except EventFormatError as exc:
-            problems.extend(exc.problems)
-            continue
-        if event.event_id in first_line:
-            problems.append(
-                Problem(
-                    source,
-                    number,
-                    "event_id",
-                    f"{event.event_id!r} already appears on line {first_line[event.event_id]}; "
-                    "every event needs its own event_id",
-                )
-            )
-            continue
-        first_line[event.event_id] = number
-        events.append(event)
+        batch.add(number, data)
     if count == 0:
         problems.append(Problem(source, None, "", "empty input: no events to append"))
     if problems:
         raise EventFormatError(problems)
     return events
+
+
+class _Batch:
+    """Events decoded one value at a time, with every problem kept (each event_id once)."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        self.events: list[Event] = []
+        self._first: dict[str, int] = {}
+
+    def add(self, number: int, data: Any) -> None:
+        try:
+            event = parse_one(data, source=self.source, line=number)
+        except EventFormatError as exc:
+            self.problems.extend(exc.problems)
+            return
+        if event.event_id in self._first:
+            self.problems.append(
+                Problem(
+                    self.source,
+                    number,
+                    "event_id",
+                    f"{event.event_id!r} already appears on line {self._first[event.event_id]}; "
+                    "every event needs its own event_id",
+                )
+            )
+            return
+        self._first[event.event_id] = number
+        self.events.append(event)
+
+
+def parse_values(values: Iterable[Any], *, source: str) -> list[Event]:
+    """Decoded JSON values (the items of a JSON array) to events, numbered from 1 as
+    lines are, with the checks and messages of `parse_jsonl`."""
+    problems: list[Problem] = []
+    batch = _Batch(source, problems)
+    count = 0
+    for number, data in enumerate(values, start=1):
+        count = number
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        batch.add(number, data)
+    if count == 0:
+        problems.append(Problem(source, None, "", "empty input: no events to append"))
+    if problems:
+        raise EventFormatError(problems)
+    return batch.events

@@ -393,14 +393,17 @@ class FindingsStore:
         case_id: str | None = None,
         finding_id: str | None = None,
         generation: int | None = None,
+        after: int = 0,
+        limit: int | None = None,
     ) -> list[Change]:
         """Every change the store recorded, oldest first (all generations unless one is
-        named): what comity concluded, when, and because of which event or instant."""
+        named): what comity concluded, when, and because of which event or instant.
+        `after` and `limit` page through it by change id (a stream's cursor)."""
         sql = (
             "SELECT id, generation, rulepack, finding_id, case_id, change, cause, position, "
-            "clock, recorded_at, body FROM findings_history WHERE 1 = 1"
+            "clock, recorded_at, body FROM findings_history WHERE id > ?"
         )
-        params: list[Any] = []
+        params: list[Any] = [after]
         for column, value in (
             ("case_id", case_id),
             ("finding_id", finding_id),
@@ -423,7 +426,9 @@ class FindingsStore:
                 recorded_at=_parse(r[9]),
                 data=orjson.loads(r[10]),
             )
-            for r in self.db.all(sql + " ORDER BY id", params)
+            for r in self.db.all(
+                sql + " ORDER BY id" + ("" if limit is None else f" LIMIT {int(limit)}"), params
+            )
         ]
 
     # -- what watchers use -------------------------------------------------------------

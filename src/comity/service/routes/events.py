@@ -1,0 +1,125 @@
+"""`POST /v1/events` (append, all or nothing) and `GET /v1/cases/{case_id}/events`.
+
+An append is `comity ingest` over HTTP: the same decoding, the same all-or-nothing
+store, the same idempotency (an event_id stored with the same content is reported as
+`already_stored`; with other content, 422). `If-Match: <seq>` (or `"<seq>"`, the ETag
+a read of the case gives) stores a one-case batch only if the case's last seq is still
+that, else 412 with the current seq as the ETag. Once its body is received, an append
+is always finished, whatever the request time limit: an answered append is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from comity.errors import InvalidInput
+from comity.events import AppendResult, StoredEvent
+from comity.service.auth import Caller, guarded, runtime_of
+from comity.service.body import decode_events, read_body
+from comity.service.disclose import disclose
+from comity.service.problems import HttpProblem
+from comity.service.query import known, one, when
+from comity.service.routes._common import json_bytes, json_response, path_id
+from comity.service.runtime import Stores
+
+__all__ = ["ROUTES", "stored_json"]
+
+
+def stored_json(stored: StoredEvent) -> dict[str, Any]:
+    return {
+        "event_id": stored.event_id,
+        "case_id": stored.case_id,
+        "seq": stored.seq,
+        "position": stored.position,
+        "hash": stored.hash,
+    }
+
+
+def _if_match(request: Request) -> int | None:
+    value = request.headers.get("if-match")
+    if value is None:
+        return None
+    text = value.strip()
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        text = text[1:-1]
+    if not text.isascii() or not text.isdigit() or len(text) > 16:
+        raise HttpProblem(
+            400,
+            "bad-header",
+            "Bad If-Match",
+            f'If-Match: expected the case\'s last seq (3, or the ETag "3"), got {value!r}',
+        )
+    return int(text)
+
+
+@guarded("append")
+async def append(request: Request, caller: Caller) -> Response:
+    runtime = runtime_of(request)
+    settings = runtime.settings
+    known(request, ())
+    expected = _if_match(request)
+    try:
+        with anyio.fail_after(settings.request_timeout):
+            body = await read_body(request, settings.max_body_bytes)
+    except TimeoutError:
+        raise HttpProblem(
+            408,
+            "timeout",
+            "Request body not received in time",
+            f"the body did not arrive within {settings.request_timeout:g} s; nothing was stored",
+        ) from None
+
+    def work(stores: Stores) -> AppendResult:
+        events = decode_events(
+            request, body, limit=settings.max_body_bytes, max_events=settings.max_batch
+        )
+        if expected is not None and len({e.case_id for e in events}) != 1:
+            raise InvalidInput(
+                "If-Match: the batch holds events of several cases; send one case per "
+                "request with If-Match, or leave it out"
+            )
+        return stores.log.append(events, expected_seq=expected)
+
+    result = await runtime.call(work, timeout=False)
+    headers = {}
+    cases = {s.case_id: s.seq for s in result.stored}
+    if len(cases) == 1:
+        headers["ETag"] = f'"{next(iter(cases.values()))}"'
+    return json_response(
+        {
+            "stored": [stored_json(s) for s in result.stored],
+            "already_stored": list(result.already_stored),
+        },
+        status=201 if result.stored else 200,
+        headers=headers,
+    )
+
+
+@guarded("read")
+async def case_events(request: Request, caller: Caller) -> Response:
+    known(request, ("known_at",))
+    case_id = path_id(request, "case_id")
+    known_at = when(one(request, "known_at"), "known_at", dates=False)
+
+    def work(stores: Stores) -> list[dict[str, Any]]:
+        return [s.to_json() for s in stores.log.read_case(case_id, known_at=known_at)]  # type: ignore[arg-type]
+
+    events = await runtime_of(request).call(work)
+    if not events:
+        raise HttpProblem(
+            404, "not-found", "No such case", f"case {case_id!r}: no events in this case"
+        )
+    last = events[-1]["seq"]
+    output = json_bytes({"case_id": case_id, "last_seq": last, "events": events})
+    return await disclose(request, caller, output, cases=[case_id], headers={"ETag": f'"{last}"'})
+
+
+ROUTES = [
+    Route("/v1/events", append, methods=["POST"]),
+    Route("/v1/cases/{case_id}/events", case_events, methods=["GET"]),
+]

@@ -1,0 +1,83 @@
+"""Fixtures of the service tests: a store per backend with tokens of every role, and a
+live server over it (see live.py)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from live import Server, make_tokens
+
+from comity.events import open_log, parse_jsonl
+from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart.jsonl"
+
+
+@pytest.fixture(params=BACKENDS, scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def new_store(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[], str]:
+    """`new_store()`: the URL of a fresh, initialised store of this test's backend."""
+    database: PgDatabase | None = (
+        request.getfixturevalue("pg_database") if backend == "postgres" else None
+    )
+
+    def make() -> str:
+        if database is not None:
+            url = database.new_url()
+        else:
+            url = f"{tempfile.mkdtemp(dir=tmp_path_factory.mktemp('store'))}/comity.db"
+        log = open_log(url, create=True)
+        log.close()
+        return url
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+    """`servers(store, extra=...)` starts a server; every one is stopped at the end."""
+    made: list[Server] = []
+
+    def start(store: str, *, extra: tuple[str, ...] = (), ready: bool = True) -> Server:
+        server = Server(store, tmp_path_factory.mktemp("logs"), extra=extra)
+        made.append(server)
+        return server.start(ready=ready)
+
+    yield start
+    for server in made:
+        server.stop()
+
+
+class Live:
+    """A running server over a store holding the quickstart example, with its tokens."""
+
+    def __init__(self, server: Server, tokens: dict[str, str]) -> None:
+        self.server = server
+        self.url = server.url
+        self.store = server.store
+        self.tokens = tokens
+
+    def auth(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+
+@pytest.fixture(scope="module")
+def live(new_store: Callable[[], str], servers: Callable[..., Server]) -> Live:
+    store = new_store()
+    log = open_log(store)
+    with EXAMPLE.open("rb") as lines:
+        log.append(parse_jsonl(lines, source=str(EXAMPLE)))
+    log.close()
+    tokens = make_tokens(store)
+    return Live(servers(store), tokens)
