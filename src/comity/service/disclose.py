@@ -16,6 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from comity.audit import basis_of, disclosure_inputs, record_disclosure
 from comity.service.auth import Caller, runtime_of
 from comity.service.problems import HttpProblem
 from comity.service.runtime import Stores
@@ -45,11 +46,6 @@ def record_read(
     known_at: dt.datetime | None = None,
 ) -> str:
     """Record one read in the disclosure record; returns its id."""
-    try:
-        from comity.audit import basis_of, disclosure_inputs, record_disclosure  # type: ignore[attr-defined]
-    except ImportError:  # until the audit layer's API lands
-        return _interim(stores, actor, request, output, media_type, finding_ids, cases)
-
     audit = stores.audit
     basis = basis_of(stores.log, audit, rulepack=rulepack, as_of=as_of, known_at=known_at)
     shown = sorted(set(cases))
@@ -115,39 +111,3 @@ async def disclose(
         media_type=media_type,
         headers={**(headers or {}), "Comity-Disclosure": record_id},
     )
-
-
-def _interim(
-    stores: Stores,
-    actor: str,
-    request: Mapping[str, Any],
-    output: bytes,
-    media_type: str,
-    finding_ids: Iterable[str],
-    cases: Iterable[str],
-) -> str:
-    import hashlib
-    import uuid
-
-    from comity.events.log import format_recorded_at
-
-    shown = sorted(set(cases))
-    record_id = str(uuid.uuid4())
-    stores.audit.record(
-        {
-            "record_id": record_id,
-            "recorded_at": format_recorded_at(dt.datetime.now(dt.UTC)),
-            "kind": "http",
-            "actor": actor,
-            "inputs": {"request": dict(request), "cases": shown},
-            "output": {
-                "media_type": media_type,
-                "sha256": hashlib.sha256(output).hexdigest(),
-                "bytes": len(output),
-            },
-            "finding_ids": list(dict.fromkeys(finding_ids)),
-            "cases": shown,
-        },
-        cases=shown,
-    )
-    return record_id

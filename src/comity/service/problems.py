@@ -23,6 +23,7 @@ from comity.errors import (
     DuplicateEventError,
     EventFormatError,
     InvalidInput,
+    NotRecorded,
     StoreUnavailable,
     UnknownFinding,
 )
@@ -107,6 +108,14 @@ def problem_of(exc: ComityError) -> HttpProblem:
         return HttpProblem(404, "not-found", "No such finding", detail)
     if isinstance(exc, InvalidInput):
         return HttpProblem(422, "invalid-input", "Input refused", detail)
+    if isinstance(exc, NotRecorded):
+        return HttpProblem(
+            503,
+            "not-recorded",
+            "The read could not be recorded",
+            detail,
+            headers={"Retry-After": "1"},
+        )
     if isinstance(exc, StoreUnavailable):
         return HttpProblem(
             503, "unavailable", "Store unavailable", detail, headers={"Retry-After": "1"}

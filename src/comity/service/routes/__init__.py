@@ -2,7 +2,7 @@
 
 from starlette.routing import BaseRoute
 
-from comity.service import sse
+from comity.service import openapi, sse
 from comity.service.routes import audit, events, findings, health, tokens
 
 __all__ = ["ROUTES"]
@@ -14,4 +14,5 @@ ROUTES: list[BaseRoute] = [
     *audit.ROUTES,
     *tokens.ROUTES,
     *sse.ROUTES,
+    *openapi.ROUTES,
 ]
