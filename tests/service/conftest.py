@@ -45,8 +45,12 @@ def new_store(
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
-    """`servers(store, extra=...)` starts a server; every one is stopped at the end."""
+def servers(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Server]]:
+    """`servers(store, extra=...)` starts a server; every one is stopped at the end (of
+    the module's tests on this backend: it depends on `backend`, so that the servers of
+    one backend are gone before the next one's start)."""
     made: list[Server] = []
 
     def start(store: str, *, extra: tuple[str, ...] = (), ready: bool = True) -> Server:
