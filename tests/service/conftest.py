@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from live import Server, make_tokens
+from live import Live, Server, make_tokens
 
 from comity.events import open_log, parse_jsonl
 from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
@@ -61,19 +61,6 @@ def servers(
     yield start
     for server in made:
         server.stop()
-
-
-class Live:
-    """A running server over a store holding the quickstart example, with its tokens."""
-
-    def __init__(self, server: Server, tokens: dict[str, str]) -> None:
-        self.server = server
-        self.url = server.url
-        self.store = server.store
-        self.tokens = tokens
-
-    def auth(self, name: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[name]}"}
 
 
 @pytest.fixture(scope="module")

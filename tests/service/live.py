@@ -11,12 +11,25 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from comity.service.tokens import open_tokens
 
-__all__ = ["ROLE_TOKENS", "Server", "comity", "free_port", "make_tokens"]
+__all__ = [
+    "PROBLEM",
+    "ROLE_TOKENS",
+    "Live",
+    "Server",
+    "comity",
+    "event",
+    "free_port",
+    "make_tokens",
+    "problem",
+]
+
+PROBLEM = "application/problem+json"
 
 #: The tokens every test store gets: name -> roles.
 ROLE_TOKENS = {
@@ -130,3 +143,37 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+class Live:
+    """A running server over a store holding the quickstart example, with its tokens."""
+
+    def __init__(self, server: Server, tokens: dict[str, str]) -> None:
+        self.server = server
+        self.url = server.url
+        self.store = server.store
+        self.tokens = tokens
+
+    def auth(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+
+def event(case: str, eid: str, kind: str = "case_opened", **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"type": kind, "case_id": case, "event_id": eid}
+    if kind == "case_opened":
+        base.update(occurred_at="2020-01-06", lead_jurisdiction="PA", offences=["fraud"])
+    elif kind == "asset_located":
+        base.update(
+            occurred_at="2020-01-07", asset_id="A1", asset_type="bank_account", jurisdiction="CH"
+        )
+    base.update(fields)
+    return base
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["type"].startswith("urn:comity:problem:")
+    assert "Traceback" not in response.text
+    return body

@@ -10,8 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import Live
+from live import Live
 
 CLIENT = Path(__file__).resolve().parents[2] / "examples" / "http" / "client.sh"
 

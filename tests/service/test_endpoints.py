@@ -18,32 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from live import Server, comity
-
-from conftest import Live
-
-PROBLEM = "application/problem+json"
-
-
-def event(case: str, eid: str, kind: str = "case_opened", **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"type": kind, "case_id": case, "event_id": eid}
-    if kind == "case_opened":
-        base.update(occurred_at="2020-01-06", lead_jurisdiction="PA", offences=["fraud"])
-    elif kind == "asset_located":
-        base.update(
-            occurred_at="2020-01-07", asset_id="A1", asset_type="bank_account", jurisdiction="CH"
-        )
-    base.update(fields)
-    return base
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["type"].startswith("urn:comity:problem:")
-    assert "Traceback" not in response.text
-    return body
+from live import Live, Server, comity, event, problem
 
 
 def disclosure_of(live: Live, response: httpx.Response) -> dict[str, Any]:

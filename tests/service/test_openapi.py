@@ -10,11 +10,10 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from live import comity
+from live import Live, comity
 from schemathesis import checks
 
 from comity.events.schema import event_schema
-from conftest import Live
 
 #: Examples per operation and backend: enough to reach every documented status,
 #: bounded for CI (PostgreSQL's answers are the same code; fewer there).

@@ -8,14 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from live import Server
-from sse import Message, read_stream
-from test_endpoints import event, problem
+from live import Live, Server, event, problem
+from sse_reader import Message, read_stream
 
 from comity.events import open_log
 from comity.events.jsonl import parse_values
 from comity.findings import FindingsStore
-from conftest import Live
 
 
 def _collect(
