@@ -54,6 +54,10 @@ def servers(
     made: list[Server] = []
 
     def start(store: str, *, extra: tuple[str, ...] = (), ready: bool = True) -> Server:
+        if backend == "postgres":
+            # Each thread holds up to five connections, and the test server is shared
+            # with the other test sessions: a few threads are enough here.
+            extra = ("--threads", "4", *extra)
         server = Server(store, tmp_path_factory.mktemp("logs"), extra=extra)
         made.append(server)
         return server.start(ready=ready)

@@ -35,9 +35,10 @@ __all__ = ["COMMANDS"]
 @click.option(
     "--threads",
     type=click.IntRange(min=1, max=256),
-    default=16,
+    default=8,
     show_default=True,
-    help="Worker threads (and so store connections) per process.",
+    help="Worker threads per process; each holds its own store connections (up to five "
+    "on PostgreSQL: size max_connections for threads x workers x 5).",
 )
 @click.option(
     "--max-body-bytes",

@@ -46,7 +46,7 @@ class Settings:
     #: read not answered by then); an append once received is always finished.
     request_timeout: float = 30.0
     #: Worker threads, and so store connections, of one process.
-    threads: int = 16
+    threads: int = 8
     #: Whether this process keeps the findings store current (a `comity watch` of its own).
     watch: bool = True
     #: How often a stream looks for new events and finding changes.
