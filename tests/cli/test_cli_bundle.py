@@ -360,6 +360,30 @@ def test_malformed_bundles_are_one_clear_line(bundle: Path, key: Path, tmp_path:
     assert check(tmp_path, key).exit_code == 3  # a directory
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"records": ["not", "an", "object"]},
+        {"checkpoint": "elsewhere"},
+        {"basis": [1, 2]},
+        {"versions": None},
+        {"members": {"checkpoint.txt": 7}},
+        {"case_id": 42},
+        {"as_of": "yesterday"},
+        {"format": "comity-bundle/9"},
+    ],
+)
+def test_a_hostile_manifest_is_a_verdict_or_bad_input(
+    bundle: Path, key: Path, change: dict[str, object]
+) -> None:
+    manifest = json.loads(members(bundle)["manifest.json"])
+    manifest.update(change)
+    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    result = check(rewrite(bundle, {"manifest.json": data}), key)
+    assert result.exit_code in (1, 3), result.output
+    assert "Error:" in result.output
+
+
 def test_random_damage_is_a_verdict_or_bad_input_never_a_crash_or_a_pass(
     bundle: Path, key: Path, tmp_path: Path
 ) -> None:

@@ -286,7 +286,8 @@ class _Checker:
                     "removed"
                 )
                 break
-        count = self.manifest.get("records", {}).get("count")
+        stated = self.manifest.get("records")
+        count = stated.get("count") if isinstance(stated, dict) else None
         if count != len(records):
             self.fail(
                 f"{RECORDS}: holds {len(records)} records, the manifest says {count}: a "
@@ -381,7 +382,7 @@ def _raw(rec: _Record) -> Any:
 
     try:
         data = json.loads(rec.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None
