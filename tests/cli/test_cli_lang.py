@@ -199,3 +199,26 @@ def test_explain_cases_and_deadlines_in_spanish(runner: CliRunner, store: Path) 
     ).stdout
     assert deadlines.startswith("Plazos en curso al 2019-04-01")
     assert "fiu_suspension.CH: 5 días hábiles (no verificado)" in deadlines
+
+
+def test_store_commands_findings_and_rules_in_spanish(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "es.db"
+    created = invoke(runner, path, "--lang", "es", "init")
+    assert created.stdout == f"Se creó un almacén vacío en {path}.\n"
+    example = str(EXAMPLES / "panama-drug-trafficking.jsonl")
+    ingested = invoke(runner, path, "--lang", "es", "ingest", example)
+    assert ingested.stdout.startswith("49 guardados, 0 ya guardados (")
+    assert invoke(runner, path, "watch", "--once").exit_code == 0
+    table = invoke(runner, path, "--lang", "es", "findings", "--open").stdout
+    assert table.startswith("Almacén de hallazgos al ")
+    assert "Caducó una orden de congelamiento o de incautación" in table
+    assert "crítico" in table and table.rstrip().endswith("abiertos.")
+    listed = runner.invoke(cli, ["--lang", "es", "rules", "list"]).stdout
+    assert "Un activo se encuentra en el extranjero y nada lo cubre allí" in listed
+    assert "reglas; paquete de reglas " in listed.splitlines()[-1]
+    shown = runner.invoke(cli, ["--lang", "es", "rules", "show", "ov-001"]).stdout
+    assert shown.startswith("Regla OV-001: asset_abroad\n")
+    assert "Mensaje" in shown and "Fundamento jurídico" in shown
+    # the English of the same commands is as it was
+    english = runner.invoke(cli, ["rules", "show", "OV-001"]).stdout
+    assert "Message" in english and "An asset lies abroad and nothing covers it there" in english

@@ -16,6 +16,7 @@ from types import FrameType
 
 import click
 
+from comity import i18n
 from comity.cli import current, options, pass_log
 from comity.cli._progress import EventsBar, wants_bar
 from comity.cli._streams import write, write_lines, write_text_lines
@@ -203,6 +204,8 @@ def findings_command(
     The cut (as of, known at) is in the header: `comity replay --as-of A --known-at K`
     gives the same findings. Keep the store current with `comity watch`.
     """
+    if i18n.language() != i18n.DEFAULT:
+        current().pack  # noqa: B018 - loading the pack words the titles in the language
     store = open_store(log)
     if store is None:
         raise StoreError(

@@ -30,6 +30,8 @@ from comity.events import (
     parse_one,
 )
 from comity.events.json_input import JsonInputError, loads_user_json
+from comity.i18n import gettext as _
+from comity.i18n import ngettext
 from comity.report.json import stored_events_jsonl
 from comity.report.text import log_lines
 
@@ -49,10 +51,15 @@ def init(context: Context) -> None:
     log = context.open(create=True)
     count = log.head().position
     if count:
-        noun = "event" if count == 1 else "events"
-        click.echo(f"Store {context.where} already exists ({count} {noun}); nothing changed.")
+        click.echo(
+            ngettext(
+                "Store {store} already exists ({n} event); nothing changed.",
+                "Store {store} already exists ({n} events); nothing changed.",
+                count,
+            ).format(store=context.where, n=count)
+        )
     else:
-        click.echo(f"Initialised an empty store at {context.where}.")
+        click.echo(_("Initialised an empty store at {store}.").format(store=context.where))
 
 
 # --------------------------------------------------------------------------- ingest
@@ -67,7 +74,9 @@ def _parse_file(path: str) -> tuple[str, list[Event]]:
         with Path(path).open("rb") as handle:
             return source, parse_jsonl(handle, source=source)
     except OSError as exc:
-        raise InvalidInput(f"{source}: cannot read it: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("{source}: cannot read it: {why}").format(source=source, why=exc.strerror or exc)
+        ) from None
 
 
 @click.command("ingest")
@@ -85,8 +94,12 @@ def ingest(context: Context, file: str) -> None:
     source, events = _parse_file(file)
     result = context.log.append(events)
     click.echo(
-        f"{len(result.stored)} stored, {len(result.already_stored)} already stored "
-        f"({source} into {context.where})."
+        _("{stored} stored, {already} already stored ({source} into {store}).").format(
+            stored=len(result.stored),
+            already=len(result.already_stored),
+            source=source,
+            store=context.where,
+        )
     )
 
 
@@ -224,11 +237,19 @@ def append(
     if result.stored:
         (stored,) = result.stored
         click.echo(
-            f"Stored {stored.event_id} in case {stored.case_id} at seq {stored.seq} "
-            f"(position {stored.position})."
+            _("Stored {event} in case {case} at seq {seq} (position {position}).").format(
+                event=stored.event_id,
+                case=stored.case_id,
+                seq=stored.seq,
+                position=stored.position,
+            )
         )
     else:
-        click.echo(f"{event.event_id} was already stored with the same content; nothing changed.")
+        click.echo(
+            _("{event} was already stored with the same content; nothing changed.").format(
+                event=event.event_id
+            )
+        )
 
 
 # --------------------------------------------------------------------------- log
@@ -249,8 +270,10 @@ def log_command(log: EventLog, case_id: str | None, fmt: str) -> None:
         return
     first = next(events, None)
     if first is None:
-        what = f"case {case_id!r}" if case_id is not None else "the store"
-        click.echo(f"No events in {what}.", err=True)
+        if case_id is not None:
+            click.echo(_("No events in case {case!r}.").format(case=case_id), err=True)
+        else:
+            click.echo(_("No events in the store."), err=True)
         return
 
     def chained() -> Iterator[StoredEvent]:

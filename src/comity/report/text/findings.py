@@ -9,42 +9,62 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from comity.findings import StoredFinding
+from comity.i18n import gettext as _
+from comity.i18n import ngettext
 from comity.report.at import ReplayAt
+from comity.report.words import finding_title, severity_word
 
 __all__ = ["findings_table_lines"]
 
-_HEADER = ("case", "finding", "severity", "status", "code", "raised", "due", "title")
+
+def _header() -> tuple[str, ...]:
+    return (
+        _("case"),
+        _("finding"),
+        _("severity"),
+        _("status"),
+        _("code"),
+        _("raised"),
+        _("due"),
+        _("title"),
+    )
 
 
 def findings_table_lines(
     findings: Sequence[StoredFinding], at: ReplayAt, *, rulepack: str
 ) -> Iterator[str]:
     """The table of `findings` in the order given, or one line saying there are none."""
-    yield f"Findings store {at.words()}, rule pack {rulepack}"
+    yield _("Findings store {at}, rule pack {digest}").format(at=at.words(), digest=rulepack)
     if not findings:
-        yield "No findings match."
+        yield _("No findings match.")
         return
+    header = _header()
     rows = [
         (
             f.case_id,
             f.finding_id,
-            f.severity,
-            f.status if f.resolved_at is None else f"resolved {f.resolved_at}",
+            severity_word(f.severity),
+            _("open") if f.resolved_at is None else _("resolved {date}").format(date=f.resolved_at),
             f.code,
             f.raised_at,
             f.due or "-",
-            str(f.data.get("title", "")),
+            finding_title(f.data),
         )
         for f in findings
     ]
-    widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(_HEADER[:-1])]
+    widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(header[:-1])]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + cells[-1]
 
     yield ""
-    yield line(_HEADER)
+    yield line(header)
     yield from (line(r) for r in rows)
     open_count = sum(1 for f in findings if f.is_open)
     yield ""
-    yield f"{len(findings)} finding{'s' if len(findings) != 1 else ''}, {open_count} open."
+    yield (
+        ngettext("{n} finding", "{n} findings", len(findings)).format(n=len(findings))
+        + ", "
+        + ngettext("{n} open", "{n} open", open_count).format(n=open_count)
+        + "."
+    )

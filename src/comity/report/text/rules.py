@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from comity.i18n import gettext as _
 from comity.report.text._legal import amount, cite, legal_block
 from comity.report.text._wrap import wrap, wrap_items
 from comity.report.words import rule_message, rule_title
@@ -37,12 +38,11 @@ def rules_list_lines(pack: RulePack, *, origin: str) -> Iterator[str]:
             f"{rule_title(rule)}"
         )
         bases = [cite(b.to_json(), always=True) for b in rule.legal_basis]
-        yield from wrap_items(bases, id_width + 2, "legal basis: ")
+        yield from wrap_items(bases, id_width + 2, _("legal basis: "))
     yield ""
-    yield (
-        f"{len(pack.rules)} rules; rule pack {pack.digest} ({origin}). "
-        "`comity rules show ID` for one rule."
-    )
+    yield _(
+        "{n} rules; rule pack {digest} ({origin}). `comity rules show ID` for one rule."
+    ).format(n=len(pack.rules), digest=pack.digest, origin=origin)
 
 
 def parameter_names(pack: RulePack, name: str) -> list[str]:
@@ -150,29 +150,29 @@ def _alternatives_lines(
 
 def rule_lines(rule: Rule, pack: RulePack, *, origin: str) -> Iterator[str]:
     """One rule of `pack` in full; `origin` says where the pack came from."""
-    yield f"Rule {rule.id}: {rule.code}"
+    yield _("Rule {id}: {code}").format(id=rule.id, code=rule.code)
     yield f"  title:     {rule_title(rule)}"
     yield f"  category:  {rule.category}"
     yield f"  severity:  {rule.severity}"
     yield f"  defined in {rule.source}"
     yield f"  rule pack  {pack.digest} ({origin})"
     yield ""
-    yield "Description"
+    yield _("Description")
     yield from wrap(" ".join(rule.description.split()), 2)
     yield ""
-    yield "Message"
+    yield _("Message")
     yield from wrap(rule_message(rule), 2)
     yield ""
-    yield "Legal basis"
+    yield _("Legal basis")
     yield from legal_block((b.to_json() for b in rule.legal_basis), 2)
     if rule.when:
         yield ""
-        yield "Conditions"
+        yield _("Conditions")
         yield from _alternatives_lines("raised when", rule.when, 2)
         yield from _alternatives_lines("resolved by", rule.resolved_by, 2)
     for n, clause in enumerate(rule.deadline, start=1):
         yield ""
-        yield f"Deadline clause {n}"
+        yield _("Deadline clause {n}").format(n=n)
         yield "  starts when:"
         yield from _patterns(clause.when, 4)
         yield f"  about:       {clause.ref}"
@@ -188,7 +188,7 @@ def rule_lines(rule: Rule, pack: RulePack, *, origin: str) -> Iterator[str]:
             yield from _parameter_lines(pack, clause.parameter, 4)
     if rule.warning is not None:
         yield ""
-        yield "Warning"
+        yield _("Warning")
         if rule.warning.days_before is None:
             yield from wrap(
                 f"Raised when a period of rule {rule.warning.deadline} starts; resolved by "
