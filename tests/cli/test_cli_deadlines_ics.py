@@ -251,3 +251,19 @@ def test_previous_and_out_go_with_ics_only(store: Path, tmp_path: Path) -> None:
     result = invoke(store, "deadlines", "--out", str(tmp_path / "x.ics"))
     assert result.exit_code == 2 and "--out goes with --format ics" in result.output
     assert not (tmp_path / "x.ics").exists()
+
+
+def test_the_calendar_speaks_the_language_of_the_command_line(store: Path) -> None:
+    result = ok(
+        CliRunner().invoke(
+            cli,
+            ["--store", str(store), "--lang", "es", "deadlines", "--format", "ics",
+             "--case", PANAMA, "--as-of", "2019-08-29", "--known-at", KNOWN_AT],
+            catch_exceptions=False,
+        )
+    )  # fmt: skip
+    (event,) = events(result.stdout_bytes).values()
+    assert str(event["SUMMARY"]).startswith("La orden O1 caduca")
+    assert "Fundamento jurídico: UNCAC art. 54(2)" in str(event["DESCRIPTION"])
+    english = events(export(store, "2019-08-29", "--case", PANAMA))
+    assert str(next(iter(english.values()))["UID"]) == str(event["UID"])  # the same event

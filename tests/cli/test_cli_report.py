@@ -56,6 +56,11 @@ def test_the_report_in_spanish_from_the_option_or_the_environment(store: Path) -
     assert by_option.stdout == by_env.stdout
     assert '<html lang="es">' in by_option.stdout
     assert "Hallazgos abiertos" in by_option.stdout and "orden de congelamiento" in by_option.stdout
+    # The findings in the rules' own Spanish (title_es), as `replay --lang es` words them.
+    assert "Caducó una orden de congelamiento" in by_option.stdout
+    top = invoke(store, "--lang", "es", "report", "--case", "PA-2019-0117",
+                 "--as-of", "2021-12-31", "--known-at", KNOWN_AT)  # fmt: skip
+    assert top.stdout == by_option.stdout
 
 
 def test_an_unknown_case_is_one_line_of_bad_input(store: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import click
 
+from comity import i18n
 from comity.cli import current, pass_log
 from comity.cli._files import read_input, write_output
 from comity.cli._progress import counted, wants_bar
@@ -552,6 +553,7 @@ def _write_calendar(
         findings=findings,
         within=within,
         remind_days=remind,
+        lang=i18n.language(),  # comity's --lang, COMITY_LANG or the locale
     )
     if out is not None:
         write_output(out, data)

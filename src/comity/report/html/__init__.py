@@ -29,6 +29,7 @@ from comity.report.labels import LANGUAGES, Translate, translator
 from comity.report.tally import SEVERITY_RANK
 from comity.report.text._legal import cite, period
 from comity.report.text._when import days_until
+from comity.report.words import finding_message, finding_title
 from comity.rules.pack import SEVERITIES
 
 __all__ = ["LANGUAGES", "case_report_html"]
@@ -183,5 +184,7 @@ def _render(
         timeline=Markup(timeline_svg(view, _)),  # built by ElementTree: escaped
         flows=Markup(flows_svg(view, _)),  # built by ElementTree: escaped
         cite=lambda basis: cite(basis.to_json()),
+        finding_title=finding_title,  # the rule's title_LANG and message_LANG, in the language
+        finding_message=finding_message,  # being rendered (comity.i18n), else the English
         version=version,
     )
