@@ -512,3 +512,38 @@ def test_next_instant_is_when_the_clock_alone_changes_the_result(pack: RulePack)
         assert session.next_instant is None
         session.apply(stored[3])
         assert session.result() == replay_case(stored, pack, as_of=D(2019, 12, 1))
+
+
+def test_a_retraction_withdraws_what_the_retracted_event_raised(pack: RulePack) -> None:
+    """`event_retracted`: the log keeps both events; a session that receives the
+    retraction replays the case without the retracted event, equal to a full replay."""
+    c = _panama()
+    c._make("event_retracted", D(2019, 5, 1), retracted_event_id="PA-1-e04")  # e08
+    stored = store_events(c.events)["PA-1"]
+    assert len(stored) == 8  # both are kept
+    full = replay_case(stored, pack, as_of=D(2019, 12, 31))
+    assert "PA-1-e04" not in {e for f in full.findings for e in f.because}
+    assert not any(f.rule == "OV-001" and "A3" in f.assets for f in full.findings)
+    with CaseSession(pack, "PA-1") as session:
+        for s in stored[:-1]:
+            session.apply(s)
+        before = {f.finding_id for f in session.result().findings}
+        changes = session.apply(stored[-1])
+        assert {f.finding_id for f in changes.withdrawn} <= before
+        assert any("A3" in f.assets for f in changes.withdrawn)
+        session.advance(D(2019, 12, 31))
+        assert session.result() == full
+
+
+def test_an_event_arriving_after_its_retraction_is_ignored(pack: RulePack) -> None:
+    c = Case("PA-2")
+    c.opened(D(2019, 2, 11), lead="PA")  # e01
+    c._make("event_retracted", D(2019, 3, 1), retracted_event_id="PA-2-e03")  # e02
+    c.asset(D(2019, 3, 12), "A3", "CH")  # e03, retracted before it was stored
+    stored = store_events(c.events)["PA-2"]
+    with CaseSession(pack, "PA-2") as session:
+        for s in stored:
+            changes = session.apply(s)
+        assert changes.raised == ()
+        assert session.result() == replay_case(stored, pack, as_of=D(2019, 3, 12))
+        assert session.result().findings == ()

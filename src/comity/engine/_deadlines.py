@@ -45,6 +45,10 @@ _TRIGGER_WORDS = {
     "issued": "order {order_id}",
     "extension": "the extension of order {order_id}",
     "mla": "request {request_id}",
+    "reported": "report {report_id}",
+    "fiu_decision": "the decision on report {report_id}",
+    "claim": "claim {claim_id}",
+    "status": "the status report on request {request_id}",
 }
 
 

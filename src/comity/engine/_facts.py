@@ -265,3 +265,107 @@ class FactProjector:
                 )
             case t.CaseClosed():
                 yield fact("closed")
+            case t.ReportFiled():
+                yield fact(
+                    "reported",
+                    report_id=event.report_id,
+                    jurisdiction=event.fiu_jurisdiction,
+                    kind=event.kind,
+                    entity=event.reporting_entity,
+                    assets=",".join(event.asset_ids),
+                    assets_text=", ".join(event.asset_ids) or "no listed asset",
+                )
+                for asset in event.asset_ids or ("",):
+                    yield fact(
+                        "report",
+                        report_id=event.report_id,
+                        jurisdiction=event.fiu_jurisdiction,
+                        kind=event.kind,
+                        asset_id=asset,
+                    )
+                yield from involved(event.fiu_jurisdiction)
+            case t.FiuDecision():
+                yield fact("fiu_decision", report_id=event.report_id, decision=event.decision)
+            case t.FiuPostponementExtended():
+                yield fact(
+                    "suspension_extended",
+                    postponement_id=event.postponement_id,
+                    expires_on=event.expires_on.isoformat(),
+                )
+            case t.FiuPostponementLifted():
+                yield fact("suspension_lifted", postponement_id=event.postponement_id)
+            case t.CourtRuling():
+                yield fact(
+                    "ruling",
+                    ruling_id=event.ruling_id,
+                    jurisdiction=event.jurisdiction,
+                    kind=event.kind,
+                    outcome=event.outcome,
+                    order_id=_s(event.order_id),
+                    proceeding_id=_s(event.proceeding_id),
+                )
+                if event.kind == "discharge" and event.outcome == "granted" and event.order_id:
+                    # A discharged order holds nothing: to the rules it is lifted.
+                    yield fact("lifted", order_id=event.order_id)
+                yield from involved(event.jurisdiction)
+            case t.ProceedingClosed():
+                yield fact(
+                    "proceeding_closed",
+                    proceeding_id=event.proceeding_id,
+                    outcome=event.outcome,
+                    to=_s(event.transferred_to_jurisdiction),
+                )
+            case t.ForfeitureNoticeSent():
+                for asset in event.asset_ids or ("",):
+                    yield fact(
+                        "notice",
+                        notice_id=event.notice_id,
+                        jurisdiction=event.jurisdiction,
+                        asset_id=asset,
+                        order_id=_s(event.order_id),
+                    )
+            case t.ClaimFiled():
+                yield fact(
+                    "claim",
+                    claim_id=event.claim_id,
+                    jurisdiction=event.jurisdiction,
+                    assets=",".join(event.asset_ids),
+                    assets_text=", ".join(event.asset_ids) or "no listed asset",
+                    claimant=event.claimant or "a claimant",
+                )
+            case t.RequestStatusReported():
+                yield fact("status", request_id=event.request_id, status=event.status)
+            case t.OrderVaried():
+                yield fact("varied", order_id=event.order_id, variation=event.variation)
+                if event.variation == "partial_release":
+                    for asset in event.asset_ids:
+                        yield fact("released", order_id=event.order_id, asset_id=asset)
+            case t.EntityIdentified():
+                yield fact(
+                    "entity",
+                    entity_id=event.entity_id,
+                    name=event.name,
+                    kind=event.kind,
+                    jurisdiction=event.jurisdiction,
+                )
+            case t.OwnershipLinked():
+                yield fact(
+                    "link",
+                    link_id=event.link_id,
+                    owner_id=event.owner_id,
+                    relation=event.relation,
+                    owned_id=_s(event.owned_id),
+                    asset_id=_s(event.asset_id),
+                )
+            case t.ChargeFiled():
+                for subject in event.subject_ids or ("",):
+                    yield fact(
+                        "charge",
+                        charge_id=event.charge_id,
+                        jurisdiction=event.jurisdiction,
+                        kind=event.kind,
+                        subject_id=subject,
+                    )
+                yield from involved(event.jurisdiction)
+            case t.EventRetracted():
+                yield fact("retraction", retracted_event_id=event.retracted_event_id)

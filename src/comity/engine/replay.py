@@ -48,6 +48,7 @@ from comity.engine.findings import (
 from comity.errors import ComityError, EngineError
 from comity.events.codec import format_time
 from comity.events.log import EventLog, StoredEvent
+from comity.events.types import EventRetracted
 from comity.rules.language import parse_pattern
 from comity.rules.pack import Rule, RulePack
 
@@ -408,7 +409,17 @@ class _CaseRun:
 
 
 def _order(events: Iterable[StoredEvent]) -> list[StoredEvent]:
-    return sorted(events, key=lambda s: (instant(s.event.occurred_at), s.seq))
+    """The events a replay applies, in valid-time order, without retracted ones.
+
+    An `event_retracted` says an event was entered in error: the log keeps both, and
+    the replay ignores the retracted event, whatever the times (an error was never a
+    fact). A retraction of a retraction is itself ignored: the event it named stays
+    retracted, and a second correction is a new event, not a chain of undoing.
+    """
+    every = list(events)
+    retracted = {s.event.retracted_event_id for s in every if isinstance(s.event, EventRetracted)}
+    kept = [s for s in every if s.event_id not in retracted or isinstance(s.event, EventRetracted)]
+    return sorted(kept, key=lambda s: (instant(s.event.occurred_at), s.seq))
 
 
 def replay_case(
@@ -493,7 +504,8 @@ class CaseSession:
         self.pack = pack
         self.case_id = case_id
         self._run = _CaseRun(compiled(pack), case_id)
-        for stored in _order(events):
+        self._all: list[StoredEvent] = list(events)  # every event, retracted ones too
+        for stored in _order(self._all):
             self._run.apply(stored)
         # What the starting events raised is the result, not a change: forget it
         # without building the findings that take_changes would build.
@@ -509,8 +521,17 @@ class CaseSession:
             raise EngineError(
                 f"event {stored.event_id} belongs to case {stored.case_id}, not {self.case_id}"
             )
-        if instant(stored.event.occurred_at) < self._run.horizon:
-            return self._rebuild([*self._run.events, stored], self._run.horizon)
+        if instant(stored.event.occurred_at) < self._run.horizon or isinstance(
+            stored.event, EventRetracted
+        ):
+            # A late event, or a retraction (the case without the retracted event).
+            return self._rebuild([*self._all, stored], self._run.horizon)
+        self._all.append(stored)
+        if any(
+            isinstance(s.event, EventRetracted) and s.event.retracted_event_id == stored.event_id
+            for s in self._all
+        ):
+            return Changes(raised=(), resolved=())  # retracted before it arrived
         self._run.apply(stored)
         return self._run.take_changes()
 
@@ -544,6 +565,7 @@ class CaseSession:
 
     def _rebuild(self, events: list[StoredEvent], limit: str) -> Changes:
         before = {f.finding_id: f for f in self._run.result().findings}
+        self._all = events
         self._run.close()
         self._run = _CaseRun(compiled(self.pack), self.case_id)
         for stored in _order(events):
