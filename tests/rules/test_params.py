@@ -57,6 +57,7 @@ VERIFIED_VALUES: dict[tuple[str, date], str] = {
     ("gb.consent_moratorium", date(2003, 2, 24)): "POCA s. 335(6), legislation.gov.uk",
     ("gb.moratorium_extension", date(2017, 10, 31)): "POCA s. 336A(4), legislation.gov.uk",
     ("gb.moratorium_extension_total", date(2017, 10, 31)): "POCA s. 336A(7), legislation.gov.uk",
+    ("gb.moratorium_maximum", date(2017, 10, 31)): "ss. 335(6) and 336A(7): 31 + 186 days",
 }
 
 # Values whose from/until dates were read with the article: Reg. 2018/1805 arts. 40(1)
