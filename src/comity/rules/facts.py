@@ -97,6 +97,22 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
     "confiscated": _kind("asset_id", "jurisdiction", "order_id"),
     "returned": _kind("asset_id", "from_j", "to"),
     "closed": _kind(),
+    "reported": _kind("report_id", "jurisdiction", "kind", "entity", "assets", "assets_text"),
+    "report": _kind("report_id", "jurisdiction", "kind", "asset_id"),
+    "fiu_decision": _kind("report_id", "decision"),
+    "suspension_extended": _kind("postponement_id", "expires_on"),
+    "suspension_lifted": _kind("postponement_id"),
+    "ruling": _kind("ruling_id", "jurisdiction", "kind", "outcome", "order_id", "proceeding_id"),
+    "proceeding_closed": _kind("proceeding_id", "outcome", "to"),
+    "notice": _kind("notice_id", "jurisdiction", "asset_id", "order_id"),
+    "claim": _kind("claim_id", "jurisdiction", "assets", "assets_text", "claimant"),
+    "status": _kind("request_id", "status"),
+    "varied": _kind("order_id", "variation"),
+    "released": _kind("order_id", "asset_id"),
+    "entity": _kind("entity_id", "name", "kind", "jurisdiction"),
+    "link": _kind("link_id", "owner_id", "relation", "owned_id", "asset_id"),
+    "charge": _kind("charge_id", "jurisdiction", "kind", "subject_id"),
+    "retraction": _kind("retracted_event_id"),
 }
 
 #: The facts the engine itself asserts that rules may match: the clock, and a breached
