@@ -20,7 +20,11 @@ Decisions, made once here so that every reader and writer agrees:
   free text holds no NUL; jurisdictions are ISO 3166-1 alpha-2 (or `EU`) and currencies
   ISO 4217, from the lists in :mod:`comity.events.codes`;
 - `null` for an optional field means absent, and the canonical form omits it, so that
-  `{"source": null}` and no `source` are the same content for idempotency.
+  `{"source": null}` and no `source` are the same content for idempotency;
+- an event that contradicts itself is refused, naming the field (see
+  :func:`contradiction`): an order that expires before it was issued, a transfer from
+  an asset into itself. Contradictions *between* events are not refused (the missing
+  or correcting event may still come): the data-quality rules report them.
 
 A refused event becomes a list of :class:`comity.errors.Problem`, each naming a field
 path and what was expected, e.g. ``occurred_at: expected an ISO date, got "24/07/2019"``.
@@ -49,6 +53,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 from cattrs.strategies import configure_tagged_union
 
 from comity.errors import EventFormatError, Problem
+from comity.events import types as t
 from comity.events.codes import currencies, jurisdictions, meant_jurisdiction
 from comity.events.limits import IN_RANGE, MAX_INTEGER, SCHEMA_VERSIONS, in_range
 from comity.events.text import id_problem, printable
@@ -63,6 +68,7 @@ __all__ = [
     "canonical_json",
     "canonical_json_strict",
     "check_event",
+    "contradiction",
     "decode_event",
     "encode_event",
     "field_kind",
@@ -573,9 +579,81 @@ def _run(fields: tuple[tuple[str, _Check], ...], obj: Any) -> None:
             raise
 
 
+def _day(value: ValidTime) -> dt.date:
+    """The UTC calendar day of a valid time (a date is its own day)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).date()
+    return value
+
+
+def contradiction(event: Event) -> tuple[str, str] | None:
+    """(field, what is wrong) when the event contradicts itself, else None.
+
+    Only what one event says about itself: an expiry before the event's own date (an
+    order expiring before it was issued, an extension or a suspension extended to a
+    day already past when it was made), a transfer from an asset into the same asset,
+    a request for assistance or a return between a jurisdiction and itself, an
+    ownership link to nothing or of a party by itself, a proceeding closed by transfer
+    with no jurisdiction to which it went (or a jurisdiction with another outcome). A
+    reference to another event that is missing or dated later is not a contradiction
+    of the event: the data-quality rules (DQ-*) report those, because the other event
+    may still be recorded.
+    """
+    day = _day(event.occurred_at)
+    match event:
+        case t.OrderIssued(expires_on=expires) if expires is not None and expires < day:
+            return "expires_on", (
+                f"the order expires on {expires.isoformat()}, before it was issued "
+                f"(occurred_at {format_time(event.occurred_at)}); check both dates"
+            )
+        case t.OrderExtended(expires_on=expires) if expires < day:
+            return "expires_on", (
+                f"the extension runs to {expires.isoformat()}, before it was granted "
+                f"(occurred_at {format_time(event.occurred_at)}); check both dates"
+            )
+        case t.FiuPostponementExtended(expires_on=expires) if expires < day:
+            return "expires_on", (
+                f"the suspension is extended to {expires.isoformat()}, before the extension "
+                f"was made (occurred_at {format_time(event.occurred_at)}); check both dates"
+            )
+        case t.TransferDetected() if event.to_asset_id == event.from_asset_id:
+            return "to_asset_id", (
+                f"the transfer moves value from asset {event.from_asset_id} into the same "
+                "asset; give the receiving asset, or leave to_asset_id out if it is not known"
+            )
+        case t.MlaRequestSent() if event.requested_jurisdiction == event.requesting_jurisdiction:
+            return "requested_jurisdiction", (
+                f"a request for assistance from {event.requesting_jurisdiction} to itself; "
+                "name the jurisdiction asked"
+            )
+        case t.AssetReturned() if event.to_jurisdiction == event.from_jurisdiction:
+            return "to_jurisdiction", (
+                f"a return from {event.from_jurisdiction} to itself; name the jurisdiction "
+                "the asset went to"
+            )
+        case t.OwnershipLinked() if event.owned_id is None and event.asset_id is None:
+            return "owned_id", "the link names neither owned_id (an entity) nor asset_id; give one"
+        case t.OwnershipLinked() if event.owned_id == event.owner_id:
+            return "owned_id", f"{event.owner_id} is linked to itself; check owner_id and owned_id"
+        case t.ProceedingClosed(outcome="transferred") if event.transferred_to_jurisdiction is None:
+            return "transferred_to_jurisdiction", (
+                "is required when the outcome is transferred: the jurisdiction that took "
+                "the proceeding over"
+            )
+        case t.ProceedingClosed() if (
+            event.outcome != "transferred" and event.transferred_to_jurisdiction is not None
+        ):
+            return "transferred_to_jurisdiction", (
+                f"is given, but the outcome is {event.outcome}, not transferred; "
+                "leave it out or correct the outcome"
+            )
+    return None
+
+
 def check_event(event: Event, *, source: str = "<event>") -> None:
     """Hold an event built in Python (not decoded) to the input policy: the supported
-    range, the code lists, the characters of ids and text, bounded integers.
+    range, the code lists, the characters of ids and text, bounded integers, and no
+    contradiction of the event with itself (:func:`contradiction`).
 
     The log calls this on every event it is about to store, so that an application
     that builds events itself cannot store one that the codec would refuse, that one
@@ -590,6 +668,9 @@ def check_event(event: Event, *, source: str = "<event>") -> None:
         notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str)]
         path = ".".join(reversed(notes)).replace(".[", "[")
         raise EventFormatError([Problem(source, None, path, str(exc))]) from None
+    wrong = contradiction(event)
+    if wrong is not None:
+        raise EventFormatError([Problem(source, None, *wrong)])
 
 
 def encode_event(event: Event) -> dict[str, Any]:
@@ -669,6 +750,11 @@ def decode_event(
     except (ClassValidationError, ForbiddenExtraKeysError, _Invalid) as exc:
         pairs = _flatten(exc, "")
         raise EventFormatError([Problem(source, line, p, m) for p, m in pairs]) from None
+    if not stored:
+        # What a store accepted stays readable (as for the rest of the input policy).
+        wrong = contradiction(event)
+        if wrong is not None:
+            raise fail(*wrong)
     return event
 
 
