@@ -406,6 +406,8 @@ class CaseGenerator:
         else:
             dest = rng.choice(sorted(self.assets))
             to_j = self.assets[dest]
+            if dest == src:  # a transfer into its own asset is refused: within it, unnamed
+                dest = None
         self._tick(0, 6)
         event = t.TransferDetected(
             **self._env(),
