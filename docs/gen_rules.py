@@ -180,7 +180,6 @@ def _facts_table() -> Iterator[str]:
             line=n,
         )
         projector._involved.clear()  # show every event that can involve a jurisdiction
-        projector._pursued.clear()
         for fact in projector.facts(event):
             fields = tuple(k for k in fact if k not in _COMMON)
             kinds = rows.setdefault(event.type, [])
@@ -196,10 +195,19 @@ def _facts_table() -> Iterator[str]:
     yield (
         "An `involved` fact is asserted only by the first event (in valid-time order) "
         "that involves its jurisdiction in the case: rules ask whether a jurisdiction "
-        "is involved yet, never how often. Likewise a `pursued` fact (a subject has a "
-        "proceeding in a jurisdiction) comes only from the first proceeding against that "
-        "subject in that jurisdiction: the rules on parallel proceedings pair "
-        "jurisdictions, not every two proceedings."
+        "is involved yet, never how often."
+    )
+    yield ""
+    yield (
+        "Besides these, the engine asserts standing facts (`engine/_standing.py`): a "
+        "`held` fact, with the fields of `order`, copies the earliest freeze, seizure or "
+        "confiscation order of a jurisdiction (in valid-time order) that still holds an "
+        "asset, neither lifted nor lapsed (a breach of DL-001); a `pursued` fact, with "
+        "the fields of `proceeding`, copies the earliest proceeding against a subject in "
+        "a jurisdiction that is not closed. When that order or proceeding ends, the next "
+        "live one stands in its place. Rules on concurrent orders and parallel "
+        "proceedings join these, so that they pair jurisdictions, not every two orders "
+        "or proceedings: one finding per asset (or subject) and pair of jurisdictions."
     )
 
 

@@ -338,3 +338,47 @@ def test_ctrl_c_inside_a_command_is_exit_130_not_click_abort(
     monkeypatch.undo()
     listed = invoke(runner, store, "log", "--format", "jsonl")
     assert [json.loads(line)["case_id"] for line in listed.stdout.splitlines()] == ["A"] * 3
+
+
+def test_two_hundred_freezes_on_one_asset(runner: CliRunner, store: str, tmp_path: Path) -> None:
+    """Issue 16 item 7: 200 freezes of one asset in ten jurisdictions gave 36,022
+    findings; one per rule and pair of jurisdictions now, naming the first order of
+    each."""
+    jurisdictions = ["PA", "CH", "US", "FR", "DE", "CO", "AE", "GB", "ES", "IT"]
+    events = [
+        event("F", 0, "case_opened", "2020-01-01", lead_jurisdiction="PA", offences=["fraud"]),
+        event(
+            "F",
+            1,
+            "asset_located",
+            "2020-01-01",
+            asset_id="A1",
+            asset_type="bank_account",
+            jurisdiction="CH",
+        ),
+        *(
+            event(
+                "F",
+                n + 2,
+                "order_issued",
+                "2020-01-02",
+                order_id=f"O{n}",
+                order_type="freeze",
+                issuing_jurisdiction=jurisdictions[n % 10],
+                asset_ids=["A1"],
+            )
+            for n in range(200)
+        ),
+    ]
+    ingest(runner, store, events, tmp_path)
+    result = invoke(runner, store, "replay", *AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (case,) = json.loads(result.stdout)["cases"]
+    codes = [f["code"] for f in case["findings"]]
+    assert codes.count("concurrent_orders") == codes.count("coordinate_jurisdictions") == 45
+    (pa_ch,) = [
+        f
+        for f in case["findings"]
+        if f["code"] == "concurrent_orders" and sorted(f["jurisdictions"]) == ["CH", "PA"]
+    ]
+    assert pa_ch["message"] == "Asset A1 is under order O1 (freeze, CH) and order O0 (freeze, PA)."

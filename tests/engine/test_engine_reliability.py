@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import strategies
-from comity.engine import CaseResult, replay_case, replay_log
+from comity.engine import CaseResult, CaseSession, replay_case, replay_log
 from comity.engine.parallel import replay_log_parallel
 from comity.errors import EngineError, InvalidInput
 from comity.events import Event, EventLog, StoredEvent, open_log
@@ -209,6 +209,155 @@ def test_the_first_proceeding_is_first_in_valid_time(pack: RulePack) -> None:
     result = replay_one(case.events, pack, D(2021, 1, 1))
     (found,) = [f for f in result.findings if f.code == "parallel_proceedings"]
     assert found.message == ("Subject S1 faces proceeding early in CH and proceeding late0 in PA.")
+
+
+def many_freezes(count: int) -> Case:
+    """`count` freezes on A1 in ten jurisdictions (in turn), all on one day."""
+    case = Case("F")
+    case.opened(D(2020, 1, 1))
+    case.asset(D(2020, 1, 1), "A1", "CH")
+    for n in range(count):
+        case.order(D(2020, 1, 2), f"O{n}", JURISDICTIONS[n % len(JURISDICTIONS)], ["A1"])
+    return case
+
+
+def test_concurrent_orders_pair_jurisdictions_not_orders(pack: RulePack) -> None:
+    """200 freezes on one asset in 10 jurisdictions (issue 16 item 7): one finding per
+    rule and pair of jurisdictions (45), naming the first order of each, not one per
+    pair of orders (18,000, with 36,022 findings in all)."""
+    result = replay_one(many_freezes(200).events, pack, D(2020, 6, 1))
+    first = {j: f"O{n}" for n, j in enumerate(JURISDICTIONS)}
+    pairs = sorted(
+        tuple(sorted((a, b))) for i, a in enumerate(JURISDICTIONS) for b in JURISDICTIONS[i + 1 :]
+    )
+    for code in ("concurrent_orders", "coordinate_jurisdictions"):
+        found = [f for f in result.findings if f.code == code]
+        assert sorted(tuple(sorted(f.jurisdictions)) for f in found) == pairs
+        for f in found:
+            assert f.assets == ("A1",)
+            assert sorted(re.findall(r"O\d+", f.message)) == sorted(
+                first[j] for j in f.jurisdictions
+            )
+    assert len(result.findings) == 112  # 2 x 45, and the 22 findings on single orders
+
+
+def three_orders() -> Case:
+    """CH freezes A1 twice (O1, then O2), US once (O3)."""
+    case = Case("H")
+    case.opened(D(2020, 1, 1), lead="CH")
+    case.asset(D(2020, 1, 1), "A1", "CH")
+    case.order(D(2020, 2, 1), "O1", "CH", ["A1"], expires_on=D(2020, 6, 30))
+    case.order(D(2020, 3, 1), "O2", "CH", ["A1"])
+    case.order(D(2020, 4, 1), "O3", "US", ["A1"])
+    return case
+
+
+def concurrent(result: CaseResult) -> list[tuple[str, str, str | None, tuple[str, ...] | None]]:
+    return [
+        (f.message, f.to_json()["raised_at"], f.to_json()["resolved_at"], f.resolved_by)
+        for f in result.findings
+        if f.code == "concurrent_orders"
+    ]
+
+
+def test_the_next_order_stands_when_the_first_is_lifted(pack: RulePack) -> None:
+    """Lifting the order a finding names resolves it; the other CH order still holds
+    the asset, so a new finding names it, raised at the lift."""
+    case = three_orders()
+    lift = case.lifted(D(2020, 5, 1), "O1")
+    assert concurrent(replay_one(case.events, pack, D(2020, 12, 31))) == [
+        (
+            "Asset A1 is under order O1 (freeze, CH) and order O3 (freeze, US).",
+            "2020-04-01",
+            "2020-05-01",
+            (lift.event_id,),
+        ),
+        (
+            "Asset A1 is under order O2 (freeze, CH) and order O3 (freeze, US).",
+            "2020-05-01",
+            None,
+            None,
+        ),
+    ]
+    case.lifted(D(2020, 7, 1), "O2")  # nothing of CH holds A1 any more
+    assert concurrent(replay_one(case.events, pack, D(2020, 12, 31)))[1][2] == "2020-07-01"
+    assert len(concurrent(replay_one(case.events, pack, D(2020, 12, 31)))) == 2
+
+
+def test_the_next_order_stands_when_the_first_lapses(pack: RulePack) -> None:
+    """O1 lapses after 2020-06-30 (DL-001): the finding on it is resolved at the lapse
+    and O2, still in force, takes its place."""
+    result = replay_one(three_orders().events, pack, D(2020, 12, 31))
+    (lapse,) = [f for f in result.findings if f.code == "order_expired"]
+    assert lapse.to_json()["raised_at"] == "2020-07-01"
+    first, second = concurrent(result)
+    assert first[1:] == ("2020-04-01", "2020-07-01", ())  # a lapse is no event
+    assert second == (
+        "Asset A1 is under order O2 (freeze, CH) and order O3 (freeze, US).",
+        "2020-07-01",
+        None,
+        None,
+    )
+
+
+def test_an_order_lifted_before_it_was_issued_never_stands(pack: RulePack) -> None:
+    """A lift dated before the order (valid time): the order never holds the asset, and
+    the next CH order stands from the start."""
+    case = three_orders()
+    case.lifted(D(2020, 1, 15), "O1")
+    (only,) = concurrent(replay_one(case.events, pack, D(2020, 5, 31)))
+    assert only[0] == "Asset A1 is under order O2 (freeze, CH) and order O3 (freeze, US)."
+
+
+def test_the_next_proceeding_stands_when_the_first_is_closed(pack: RulePack) -> None:
+    """Closing the proceeding a parallel-proceedings finding names resolves it; another
+    open proceeding against the subject in that jurisdiction is named by a new one."""
+    case = Case("Q")
+    case.opened(D(2020, 1, 1))
+    for when, pid, j in [
+        (D(2020, 2, 1), "P1", "PA"),
+        (D(2020, 3, 1), "P2", "PA"),
+        (D(2020, 4, 1), "P3", "CH"),
+    ]:
+        case._make(
+            "proceeding_opened",
+            when,
+            proceeding_id=pid,
+            jurisdiction=j,
+            kind="criminal",
+            subject_ids=("S1",),
+        )
+    closed = case._make(
+        "proceeding_closed", D(2020, 5, 1), proceeding_id="P1", outcome="discontinued"
+    )
+    result = replay_one(case.events, pack, D(2020, 12, 31))
+    assert [
+        (f.message, f.to_json()["raised_at"], f.to_json()["resolved_at"], f.resolved_by)
+        for f in result.findings
+        if f.code == "parallel_proceedings"
+    ] == [
+        (
+            "Subject S1 faces proceeding P3 in CH and proceeding P1 in PA.",
+            "2020-04-01",
+            "2020-05-01",
+            (closed.event_id,),
+        ),
+        ("Subject S1 faces proceeding P3 in CH and proceeding P2 in PA.", "2020-05-01", None, None),
+    ]
+
+
+def test_a_session_applying_one_event_at_a_time_agrees(pack: RulePack) -> None:
+    """The standing facts live in the engine run: an incremental session that applies
+    the events (a late one among them) gives the full replay's findings."""
+    case = three_orders()
+    case.lifted(D(2020, 5, 1), "O1")
+    case.order(D(2020, 3, 15), "O4", "CH", ["A1"])  # reported late
+    (stored,) = store_events(case.events).values()
+    with CaseSession(pack, "H") as session:
+        for event in stored:
+            session.apply(event)
+        session.advance(D(2020, 12, 31))
+        assert session.result() == replay_case(stored, pack, as_of=D(2020, 12, 31))
 
 
 # --------------------------------------------------------------------------- isolation

@@ -59,7 +59,6 @@ class FactProjector:
         self._order_types: dict[str, str] = {}
         self._asset_orders: dict[str, list[str]] = {}
         self._involved: set[str] = set()
-        self._pursued: set[tuple[str, str]] = set()  # (subject, jurisdiction)
 
     def _certificate(self, event: t.MlaRequestSent) -> str:
         """The certificate a request carries: the one it states, else what its order
@@ -118,21 +117,16 @@ class FactProjector:
                 )
                 yield from involved(event.jurisdiction)
             case t.ProceedingOpened():
+                # The engine adds `pursued` (engine/_standing.py) for the earliest open
+                # proceeding against a subject in a jurisdiction.
                 for subject in event.subject_ids or ("",):
-                    fields = {
-                        "proceeding_id": event.proceeding_id,
-                        "jurisdiction": event.jurisdiction,
-                        "kind": event.kind,
-                        "subject_id": subject,
-                    }
-                    yield fact("proceeding", **fields)
-                    # The first proceeding against a subject in a jurisdiction says that
-                    # the subject is pursued there: rules on parallel proceedings join
-                    # these, one per jurisdiction, rather than every pair of
-                    # proceedings (500 against one subject were 125,000 pairs).
-                    if subject and (subject, event.jurisdiction) not in self._pursued:
-                        self._pursued.add((subject, event.jurisdiction))
-                        yield fact("pursued", **fields)
+                    yield fact(
+                        "proceeding",
+                        proceeding_id=event.proceeding_id,
+                        jurisdiction=event.jurisdiction,
+                        kind=event.kind,
+                        subject_id=subject,
+                    )
                 yield from involved(event.jurisdiction)
             case t.OrderIssued():
                 if event.order_type == "confiscation":
@@ -159,6 +153,8 @@ class FactProjector:
                     basis=_s(event.legal_basis),
                     basis_key=basis_key(event.legal_basis),
                 )
+                # The engine adds `held` (engine/_standing.py) for the earliest order
+                # of a jurisdiction still holding an asset.
                 for asset in event.asset_ids or ("",):
                     yield fact(
                         "order",

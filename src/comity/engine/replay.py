@@ -36,6 +36,7 @@ from comity.engine._deadlines import (
 from comity.engine._durable import DurableSession
 from comity.engine._facts import FactProjector, instant
 from comity.engine._render import Open, render
+from comity.engine._standing import Standing
 from comity.engine.findings import (
     CaseResult,
     Changes,
@@ -90,6 +91,8 @@ class _CaseRun:
         self.case_id = case_id
         self.session: DurableSession = compiled.ruleset.open()
         self.projector = FactProjector()
+        self.standing = Standing()
+        self.standing_facts: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
         self.clock_fact: dict[str, Any] | None = None
         self.clock = ""  # the clock fact's instant: moves only on agenda instants
         self.horizon = ""  # the latest instant reached, by an event or the clock
@@ -135,11 +138,32 @@ class _CaseRun:
         self.applying = stored
         try:
             for fact in self.projector.facts(stored.event):
-                self.session.assert_fact(fact)
-                self._process()
+                self._assert(fact)
         finally:
             self.applying = None
         self.advance(inst)  # deadlines the event itself started may already be due
+
+    def _assert(self, fact: dict[str, Any], *, process: bool = True) -> None:
+        """Assert a fact, then the changes it makes to the standing facts (see
+        engine/_standing.py), each after the rules have seen the fact before it: the
+        lift of an order resolves the findings on it before the next order stands.
+
+        With `process` False (inside a handler) the firings wait for the loop that
+        called the handler, in the order they came, as every handler's own do.
+        """
+        self.session.assert_fact(fact)
+        if process:
+            self._process()
+        for change in self.standing.changes(fact):
+            old = self.standing_facts.pop((change.kind, change.group), None)
+            if old is not None:
+                self.session.retract_fact(old)
+            if change.new is not None:
+                self.standing_facts[(change.kind, change.group)] = self.session.assert_fact(
+                    change.new
+                )
+            if process:
+                self._process()
 
     def _cause(self) -> Cause:
         if self.applying is not None:
@@ -313,9 +337,8 @@ class _CaseRun:
             deadline=record.detail,
         )
         # Rules may react to a breach (a lapsed order no longer freezes anything).
-        self.session.assert_fact(
-            {"t": "breached", "rule": part.rule.id, "ref": record.fact["ref"], "at": self._now()[0]}
-        )
+        breached = {"t": "breached", "rule": part.rule.id, "ref": record.fact["ref"]}
+        self._assert({**breached, "at": self._now()[0]}, process=False)
         breach_fid = self._fid(part.rule, record.because, {"d": record.fact})
         for warn in self.compiled.warnings_for.get(part.rule.id, []):
             open_warning = self.findings.get(self._fid(warn, record.because, {"d": record.fact}))

@@ -39,7 +39,6 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
         "currency",
     ),
     "proceeding": _kind("proceeding_id", "jurisdiction", "kind", "subject_id"),
-    "pursued": _kind("proceeding_id", "jurisdiction", "kind", "subject_id"),
     "confiscation_of": _kind("order_id", "asset_id"),
     "issued": _kind(
         "order_id",
@@ -115,11 +114,16 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
     "retraction": _kind("retracted_event_id"),
 }
 
-#: The facts the engine itself asserts that rules may match: the clock, and a breached
-#: deadline (so that a lapsed order stops counting as in force).
+#: The facts the engine itself asserts that rules may match: the clock, a breached
+#: deadline (so that a lapsed order stops counting as in force), and the standing facts
+#: (engine/_standing.py): a copy of the earliest order of a jurisdiction still holding
+#: an asset (`held`), of the earliest open proceeding against a subject there
+#: (`pursued`), under which rules pair jurisdictions rather than every two facts.
 ENGINE_KINDS: Mapping[str, frozenset[str]] = {
     "clock": frozenset({"t", "now"}),
     "breached": frozenset({"t", "rule", "ref", "at"}),
+    "held": EVENT_KINDS["order"],
+    "pursued": EVENT_KINDS["proceeding"],
 }
 
 KINDS: Mapping[str, frozenset[str]] = {**EVENT_KINDS, **ENGINE_KINDS}
