@@ -3,21 +3,26 @@
 What the engine's replay is measured against is durable-rules asserting the same facts
 under the same rule conditions:
 
-- the rules are the JSON definitions the engine registered for the pack (read back
-  from its own durable host, so they are exactly what replay runs), each with a no-op
-  action;
-- the facts are what `comity.engine._facts.FactProjector` makes of each case's events
-  in valid-time order, with explicit ids whose FNV-1a hashes never collide (hazard 3),
-  the session id, and the always-true join field the compiled conditions test;
+- the rules are the JSON definitions the engine registers for the pack
+  (`comity.engine.baseline.durable_rules`, so they are exactly what replay runs), each
+  with a no-op action;
+- the facts are what the engine makes of each case's events in valid-time order
+  (`comity.engine.baseline.projected_facts`), with explicit ids whose FNV-1a hashes
+  never collide (hazard 3), the session id, and the always-true join field the
+  compiled conditions test;
 - the host is durable's own `Host` with its timer threads switched off (hazard 1);
 - one session per case, deleted when the case is done (hazard 2).
 
 Everything but the `assert_fact` calls and the `delete_state` per case is prepared
 before the clock starts.
 
-`trace_case` records every assert and retract the engine itself makes for a case
-(event facts, clock ticks, deadline facts), so that the same durable work can be
-replayed raw: the gap between that and the engine is comity's own Python.
+`trace_case` is every assert and retract the engine itself makes for a case (event
+facts, clock ticks, deadline facts; `comity.engine.baseline.durable_trace`), so that
+the same durable work can be replayed raw: the gap between that and the engine is
+comity's own Python.
+
+`comity.engine.baseline` is the bench's only way into the engine beyond its public API
+(docs/performance.md, "Method").
 """
 
 from __future__ import annotations
@@ -26,24 +31,41 @@ import contextlib
 import datetime as dt
 import json
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import durable_rules_engine
 from durable import engine as durable_engine
 
-from comity.engine import replay as _replay
-from comity.engine._compiler import compiled
-from comity.engine._durable import fnv1a_32
-from comity.engine._facts import FactProjector, instant
+from comity.engine.baseline import (
+    ALWAYS,
+    Op,
+    durable_rules,
+    durable_trace,
+    projected_facts,
+    valid_time_order,
+)
 from comity.events import StoredEvent
-from comity.rules.language import ALWAYS
 from comity.rules.pack import RulePack
 
-__all__ = ["RawCore", "RawDurable", "case_facts", "trace_case"]
+__all__ = [
+    "Op",
+    "RawCore",
+    "RawDurable",
+    "case_facts",
+    "event_facts",
+    "trace_case",
+    "valid_time_order",
+]
 
-#: A durable operation: ("a", fact) asserts, ("r", fact) retracts.
-Op = tuple[str, dict[str, Any]]
+
+def fnv1a_32(text: str) -> int:
+    """The 32-bit FNV-1a hash durable-rules keys facts and sessions by (its state.c)."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h ^= byte
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
 
 
 class _ThreadlessHost(durable_engine.Host):  # type: ignore[misc]
@@ -53,8 +75,7 @@ class _ThreadlessHost(durable_engine.Host):  # type: ignore[misc]
 
 def engine_definition(pack: RulePack) -> dict[str, dict[str, Any]]:
     """The durable rules the engine registered for `pack`, without their actions."""
-    definition: dict[str, dict[str, Any]] = compiled(pack).ruleset.definition()
-    return definition
+    return durable_rules(pack)
 
 
 def _noop(_c: Any) -> None:
@@ -155,68 +176,30 @@ class _Ids:
                 return candidate
 
 
-def _valid_time_order(events: Iterable[StoredEvent]) -> list[StoredEvent]:
-    return sorted(events, key=lambda s: (instant(s.event.occurred_at), s.seq))
-
-
-def case_facts(events: Iterable[StoredEvent], sid: str) -> list[Op]:
-    """The facts the projector makes of one case's events, ready to assert."""
-    projector = FactProjector()
+def event_facts(events: Iterable[StoredEvent], sid: str) -> list[list[Op]]:
+    """The facts the engine makes of one case's events, per event in valid-time order,
+    each with an explicit collision-free id, the session and the join field."""
     ids = _Ids(sid)
-    ops: list[Op] = []
-    for stored in _valid_time_order(events):
-        for fact in projector.facts(stored.event):
+    out: list[list[Op]] = []
+    for facts in projected_facts(events):
+        ops: list[Op] = []
+        for fact in facts:
             fact[ALWAYS] = 1
             fact["id"] = ids.next()
             fact["sid"] = sid
             ops.append(("a", fact))
-    return ops
+        out.append(ops)
+    return out
 
 
-class _RecordingSession:
-    """Wraps the engine's durable session and records what it asserts and retracts."""
-
-    def __init__(self, inner: Any, sid: str) -> None:
-        self.inner = inner
-        self.sid = sid
-        self.ops: list[Op] = []
-
-    def assert_fact(
-        self, fact: dict[str, Any], *, only: Collection[str] | None = None
-    ) -> dict[str, Any]:
-        stored: dict[str, Any] = self.inner.assert_fact(fact, only=only)
-        sent = stored if only is None else {k: stored[k] for k in (*only, "t") if k in stored}
-        self.ops.append(("a", {**sent, ALWAYS: 1, "id": stored["id"], "sid": self.sid}))
-        return stored
-
-    def retract_fact(self, stored: dict[str, Any]) -> None:
-        self.inner.retract_fact(stored)
-        self.ops.append(("r", {"id": stored["id"], "sid": self.sid}))
-
-    def take_fired(self) -> Any:
-        return self.inner.take_fired()
-
-    def close(self) -> None:
-        self.inner.close()
+def case_facts(events: Iterable[StoredEvent], sid: str) -> list[Op]:
+    """The facts the projector makes of one case's events, ready to assert."""
+    return [op for ops in event_facts(events, sid) for op in ops]
 
 
 def trace_case(
     events: Sequence[StoredEvent], pack: RulePack, *, as_of: dt.date, sid: str
 ) -> list[Op]:
-    """Every assert and retract a full replay of the case makes, in order.
-
-    Runs the engine's own case run (as `replay_case` does) with its durable session
-    wrapped; the ops carry `sid` so they replay on a raw host under that session id.
-    """
-    limit = _replay.as_of_limit(as_of)
-    ordered = [s for s in _valid_time_order(events) if instant(s.event.occurred_at) <= limit]
-    run = _replay._CaseRun(compiled(pack), ordered[0].case_id if ordered else "")
-    recorder = _RecordingSession(run.session, sid)
-    run.session = recorder  # type: ignore[assignment]
-    try:
-        for stored in ordered:
-            run.apply(stored)
-        run.advance(limit)
-    finally:
-        run.close()
-    return recorder.ops
+    """Every assert and retract a full replay of the case makes, in order (the ops
+    carry `sid` so they replay on a raw host under that session id)."""
+    return durable_trace(events, pack, as_of=as_of, sid=sid)
