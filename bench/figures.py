@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import importlib.util
 import json
 import os
 import secrets
@@ -17,22 +18,30 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.generate import generate_case, generate_log
-from bench.rawdurable import RawCore, RawDurable, case_facts, trace_case
+from bench.generate import MAX_CASE_EVENTS, generate_case, generate_log
+from bench.rawdurable import (
+    RawCore,
+    RawDurable,
+    case_facts,
+    event_facts,
+    trace_case,
+    valid_time_order,
+)
 from bench.stats import Clock, Series, percentile
 from comity.engine import CaseSession, replay_case
-from comity.engine._facts import instant
 from comity.events import (
     Event,
     EventLog,
     StoredEvent,
     canonical_json,
+    decode_event,
     encode_event,
     open_log,
 )
@@ -54,9 +63,9 @@ class Config:
     ingest_events: int
     batch_sizes: tuple[int, ...]
     small_batch_events: int  # events appended when the batch is small (fsync-bound)
-    incremental_sizes: tuple[int, int]
-    incremental_last: int  # events applied (and timed) after the session is built
-    incremental_builds: tuple[int, int]  # session builds per size
+    incremental_sizes: tuple[int, int]  # events in the small and the large case
+    incremental_appends: int  # events applied (and timed) after each build, either size
+    incremental_builds: int  # session builds per size (the same for both)
     scale_sizes: tuple[int, ...]
     scale_runs: dict[int, int] = field(default_factory=dict)
     postgres: bool = True
@@ -65,6 +74,9 @@ class Config:
     findings_samples: int = 10  # appends timed with a watcher running
     findings_memory_sizes: tuple[int, ...] = ()  # catch-up peak memory, fresh processes
     audit_records: int = 500  # the log checkpointed and verified against a checkpoint
+    http_batch_sizes: tuple[int, ...] = (1, 100)  # appends over HTTP against the library
+    http_batch_events: tuple[int, ...] = (50, 1_000)  # events appended per batch size
+    http_samples: int = 50  # GETs of one case's findings timed per backend
 
     def runs_at(self, size: int) -> int:
         return self.scale_runs.get(size, 1)
@@ -79,8 +91,8 @@ FULL = Config(
     batch_sizes=(1000, 10),
     small_batch_events=5_000,
     incremental_sizes=(100, 10_000),
-    incremental_last=300,
-    incremental_builds=(15, 1),
+    incremental_appends=50,
+    incremental_builds=10,
     scale_sizes=(10_000, 100_000, 1_000_000),
     scale_runs={10_000: 3, 100_000: 2, 1_000_000: 1},
     findings_events=1_000_000,
@@ -88,38 +100,45 @@ FULL = Config(
     findings_samples=200,
     findings_memory_sizes=(100_000, 1_000_000),
     audit_records=1_000_000,
+    http_batch_events=(2_000, 50_000),
+    http_samples=1_000,
 )
 QUICK = Config(
     name="quick",
-    runs=3,
+    runs=5,
     seed=7,
     replay_events=3_000,
     ingest_events=10_000,
     batch_sizes=(1000, 10),
     small_batch_events=1_000,
-    incremental_sizes=(100, 1_000),
-    incremental_last=100,
-    incremental_builds=(5, 1),
+    incremental_sizes=(100, 10_000),
+    incremental_appends=50,
+    incremental_builds=4,
     scale_sizes=(2_000, 10_000),
     scale_runs={2_000: 1, 10_000: 1},
     findings_events=20_000,
     findings_runs=3,
     findings_samples=50,
     audit_records=50_000,
+    http_batch_events=(300, 10_000),
+    http_samples=300,
 )
 TINY = Config(
     name="tiny",
     runs=2,
     seed=7,
     replay_events=300,
-    ingest_events=400,
-    batch_sizes=(100,),
+    ingest_events=1_200,
+    batch_sizes=(1000, 10),
     small_batch_events=100,
     incremental_sizes=(40, 120),
-    incremental_last=10,
-    incremental_builds=(1, 1),
+    incremental_appends=10,
+    incremental_builds=1,
     scale_sizes=(300, 600),
-    postgres=False,
+    findings_events=1_000,
+    audit_records=1_000,
+    http_batch_events=(20, 400),
+    http_samples=20,
 )
 CONFIGS = {c.name: c for c in (FULL, QUICK, TINY)}
 
@@ -322,10 +341,53 @@ def ingest_vs_eventsourcing(cfg: Config, workdir: Path) -> Results:
 # -- 3 and 4. read back, verify ------------------------------------------------------------
 
 
+def _eventsourcing_read(path: Path, page: int = 1000) -> int:
+    """eventsourcing's own read of everything its application recorder holds: its
+    notifications (the one total order), page by page as its notification log and
+    its processing read them, each state decoded by its JSONTranscoder and turned into
+    the same `Event` by comity's codec (both sides pay the codec, as in ingest)."""
+    from eventsourcing.persistence import JSONTranscoder
+    from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+    decode = JSONTranscoder().decode
+    datastore = SQLiteDatastore(str(path), originator_id_type="text")
+    recorder = SQLiteApplicationRecorder(datastore)
+    count = 0
+    try:
+        start: int | None = None
+        while True:
+            notes = recorder.select_notifications(start, page, inclusive_of_start=False)
+            for note in notes:
+                if decode_event(decode(note.state)) is not None:
+                    count += 1
+            if len(notes) < page:
+                break
+            start = notes[-1].id
+    finally:
+        datastore.close()
+    return count
+
+
+def _sqlite_rows(path: Path) -> int:
+    """SQLite returning the rows `verify` checks, and nothing done with them: every
+    column of the log's `events` table in position order, from a plain connection."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return sum(1 for _ in conn.execute("SELECT * FROM events ORDER BY position"))
+    finally:
+        conn.close()
+
+
 def read_and_verify(cfg: Config, workdir: Path) -> Results:
+    """Read back against json.loads and against eventsourcing's own read; verify
+    against SQLite returning the same rows. All in the same repetitions."""
     events = list(generate_log(cfg.ingest_events, seed=cfg.seed + 2))
     path = workdir / "read.db"
     log = open_log(str(path))
+    es_path = workdir / "read-es.db"
+    has_es = importlib.util.find_spec("eventsourcing") is not None
+    if has_es:
+        _eventsourcing_ingest(es_path, _batches(events, 1000))
     try:
         _fill(log, events)
         jsonl = workdir / "read.jsonl"
@@ -335,9 +397,11 @@ def read_and_verify(cfg: Config, workdir: Path) -> Results:
         n = len(events)
         read_w, read_c, loads_w, loads_c = Series(), Series(), Series(), Series()
         ratio, ratio_c = Series(), Series()
+        es_w, es_c, es_ratio, es_ratio_c = Series(), Series(), Series(), Series()
         rows_w, verify_w, verify_c = Series(), Series(), Series()
+        sql_w, sql_c, verify_vs_sql, verify_vs_sql_c = Series(), Series(), Series(), Series()
         verify_vs_loads = Series()  # the machine's speed cancels out of this one
-        for _ in range(cfg.runs):
+        for run in range(cfg.runs):
             _quiet()
             with Clock() as c_read:
                 count = sum(1 for _ in log.read())
@@ -346,13 +410,32 @@ def read_and_verify(cfg: Config, workdir: Path) -> Results:
             with Clock() as c_loads, jsonl.open("rb") as fh:
                 count = sum(1 for line in fh if json.loads(line))
             assert count == n
+            if has_es:
+                _quiet()
+                with Clock() as c_es:
+                    count = _eventsourcing_read(es_path)
+                assert count == n, count
+                es_w.add(_rate(n, c_es.wall))
+                es_c.add(_rate(n, c_es.cpu))
+                es_ratio.add(c_es.wall / c_read.wall)
+                es_ratio_c.add(c_es.cpu / c_read.cpu)
             _quiet()
             with Clock() as c_rows:
                 count = sum(1 for _ in log.raw_records())
-            _quiet()
-            with Clock() as c_verify:
-                report = log.verify()  # what `comity verify` runs
-            assert report.records == n
+            # verify and SQLite's own read of the same rows, back to back, alternating
+            # who goes first (the second finds the pages the first brought in)
+            pair: list[tuple[str, Clock]] = []
+            for which in ("verify", "sqlite") if run % 2 == 0 else ("sqlite", "verify"):
+                _quiet()
+                with Clock() as clock:
+                    if which == "verify":
+                        report = log.verify()  # what `comity verify` runs
+                        assert report.records == n
+                    else:
+                        assert _sqlite_rows(path) == n
+                pair.append((which, clock))
+            c_verify = next(c for w, c in pair if w == "verify")
+            c_sql = next(c for w, c in pair if w == "sqlite")
             read_w.add(_rate(n, c_read.wall))
             read_c.add(_rate(n, c_read.cpu))
             loads_w.add(_rate(n, c_loads.wall))
@@ -363,9 +446,13 @@ def read_and_verify(cfg: Config, workdir: Path) -> Results:
             verify_w.add(_rate(n, c_verify.wall))
             verify_c.add(_rate(n, c_verify.cpu))
             verify_vs_loads.add(c_loads.cpu / c_verify.cpu)
+            sql_w.add(_rate(n, c_sql.wall))
+            sql_c.add(_rate(n, c_sql.cpu))
+            verify_vs_sql.add(c_sql.wall / c_verify.wall)
+            verify_vs_sql_c.add(c_sql.cpu / c_verify.cpu)
     finally:
         log.close()
-    return {
+    out: Results = {
         "events": n,
         "read_events_per_s": read_w,
         "read_events_per_s_cpu": read_c,
@@ -377,27 +464,58 @@ def read_and_verify(cfg: Config, workdir: Path) -> Results:
         "verify_events_per_s": verify_w,
         "verify_events_per_s_cpu": verify_c,
         "verify_vs_json_loads_cpu": verify_vs_loads,
+        "sqlite_read_events_per_s": sql_w,
+        "sqlite_read_events_per_s_cpu": sql_c,
+        "verify_vs_sqlite_read": verify_vs_sql,
+        "verify_vs_sqlite_read_cpu": verify_vs_sql_c,
     }
+    if has_es:
+        out.update(
+            {
+                "eventsourcing_read_events_per_s": es_w,
+                "eventsourcing_read_events_per_s_cpu": es_c,
+                "read_vs_eventsourcing": es_ratio,
+                "read_vs_eventsourcing_cpu": es_ratio_c,
+            }
+        )
+    else:
+        out["eventsourcing_read"] = "skipped: eventsourcing is not installed (the bench extra)"
+    return out
 
 
 # -- 5. incremental apply latency --------------------------------------------------------
 
 
+def _split(cfg: Config, size: int) -> tuple[list[StoredEvent], list[StoredEvent]]:
+    """A generated case in valid-time order, cut in two: about `size` events to build a
+    session on, then the `cfg.incremental_appends` events to apply. The case is made
+    with the appends on top of `size`, up to the generator's largest case
+    (MAX_CASE_EVENTS: the 10,000-event case builds on 10,000 less the appends)."""
+    case_id = f"INC-{size}"
+    k = cfg.incremental_appends
+    log = open_log("memory:")
+    log.append(generate_case(cfg.seed, case_id, min(size + k, MAX_CASE_EVENTS)))
+    ordered = valid_time_order(log.read_case(case_id))
+    if len(ordered) < 2 * k:
+        raise ValueError(f"a case of {len(ordered)} events cannot take {k} appends")
+    return ordered[:-k], ordered[-k:]
+
+
 def _latencies(
-    pack: RulePack, ordered: Sequence[StoredEvent], last: int, builds: int
+    pack: RulePack, base: Sequence[StoredEvent], appends: Sequence[StoredEvent], builds: int
 ) -> tuple[list[float], list[float], float]:
-    """Build a session on all but the last `last` events, then time each apply."""
+    """`builds` times: a session built on `base`, then each append applied and timed."""
     wall: list[float] = []
     cpu: list[float] = []
     build_s = 0.0
-    case_id = ordered[0].case_id
+    case_id = base[0].case_id
     for _ in range(builds):
         _quiet()
         with Clock() as c_build:
-            session = CaseSession(pack, case_id, ordered[:-last])
+            session = CaseSession(pack, case_id, base)
         build_s = c_build.wall
         try:
-            for stored in ordered[-last:]:
+            for stored in appends:
                 with Clock() as c:
                     session.apply(stored)
                 wall.append(c.wall * 1000)
@@ -407,20 +525,17 @@ def _latencies(
     return wall, cpu, build_s
 
 
-def _raw_latencies(pack: RulePack, ordered: Sequence[StoredEvent], last: int) -> list[float]:
-    """The baseline: raw durable-rules asserting the same events' facts one event at a
-    time, after the facts of all the earlier events (CPU ms per event)."""
+def _raw_latencies(
+    pack: RulePack, base: Sequence[StoredEvent], appends: Sequence[StoredEvent]
+) -> list[float]:
+    """The baseline: raw durable-rules asserting the same appends' facts one event at a
+    time, after the facts of the base events (CPU ms per event)."""
     raw = RawDurable(pack, name="raw_incremental")
-    split = len(ordered) - last
-    early = case_facts(ordered[:split], "1")
-    # the late events' facts, grouped per event, with ids that follow the early ones
-    projected = case_facts(ordered, "1")[len(early) :]
-    per_event = [
-        [op for op in projected if op[1]["ev"] == stored.event_id] for stored in ordered[split:]
-    ]
+    per_event = event_facts([*base, *appends], "1")
+    early = [op for ops in per_event[: len(base)] for op in ops]
     raw.run_ops(early)
     cpu: list[float] = []
-    for ops in per_event:
+    for ops in per_event[len(base) :]:
         with Clock() as c:
             raw.run_ops(ops)
         cpu.append(c.cpu * 1000)
@@ -429,18 +544,25 @@ def _raw_latencies(pack: RulePack, ordered: Sequence[StoredEvent], last: int) ->
 
 
 def incremental(cfg: Config, pack: RulePack) -> Results:
-    out: Results = {"sizes": list(cfg.incremental_sizes), "last_events": cfg.incremental_last}
-    for size, builds in zip(cfg.incremental_sizes, cfg.incremental_builds, strict=True):
-        case_id = f"INC-{size}"
-        log = open_log("memory:")
-        log.append(generate_case(cfg.seed, case_id, size))
-        stored = list(log.read_case(case_id))
-        ordered = sorted(stored, key=lambda s: (instant(s.event.occurred_at), s.seq))
-        last = min(cfg.incremental_last, len(ordered) // 2)
-        wall, cpu, build_s = _latencies(pack, ordered, last, builds)
-        raw_cpu = _raw_latencies(pack, ordered, last)
+    """The same number of appends, each timed the same way, on a small and a large case.
+
+    Each case is generated with `incremental_appends` events more than its size; a
+    `CaseSession` is built on its first `size` events in valid-time order (none of the
+    appends is late, so none rebuilds), then each append is applied and timed; that
+    `incremental_builds` times, the same for both sizes.
+    """
+    out: Results = {
+        "sizes": list(cfg.incremental_sizes),
+        "appends": cfg.incremental_appends,
+        "builds": cfg.incremental_builds,
+    }
+    for size in cfg.incremental_sizes:
+        base, appends = _split(cfg, size)
+        wall, cpu, build_s = _latencies(pack, base, appends, cfg.incremental_builds)
+        raw_cpu = _raw_latencies(pack, base, appends)
         out[str(size)] = {
-            "events": len(ordered),
+            "events": len(base),
+            "appends": len(appends),
             "samples": len(wall),
             "build_s": round(build_s, 3),
             "p50_ms": round(percentile(wall, 50), 3),
@@ -452,8 +574,8 @@ def incremental(cfg: Config, pack: RulePack) -> Results:
             "raw_durable_p99_ms_cpu": round(percentile(raw_cpu, 99), 3),
         }
     small, large = (str(s) for s in cfg.incremental_sizes)
-    out["p99_large_vs_small"] = round(out[large]["p99_ms"] / out[small]["p99_ms"], 2)
-    out["p99_large_vs_small_cpu"] = round(out[large]["p99_ms_cpu"] / out[small]["p99_ms_cpu"], 2)
+    out["p99_large_vs_small"] = round(out[large]["p99_ms"] / out[small]["p99_ms"], 3)
+    out["p99_large_vs_small_cpu"] = round(out[large]["p99_ms_cpu"] / out[small]["p99_ms_cpu"], 3)
     return out
 
 
@@ -587,35 +709,43 @@ def postgres_vs_sqlite(cfg: Config, workdir: Path) -> Results:
 
 
 def run_all(cfg: Config, only: Sequence[str] = (), base: str | None = None) -> Results:
+    """Every figure (or those in `only`); `figures["seconds"]` is what each one took."""
     pack = load_pack()
     figures: Results = {}
+    seconds: dict[str, float] = {}
     wanted = set(only)
 
     def want(name: str) -> bool:
         return not wanted or name in wanted
 
+    def run(name: str, make: Any) -> None:
+        if want(name):
+            started = time.perf_counter()
+            figures[name] = make()
+            seconds[name] = round(time.perf_counter() - started, 1)
+
     with tempfile.TemporaryDirectory(prefix="comity-bench-", dir=base) as d:
         work = Path(d)
-        if want("replay"):
-            figures["replay"] = replay_vs_durable(cfg, pack)
-        if want("ingest"):
-            figures["ingest"] = ingest_vs_eventsourcing(cfg, work)
-        if want("read"):
-            figures["read"] = read_and_verify(cfg, work)
-        if want("incremental"):
-            figures["incremental"] = incremental(cfg, pack)
-        if want("scale"):
-            figures["scale"] = scale(cfg, work)
-        if want("postgres"):
-            figures["postgres"] = postgres_vs_sqlite(cfg, work)
+        run("replay", lambda: replay_vs_durable(cfg, pack))
+        run("ingest", lambda: ingest_vs_eventsourcing(cfg, work))
+        run("read", lambda: read_and_verify(cfg, work))
+        run("incremental", lambda: incremental(cfg, pack))
+        run("scale", lambda: scale(cfg, work))
+        run("postgres", lambda: postgres_vs_sqlite(cfg, work))
         if want("findings"):
             from bench.findings import findings_figures
 
-            figures["findings"] = findings_figures(cfg, pack, work, _root(), _child)
+            run("findings", lambda: findings_figures(cfg, pack, work, _root(), _child))
         if want("audit"):
             from bench.audit import audit_figures
 
-            figures["audit"] = audit_figures(cfg, work)
+            run("audit", lambda: audit_figures(cfg, work))
+        if want("http"):
+            from bench.service import http_figures
+
+            built = work / "findings.db" if "findings" in figures else None
+            run("http", lambda: http_figures(cfg, pack, work, _root(), built))
+    figures["seconds"] = seconds
     return figures
 
 
