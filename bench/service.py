@@ -9,7 +9,9 @@
   SQLite and on PostgreSQL.
 
 The server is the real command (`python -m comity.cli --store URL serve`) in a
-subprocess on 127.0.0.1, with its watcher off (`--no-watch`): the append figure
+subprocess on 127.0.0.1, with two worker threads (the client sends one request at a
+time; each thread holds up to five PostgreSQL connections of a shared server) and its
+watcher off (`--no-watch`): the append figure
 compares storing with storing, and the read figure reads a findings store built
 before the server starts, so that no catch-up runs beside the timed requests. Request
 bodies are encoded before the clock starts, as the library's events are built before
@@ -70,6 +72,8 @@ class _Server:
                     "--port",
                     str(self.port),
                     "--no-watch",
+                    "--threads",
+                    "2",  # one client, one request at a time; and few PostgreSQL connections
                     "--log-level",
                     "warning",
                 ],
