@@ -244,7 +244,7 @@ def replay_vs_durable(cfg: Config, pack: RulePack) -> Results:
 
 
 def _comity_ingest(path: Path, batches: Sequence[Sequence[Event]]) -> Clock:
-    log = open_log(str(path))
+    log = open_log(str(path), create=True)
     try:
         _quiet()
         with Clock() as clock:
@@ -383,7 +383,7 @@ def read_and_verify(cfg: Config, workdir: Path) -> Results:
     against SQLite returning the same rows. All in the same repetitions."""
     events = list(generate_log(cfg.ingest_events, seed=cfg.seed + 2))
     path = workdir / "read.db"
-    log = open_log(str(path))
+    log = open_log(str(path), create=True)
     es_path = workdir / "read-es.db"
     has_es = importlib.util.find_spec("eventsourcing") is not None
     if has_es:
@@ -678,7 +678,7 @@ def postgres_vs_sqlite(cfg: Config, workdir: Path) -> Results:
                 conn.execute(f"CREATE SCHEMA {schema}")
                 server = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
             store = f"{url}?options=-csearch_path%3D{schema}"
-            pg = open_log(store)
+            pg = open_log(store, create=True)
             try:
                 _quiet()
                 with Clock() as c_pg:

@@ -106,7 +106,7 @@ def _latency(url: str, samples: int, root: Path) -> dict[str, Any]:
     """Start `comity watch` on `url`, append small cases, time until each one's findings
     are visible through `FindingsStore`."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
-    log = open_log(url)
+    log = open_log(url, create=True)
     log.append(
         [
             CaseOpened(
@@ -216,7 +216,7 @@ def findings_figures(
     n = cfg.findings_events
     runs = cfg.findings_runs
     path = work / "findings.db"
-    log = open_log(str(path))
+    log = open_log(str(path), create=True)
     _fill(log, n, cfg.seed + 5)
     as_of = _middle_instant(log)
     cases = list(log.case_ids())

@@ -80,13 +80,13 @@ def _setup(what: str, n: int, work_dir: Path) -> Callable[[], None]:
         counter = iter(range(1_000_000))
 
         def work() -> None:
-            log = open_log(str(work_dir / f"ingest-{next(counter)}.db"))
+            log = open_log(str(work_dir / f"ingest-{next(counter)}.db"), create=True)
             _fill(log, events)
             log.close()
 
         return work
     if what == "verify":
-        log = open_log(str(work_dir / "verify.db"))
+        log = open_log(str(work_dir / "verify.db"), create=True)
         _fill(log, events)
 
         def work() -> None:

@@ -43,7 +43,7 @@ def generate(n: int, path: str, seed: int) -> dict[str, Any]:
     from comity.events import open_log
 
     start = time.perf_counter()
-    log = open_log(path)
+    log = open_log(path, create=True)
     batch: list[Any] = []
     count = 0
     for event in generate_log(n, seed=seed):

@@ -128,11 +128,11 @@ def _appends(cfg: Any, work: Path, root: Path) -> dict[str, Any]:
 
     http_db = work / "http-appends.db"
     lib_db = work / "http-library.db"
-    open_log(str(http_db)).close()
+    open_log(str(http_db), create=True).close()
     url = f"sqlite:///{http_db}"
     token = _token(url, "bench-writer", ("writer",))
     server = _Server(url, root, work / "http-appends-serve.log")
-    library = open_log(str(lib_db))
+    library = open_log(str(lib_db), create=True)
     out: dict[str, Any] = {}
     try:
         with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
@@ -238,7 +238,7 @@ def _built_store(url: str, cfg: Any, pack: RulePack) -> EventLog:
     clock in the middle of its valid times."""
     from bench.findings import _middle_instant
 
-    log = open_log(url)
+    log = open_log(url, create=True)
     _fill(log, cfg.findings_events, cfg.seed + 5)
     as_of: dt.datetime = _middle_instant(log)
     Watcher(log, pack, clock=lambda: as_of).run(once=True)

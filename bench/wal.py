@@ -29,7 +29,7 @@ __all__ = ["main", "wal_bytes"]
 
 
 def _comity_rows(events: Sequence[Any], workdir: Path) -> tuple[list[tuple[Any, ...]], Path]:
-    source = open_log(str(workdir / "source.db"))
+    source = open_log(str(workdir / "source.db"), create=True)
     try:
         for start in range(0, len(events), 1000):
             source.append(events[start : start + 1000])
@@ -40,7 +40,7 @@ def _comity_rows(events: Sequence[Any], workdir: Path) -> tuple[list[tuple[Any, 
     finally:
         source.close()
     empty = workdir / "comity-schema.db"
-    open_log(str(empty)).close()  # a store with comity's schema, nothing in it
+    open_log(str(empty), create=True).close()  # a store with comity's schema, nothing in it
     return rows, empty
 
 

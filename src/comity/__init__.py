@@ -13,7 +13,11 @@ The public API for case-management systems that embed comity::
             print(finding.to_json())
 
 Everything importable from `comity` directly is stable; underscored modules are not.
+Every error the API raises is a :class:`ComityError` exported here (see
+:mod:`comity.errors` for the tree and the built-in exception each one refines).
 """
+
+from importlib import metadata as _metadata
 
 from comity.engine import (
     CaseResult,
@@ -36,10 +40,21 @@ from comity.errors import (
     DuplicateEventError,
     EngineError,
     EventFormatError,
+    GenerationRetired,
+    InvalidArgument,
     InvalidInput,
+    LanguageError,
+    NoteFormatError,
+    NotRecorded,
+    Problem,
+    ProofError,
     RulePackError,
+    SignatureError,
+    StoreDamaged,
     StoreError,
     StoreUnavailable,
+    UnknownFinding,
+    VerificationFailed,
 )
 from comity.events import (
     EventLog,
@@ -52,6 +67,9 @@ from comity.events import (
 )
 from comity.findings import Cut, FindingsStore, StoredFinding, Watcher
 from comity.rules import RulePack, load_pack
+
+#: The installed distribution's version (pyproject.toml is its one source).
+__version__ = _metadata.version("comity")
 
 __all__ = [
     "CaseResult",
@@ -70,17 +88,29 @@ __all__ = [
     "EventLog",
     "Finding",
     "FindingsStore",
+    "GenerationRetired",
+    "InvalidArgument",
     "InvalidInput",
+    "LanguageError",
+    "NotRecorded",
+    "NoteFormatError",
     "OpenDeadline",
     "ParameterSource",
+    "Problem",
+    "ProofError",
     "RulePack",
     "RulePackError",
+    "SignatureError",
     "StatedLastDay",
+    "StoreDamaged",
     "StoreError",
     "StoreUnavailable",
     "StoredEvent",
     "StoredFinding",
+    "UnknownFinding",
+    "VerificationFailed",
     "Watcher",
+    "__version__",
     "decode_event",
     "encode_event",
     "load_pack",

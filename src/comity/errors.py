@@ -1,29 +1,37 @@
 """The exceptions comity raises, under one root so that callers can catch them all.
 
-Each class carries the CLI exit code it maps to (DESIGN.md section 8), so that the CLI
-turns any project error into one stderr line and the documented exit code without a
-table of its own::
+Each class carries the CLI exit code it maps to (docs/cli.md, "Exit codes"), so that
+the CLI turns any project error into one stderr line and the documented exit code
+without a table of its own. Where an error refines one of Python's own, it subclasses
+it too (in brackets), so that code written against the built-in exceptions keeps
+working: a bad value is a ValueError, an unreachable store an OSError::
 
-    ComityError                    (exit 4 unless a subclass says otherwise)
-    +-- InvalidInput               exit 3: bad events, bad files, bad parameters
-    |   +-- EventFormatError       one or more events do not match the v1 format
-    |   +-- RulePackError          a rule or parameter file is malformed
-    |   |   +-- LanguageError      a rule's pattern is malformed or could never match
-    |   +-- NoteFormatError        a checkpoint, signed note or key file is malformed
-    +-- StoreError                 exit 4: the log could not do what was asked
-    |   +-- ConcurrencyConflict    a case's expected last seq was stale
-    |   +-- DuplicateEventError    an event_id is known with different content
-    |   +-- StoreUnavailable       the store cannot be opened or reached
-    |   +-- ChainBroken            the stored hash chain does not verify
-    |       +-- StoreDamaged       exit 1: records missing or unreadable, or the
-    |                              database's own integrity check failed
-    +-- EngineError                exit 4: the rule engine failed (a bug, never input)
-    +-- UnknownFinding             exit 3: `explain` was given an id no replay produced
-    +-- NotRecorded                exit 5: a disclosure could not be recorded (a read-only
-    |                              store, --no-record); nothing was shown
-    +-- VerificationFailed         exit 1: a proof, signature or checkpoint does not verify
-    |   +-- ProofError             a Merkle inclusion or consistency proof does not verify
-    |   +-- SignatureError         a signed note has no valid signature by the trusted key
+    ComityError                      (exit 4 unless a subclass says otherwise)
+    +-- InvalidInput [ValueError]    exit 3: bad events, files, parameters or arguments
+    |   +-- EventFormatError         one or more events do not match the v1 format
+    |   +-- RulePackError            a rule or parameter file is malformed
+    |   |   +-- LanguageError        a rule's pattern is malformed or could never match
+    |   +-- NoteFormatError          a checkpoint, signed note or key file is malformed
+    |   +-- UnknownFinding [LookupError]  `explain` was given an id no replay produced
+    |   +-- InvalidArgument [TypeError]  a library call was given the wrong kind of value
+    +-- StoreError                   exit 4: the log could not do what was asked
+    |   +-- ConcurrencyConflict      a case's expected last seq was stale
+    |   +-- DuplicateEventError      exit 3: an event_id is known with different content
+    |   +-- StoreUnavailable [OSError]  the store cannot be opened, created or reached
+    |   +-- ChainBroken              exit 1: the stored hash chain does not verify
+    |       +-- StoreDamaged         exit 1: records missing or unreadable, or the
+    |                                database's own integrity check failed
+    +-- EngineError [RuntimeError]   exit 4: the rule engine failed (a bug, never input)
+    +-- GenerationRetired            exit 1: another watcher's rule pack took over the
+    |                                findings store
+    +-- NotRecorded                  exit 5: a disclosure could not be recorded (a
+    |                                read-only store, --no-record); nothing was shown
+    +-- VerificationFailed           exit 1: a proof, signature or checkpoint does not verify
+        +-- ProofError               a Merkle inclusion or consistency proof does not verify
+        +-- SignatureError           a signed note has no valid signature by the trusted key
+
+Every error pickles and unpickles equal (see :class:`ComityError`); all are exported
+from `comity` itself.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ __all__ = [
     "DuplicateEventError",
     "EngineError",
     "EventFormatError",
+    "GenerationRetired",
+    "InvalidArgument",
     "InvalidInput",
     "LanguageError",
     "NotRecorded",
@@ -56,9 +66,24 @@ __all__ = [
 
 
 class ComityError(Exception):
-    """Root of every error comity raises on purpose."""
+    """Root of every error comity raises on purpose.
+
+    Every subclass passes all its constructor's arguments, and nothing else, to
+    `Exception.__init__`, so that `args` holds the structured fields and an error
+    pickles as `(type, args)`: it crosses a process boundary (the parallel replay's
+    workers) and comes back equal, with its fields and its message. Errors compare
+    by type and `args`, so a test or a caller can ask whether two are the same error.
+    """
 
     exit_code: int = 4
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ComityError):
+            return NotImplemented
+        return type(self) is type(other) and self.args == other.args
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.args))
 
 
 class InvalidInput(ComityError, ValueError):
@@ -66,6 +91,16 @@ class InvalidInput(ComityError, ValueError):
     wrong, so code that catches ValueError around a call catches this too."""
 
     exit_code = 3
+
+
+class InvalidArgument(InvalidInput, TypeError):
+    """A library call was given a value it cannot take: a dict where an event belongs,
+    text where a date does, a naive datetime where an instant in UTC does.
+
+    The message names the call and the argument, says what was given and what to pass
+    instead. Both a ValueError (as every InvalidInput) and a TypeError, so that code
+    written against either built-in convention catches it.
+    """
 
 
 @attrs.frozen
@@ -95,7 +130,10 @@ class EventFormatError(InvalidInput):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class RulePackError(InvalidInput):
@@ -138,9 +176,12 @@ class ConcurrencyConflict(StoreError):
 
     def __init__(self, case_id: str, expected: int, actual: int) -> None:
         self.case_id, self.expected, self.actual = case_id, expected, actual
-        super().__init__(
-            f"case {case_id!r}: expected last seq {expected}, but the log is at {actual}; "
-            "re-read the case and retry"
+        super().__init__(case_id, expected, actual)
+
+    def __str__(self) -> str:
+        return (
+            f"case {self.case_id!r}: expected last seq {self.expected}, but the log is at "
+            f"{self.actual}; re-read the case and retry"
         )
 
 
@@ -150,13 +191,24 @@ class DuplicateEventError(StoreError):
     exit_code = 3
 
     def __init__(self, event_id: str, detail: str = "") -> None:
-        self.event_id = event_id
-        msg = f"event_id {event_id!r} is already stored with different content"
-        super().__init__(msg + (f" ({detail})" if detail else "") + "; use a new event_id")
+        self.event_id, self.detail = event_id, detail
+        super().__init__(event_id, detail)
+
+    def __str__(self) -> str:
+        detail = f" ({self.detail})" if self.detail else ""
+        return (
+            f"event_id {self.event_id!r} is already stored with different content{detail}; "
+            "use a new event_id"
+        )
 
 
-class StoreUnavailable(StoreError):
-    """The store cannot be opened, created or reached."""
+class StoreUnavailable(StoreError, OSError):
+    """The store cannot be opened, created or reached.
+
+    An OSError too (as a file that cannot be opened or a server that cannot be
+    reached is), so that code which catches OSError around opening a store catches
+    this; it carries only its message (no errno), which `str` prints as it is.
+    """
 
 
 class ChainBroken(StoreError):
@@ -166,7 +218,10 @@ class ChainBroken(StoreError):
 
     def __init__(self, position: int, reason: str) -> None:
         self.position, self.reason = position, reason
-        super().__init__(f"hash chain broken at position {position}: {reason}")
+        super().__init__(position, reason)
+
+    def __str__(self) -> str:
+        return f"hash chain broken at position {self.position}: {self.reason}"
 
 
 class StoreDamaged(ChainBroken):
@@ -178,19 +233,26 @@ class StoreDamaged(ChainBroken):
     broken chain from `verify` catches this too (exit 1, as `verify`'s verdict).
     """
 
-    def __init__(self, position: int, reason: str) -> None:
-        self.position, self.reason = position, reason
-        StoreError.__init__(
-            self, f"the store is damaged: {reason}; restore it from a backup or a copy"
-        )
+    def __str__(self) -> str:
+        return f"the store is damaged: {self.reason}; restore it from a backup or a copy"
 
 
-class EngineError(ComityError):
-    """The engine failed; this is a bug in a rule or in comity, never the user's input."""
+class EngineError(ComityError, RuntimeError):
+    """The engine failed; this is a bug in a rule or in comity, never the user's input.
+
+    A RuntimeError: nothing the caller passed was wrong, the run itself went wrong."""
 
 
-class UnknownFinding(InvalidInput):
-    """No replay of the store produced the finding id asked about."""
+class UnknownFinding(InvalidInput, LookupError):
+    """No replay of the store produced the finding id asked about (a LookupError, as a
+    missing key is, and an InvalidInput: the id given was wrong)."""
+
+
+class GenerationRetired(ComityError):
+    """A watcher with another rule pack switched the findings store to its generation;
+    this watcher stopped without writing (exit 1)."""
+
+    exit_code = 1
 
 
 class NotRecorded(ComityError):

@@ -450,7 +450,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     else:
         database: PgDatabase = request.getfixturevalue("pg_database")
         url = database.new_url()
-    log: EventLog = open_log(url)
+    log: EventLog = open_log(url, create=True)
     try:
         log.append(three_cases())
     finally:
@@ -548,7 +548,7 @@ def edge_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventLo
     else:
         database: PgDatabase = request.getfixturevalue("pg_database")
         url = database.new_url()
-    log = open_log(url)
+    log = open_log(url, create=True)
     try:
         yield log
     finally:

@@ -175,7 +175,7 @@ def test_sqlite_store_equals_memory_store(pack: RulePack, data: Any, events: lis
     as_of = data.draw(as_of_for(events), label="as_of")
     memory = _dump(replay_log(_fill(open_log("memory:"), events), pack, as_of=as_of))
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite = open_log(str(Path(tmp) / "x.db"))
+        sqlite = open_log(str(Path(tmp) / "x.db"), create=True)
         try:
             stored = _dump(replay_log(_fill(sqlite, events), pack, as_of=as_of))
         finally:

@@ -112,7 +112,7 @@ def test_chunk_must_be_positive() -> None:
 @pytest.mark.postgres
 def test_copy_between_two_postgres_schemas(pg_database: PgDatabase, ev) -> None:
     a, b = pg_database.new_url(), pg_database.new_url()
-    log = open_log(a)
+    log = open_log(a, create=True)
     try:
         fill(log, ev, 4)
         assert copy_log(a, b).head == log.head()

@@ -32,7 +32,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("damage") / "pristine.db"
     events = strategies.random_case_log(random.Random(7), cases=400, max_size=25)
     assert len(events) >= RECORDS
-    log = open_log(str(path))
+    log = open_log(str(path), create=True)
     try:
         log.append(events[:RECORDS])
     finally:

@@ -76,7 +76,7 @@ def asset(event_id: str, case_id: str) -> AssetLocated:
 
 
 def test_open_log_routes_postgresql_urls(url: str) -> None:
-    log = open_log(url)
+    log = open_log(url, create=True)
     try:
         assert isinstance(log, PostgresLog)
         assert log.head() == Head(0, "0" * 64)

@@ -109,7 +109,7 @@ def test_opening_again_is_idempotent(path: Path, ev) -> None:
 
 
 def test_open_log_names_sqlite_stores(path: Path, ev) -> None:
-    with_scheme = open_log(f"sqlite:///{path}")
+    with_scheme = open_log(f"sqlite:///{path}", create=True)
     assert isinstance(with_scheme, SqliteLog)
     with_scheme.append(ev.case("c1", 2))
     plain = open_log(str(path), create=False)

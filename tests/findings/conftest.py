@@ -35,7 +35,7 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
             url = database.new_url()
         else:
             url = f"sqlite:///{tempfile.mkdtemp(dir=tmp_path)}/comity.db"
-        made.append(open_log(url))
+        made.append(open_log(url, create=True))
         return url
 
     yield make

@@ -129,11 +129,11 @@ def test_a_build_records_the_event_or_instant_behind_every_change(
         strategies.random_case_log(random.Random(seed), cases=4, max_size=20), key=_instant
     )
     end = _instant(events[-1]) + dt.timedelta(days=400)
-    built = open_log(str(tmp_path / "built.db"))
+    built = open_log(str(tmp_path / "built.db"), create=True)
     built.append(events)
     Watcher(built, pack, clock=Clock(end)).run(once=True)
 
-    stepped = open_log(str(tmp_path / "stepped.db"))
+    stepped = open_log(str(tmp_path / "stepped.db"), create=True)
     clock = Clock(_instant(events[0]))
     watcher = Watcher(stepped, pack, clock=clock)
     cut = watcher.catch_up()
@@ -163,7 +163,7 @@ def test_dropping_the_tables_and_catching_up_gives_the_same_rows(
 
     events = strategies.random_case_log(random.Random(9), cases=10, max_size=25)
     path = tmp_path / "comity.db"
-    log = open_log(str(path))
+    log = open_log(str(path), create=True)
     log.append(events)
     clock = Clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     Watcher(log, pack, clock=clock).run(once=True)
@@ -207,7 +207,7 @@ def test_dropping_the_tables_and_catching_up_gives_the_same_rows(
 
 def test_a_deadline_breaches_when_real_time_reaches_it(tmp_path: Path, pack: RulePack) -> None:
     """No event comes; the clock alone raises the breach, dated at the breach."""
-    log = open_log(str(tmp_path / "comity.db"))
+    log = open_log(str(tmp_path / "comity.db"), create=True)
     log.append(lapse_case())
     clock = Clock(dt.datetime(2019, 9, 6, 12, tzinfo=dt.UTC))
     watcher = Watcher(log, pack, clock=clock)
@@ -236,7 +236,7 @@ def test_a_new_rule_pack_builds_a_generation_and_switches(tmp_path: Path, pack: 
     import random
 
     events = strategies.random_case_log(random.Random(3), cases=8, max_size=25)
-    log = open_log(str(tmp_path / "comity.db"))
+    log = open_log(str(tmp_path / "comity.db"), create=True)
     log.append(events)
     clock = Clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     Watcher(log, pack, clock=clock).run(once=True)
@@ -282,7 +282,7 @@ def test_an_exported_pack_loads_to_its_digest_after_the_built_in_pack_changed(
     import random
     import shutil
 
-    log = open_log(str(tmp_path / "comity.db"))
+    log = open_log(str(tmp_path / "comity.db"), create=True)
     log.append(strategies.random_case_log(random.Random(4), cases=3, max_size=10))
     user = tmp_path / "mine" / "params"
     user.mkdir(parents=True)

@@ -27,7 +27,7 @@ from comity.rules import RulePack
 def test_kill_9_during_catch_up_loses_and_repeats_nothing(tmp_path: Path, pack: RulePack) -> None:
     rng = random.Random(20261202)
     path = tmp_path / "comity.db"
-    log = open_log(str(path))
+    log = open_log(str(path), create=True)
     events = strategies.random_case_log(rng, cases=120, max_size=25, prefix="X")
     for start in range(0, len(events), 200):
         log.append(events[start : start + 200])

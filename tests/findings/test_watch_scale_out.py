@@ -29,7 +29,7 @@ def test_three_watchers_one_killed_give_one_watcher_rows(
     rng = random.Random(31)
     events = strategies.random_case_log(rng, cases=150, max_size=25, prefix="S")
     shared, alone = pg_database.new_url(), pg_database.new_url()
-    logs = [open_log(shared), open_log(alone)]
+    logs = [open_log(shared, create=True), open_log(alone, create=True)]
     for log in logs:
         for start in range(0, len(events), 300):
             log.append(events[start : start + 300])
@@ -95,7 +95,7 @@ def test_a_watcher_standing_by_takes_over_from_one_killed(pg_database: PgDatabas
     """Two followers: one follows, the other stands by; SIGKILL the first, append, and
     the second applies it (the killed one's advisory lock went with its connection)."""
     url = pg_database.new_url()
-    log = open_log(url)
+    log = open_log(url, create=True)
     events = strategies.random_case_log(random.Random(4), cases=3, max_size=10, prefix="T")
     log.append(events)
     command = [sys.executable, "-m", "comity.cli", "--store", url, "watch", "--interval", "0.2"]
@@ -187,7 +187,7 @@ def test_three_live_watchers_share_the_live_steps_one_killed(
     rng = random.Random(47)
     events = strategies.random_case_log(rng, cases=120, max_size=12, prefix="L")
     shared, alone = pg_database.new_url(), pg_database.new_url()
-    log = open_log(shared)
+    log = open_log(shared, create=True)
     quarter = len(events) // 4
     log.append(events[:quarter])
     command = [sys.executable, "-m", "comity.cli", "--store", shared, "watch", "--interval", "0.2"]
@@ -231,7 +231,7 @@ def test_three_live_watchers_share_the_live_steps_one_killed(
     said = "".join(errors[n].read_text() for n in range(3) if n != victim)
     assert "parts of steps another watcher led" in said, said  # live work was shared
 
-    other = open_log(alone)
+    other = open_log(alone, create=True)
     other.append(events)
     Watcher(other, pack).run(once=True)
     found = []

@@ -19,7 +19,6 @@ the log holds.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import itertools
 import math
 import multiprocessing
@@ -44,31 +43,6 @@ __all__ = ["replay_log_parallel"]
 
 #: Cases per task once the log is big enough to keep every worker busy.
 CHUNK_CASES = 16
-
-
-@attrs.frozen
-class _Failure:
-    """A comity error raised in a worker, carried back to be raised again in the parent.
-
-    (comity's exceptions take structured constructor arguments, which plain pickling of
-    an exception does not round-trip.)
-    """
-
-    module: str
-    name: str
-    args: tuple[Any, ...]
-    state: dict[str, Any]
-
-    @classmethod
-    def of(cls, exc: ComityError) -> _Failure:
-        return cls(type(exc).__module__, type(exc).__qualname__, exc.args, dict(vars(exc)))
-
-    def exception(self) -> ComityError:
-        kind = getattr(importlib.import_module(self.module), self.name)
-        exc: ComityError = kind.__new__(kind)
-        Exception.__init__(exc, *self.args)
-        vars(exc).update(self.state)
-        return exc
 
 
 @attrs.frozen(kw_only=True)
@@ -100,7 +74,7 @@ def _worker_start(store_url: str, pack_dirs: tuple[str, ...], digest: str) -> No
         _WORKER["pack"] = pack
         _WORKER["log"] = open_log(store_url, create=False)
     except ComityError as exc:
-        _WORKER["failure"] = _Failure.of(exc)
+        _WORKER["failure"] = exc  # raised for every chunk: the parent raises the first
 
 
 def _replay_cases(
@@ -116,14 +90,14 @@ def _replay_cases(
     return results
 
 
-def _worker_chunk(case_ids: list[str], job: _Job) -> list[CaseResult] | _Failure:
-    failure: _Failure | None = _WORKER.get("failure")
+def _worker_chunk(case_ids: list[str], job: _Job) -> list[CaseResult]:
+    """A chunk's results. A comity error (the store's, or the worker's start-up failure)
+    is raised: the executor pickles it back, and every comity error unpickles equal,
+    fields and message, so the parent raises what a single process would have."""
+    failure: ComityError | None = _WORKER.get("failure")
     if failure is not None:
-        return failure
-    try:
-        return _replay_cases(_WORKER["log"], _WORKER["pack"], case_ids, job)
-    except ComityError as exc:
-        return _Failure.of(exc)
+        raise failure
+    return _replay_cases(_WORKER["log"], _WORKER["pack"], case_ids, job)
 
 
 # -- the parent side -----------------------------------------------------------------
@@ -196,7 +170,7 @@ def _fan_out(
         initializer=_worker_start,
         initargs=(store_url, dirs, digest),
     )
-    in_flight: deque[Future[list[CaseResult] | _Failure]] = deque()
+    in_flight: deque[Future[list[CaseResult]]] = deque()
     try:
         chunks = _chunks(ids, workers)
         for chunk in chunks:
@@ -211,14 +185,11 @@ def _fan_out(
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _collect(future: Future[list[CaseResult] | _Failure]) -> list[CaseResult]:
+def _collect(future: Future[list[CaseResult]]) -> list[CaseResult]:
     try:
-        outcome = future.result()
+        return future.result()
     except BrokenProcessPool as exc:
         raise EngineError(
             f"a replay worker process died ({exc}); run the replay again, with --workers 1 "
             "to see the error in this process"
         ) from exc
-    if isinstance(outcome, _Failure):
-        raise outcome.exception()
-    return outcome

@@ -46,7 +46,8 @@ from comity.engine.findings import (
     finding_id,
     time_of,
 )
-from comity.errors import ComityError, EngineError
+from comity.errors import ComityError, InvalidArgument
+from comity.events import arguments
 from comity.events.codec import format_time
 from comity.events.log import EventLog, StoredEvent
 from comity.events.types import EventRetracted
@@ -431,6 +432,15 @@ class _CaseRun:
         )
 
 
+def _checked_pack(pack: Any, call: str) -> RulePack:
+    if not isinstance(pack, RulePack):
+        raise InvalidArgument(
+            f"{call}: pack must be a rule pack (from comity.load_pack()), "
+            f"got {arguments.described(pack)}"
+        )
+    return pack
+
+
 def _order(events: Iterable[StoredEvent]) -> list[StoredEvent]:
     """The events a replay applies, in valid-time order, without retracted ones.
 
@@ -457,8 +467,11 @@ def replay_case(
     The caller chooses which events were known (record time): pass what the log
     returned for `known_at`. Events after `as_of` are not applied.
     """
-    limit = as_of_limit(as_of)
-    every = _order(events)
+    _checked_pack(pack, "replay_case")
+    limit = as_of_limit(arguments.valid_time(as_of, call="replay_case"))
+    if case_id is not None:
+        arguments.case_id(case_id, call="replay_case")
+    every = _order(arguments.stored_events(events, call="replay_case"))
     ordered = [s for s in every if instant(s.event.occurred_at) <= limit]
     cid = case_id or (every[0].case_id if every else "")  # even if all are after as_of
     run = _CaseRun(compiled(pack), cid)
@@ -507,7 +520,25 @@ def replay_log(
     Only one case is in memory and live in the engine at a time, so memory stays flat
     as the log grows. A case that cannot be replayed is yielded as a result with
     `error` set (`CaseResult.failed`), and the replay goes on with the next case.
+
+    The arguments are checked when it is called (InvalidArgument), not when the first
+    result is asked for: a wrong `as_of` would otherwise fail every case one by one.
     """
+    _checked_pack(pack, "replay_log")
+    arguments.valid_time(as_of, call="replay_log")
+    arguments.instant(known_at, call="replay_log")
+    chosen = None if cases is None else arguments.case_ids(cases, call="replay_log")
+    return _replay_cases(log, pack, as_of=as_of, known_at=known_at, cases=chosen)
+
+
+def _replay_cases(
+    log: EventLog,
+    pack: RulePack,
+    *,
+    as_of: dt.date | dt.datetime,
+    known_at: dt.datetime | None,
+    cases: Sequence[str] | None,
+) -> Iterator[CaseResult]:
     ids = sorted(set(cases)) if cases is not None else log.case_ids(known_at=known_at)
     for case_id in ids:
         events = list(log.read_case(case_id, known_at=known_at))
@@ -524,10 +555,11 @@ class CaseSession:
     """
 
     def __init__(self, pack: RulePack, case_id: str, events: Iterable[StoredEvent] = ()) -> None:
-        self.pack = pack
-        self.case_id = case_id
+        self.pack = _checked_pack(pack, "CaseSession")
+        self.case_id = arguments.case_id(case_id, call="CaseSession")
+        # every event, retracted ones too
+        self._all: list[StoredEvent] = arguments.stored_events(events, call="CaseSession")
         self._run = _CaseRun(compiled(pack), case_id)
-        self._all: list[StoredEvent] = list(events)  # every event, retracted ones too
         for stored in _order(self._all):
             self._run.apply(stored)
         # What the starting events raised is the result, not a change: forget it
@@ -540,9 +572,11 @@ class CaseSession:
 
     def apply(self, stored: StoredEvent) -> Changes:
         """Apply one stored event of this case; returns the findings raised or resolved."""
+        arguments.stored_event(stored, call="CaseSession.apply")
         if stored.case_id != self.case_id:
-            raise EngineError(
-                f"event {stored.event_id} belongs to case {stored.case_id}, not {self.case_id}"
+            raise InvalidArgument(
+                f"CaseSession.apply: event {stored.event_id} belongs to case "
+                f"{stored.case_id}, not {self.case_id}; apply it to a session of its own case"
             )
         if instant(stored.event.occurred_at) < self._run.horizon or isinstance(
             stored.event, EventRetracted
@@ -560,6 +594,7 @@ class CaseSession:
 
     def advance(self, as_of: dt.date | dt.datetime) -> Changes:
         """Run the clock up to `as_of`: deadlines breached meanwhile are raised."""
+        arguments.valid_time(as_of, call="CaseSession.advance")
         self._run.advance(as_of_limit(as_of))
         return self._run.take_changes()
 

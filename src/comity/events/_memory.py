@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from comity.errors import StoreError
+from comity.events import arguments
 from comity.events.log import (
     GENESIS_HASH,
     AppendResult,
@@ -16,8 +17,8 @@ from comity.events.log import (
     Tip,
     VerifyReport,
     check_import,
+    check_range,
     content_of,
-    format_recorded_at,
     plan_append,
     verify_records,
 )
@@ -69,7 +70,8 @@ class MemoryLog:
     def append(
         self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
     ) -> AppendResult:
-        batch = list(events)
+        batch = arguments.event_batch(events)
+        expected_seq = arguments.expected_seq(expected_seq)
         with self._lock:
             rows, stored, already = plan_append(
                 batch,
@@ -91,11 +93,11 @@ class MemoryLog:
             self._by_id[row.event_id] = index
             self._by_case.setdefault(row.case_id, []).append(index)
 
-    def _visible(self, known_at: dt.datetime | None) -> int:
+    def _visible(self, known_at: dt.datetime | None, call: str) -> int:
         """How many rows had been recorded by `known_at` (rows are in record-time order)."""
         if known_at is None:
             return len(self._rows)
-        cutoff = format_recorded_at(known_at)
+        cutoff = arguments.cutoff(known_at, call=call)
         count = 0
         for row in self._rows:
             if row.recorded_at > cutoff:
@@ -106,7 +108,7 @@ class MemoryLog:
     def read_case(
         self, case_id: str, *, known_at: dt.datetime | None = None
     ) -> Iterator[StoredEvent]:
-        limit = self._visible(known_at)
+        limit = self._visible(known_at, "read_case")
         for index in list(self._by_case.get(case_id, ())):
             if index >= limit:
                 return
@@ -115,14 +117,15 @@ class MemoryLog:
     def read(
         self, *, after: int = 0, until: int | None = None, known_at: dt.datetime | None = None
     ) -> Iterator[StoredEvent]:
-        limit = self._visible(known_at)
+        check_range(after, until)
+        limit = self._visible(known_at, "read")
         if until is not None:
             limit = min(limit, until)
         for index in range(max(after, 0), limit):
             yield self._events[index]
 
     def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
-        limit = self._visible(known_at)
+        limit = self._visible(known_at, "case_ids")
         yield from sorted(c for c, idx in self._by_case.items() if idx and idx[0] < limit)
 
     def head(self) -> Head:

@@ -49,6 +49,7 @@ from comity.errors import (
     StoreError,
     StoreUnavailable,
 )
+from comity.events import arguments
 from comity.events.codec import parse_utc_datetime
 from comity.events.log import (
     GENESIS_HASH,
@@ -508,7 +509,8 @@ class PostgresLog(RowReads):
     def append(
         self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
     ) -> AppendResult:
-        batch = list(events)
+        batch = arguments.event_batch(events)
+        expected_seq = arguments.expected_seq(expected_seq)
         if not batch:
             return AppendResult(stored=(), already_stored=())
         for attempt in itertools.count(1):
@@ -597,7 +599,7 @@ class PostgresLog(RowReads):
         params: list[Any] = [case_id]
         if known_at is not None:
             sql += " AND recorded_at <= %s"
-            params.append(format_recorded_at(known_at))
+            params.append(arguments.cutoff(known_at, call="read_case"))
         for row in self._stream(sql + " ORDER BY seq", params):
             yield decode_stored(record_of_row(row))
 
@@ -611,7 +613,7 @@ class PostgresLog(RowReads):
             params.append(until)
         if known_at is not None:
             sql += " AND recorded_at <= %s"
-            params.append(format_recorded_at(known_at))
+            params.append(arguments.cutoff(known_at, call="read"))
         return self._stream(sql + " ORDER BY position", params)
 
     def _head_position(self) -> int:
@@ -629,7 +631,7 @@ class PostgresLog(RowReads):
         params: list[Any] = []
         if known_at is not None:
             sql += " AND recorded_at <= %s"
-            params.append(format_recorded_at(known_at))
+            params.append(arguments.cutoff(known_at, call="case_ids"))
         for (case_id,) in self._stream(sql + " ORDER BY case_id", params):
             yield case_id
 

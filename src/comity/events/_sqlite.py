@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from comity.errors import ChainBroken, ConcurrencyConflict, StoreError, StoreUnavailable
+from comity.events import arguments
 from comity.events.codec import parse_utc_datetime
 from comity.events.log import (
     GENESIS_HASH,
@@ -406,7 +407,8 @@ class SqliteLog(RowReads):
     def append(
         self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
     ) -> AppendResult:
-        batch = list(events)
+        batch = arguments.event_batch(events)
+        expected_seq = arguments.expected_seq(expected_seq)
         with self._write() as conn:
             tip, now = self._tip(), self._clock()
             last_seq = batch_last_seq(batch, expected_seq, self._last_seqs)
@@ -456,7 +458,7 @@ class SqliteLog(RowReads):
         params: list[Any] = [case_id, self._head_position()]
         if known_at is not None:
             sql += " AND recorded_at <= ?"
-            params.append(format_recorded_at(known_at))
+            params.append(arguments.cutoff(known_at, call="read_case"))
         for row in self._pages(sql + " ORDER BY seq LIMIT ?", params, key=2, start=0):
             yield decode_stored(record_of_row(row))
 
@@ -470,7 +472,7 @@ class SqliteLog(RowReads):
         params: list[Any] = [bound]
         if known_at is not None:
             sql += " AND recorded_at <= ?"
-            params.append(format_recorded_at(known_at))
+            params.append(arguments.cutoff(known_at, call="read"))
         return self._pages(sql + " ORDER BY position LIMIT ?", params, key=0, start=after)
 
     def case_ids(self, *, known_at: dt.datetime | None = None) -> Iterator[str]:
@@ -479,7 +481,7 @@ class SqliteLog(RowReads):
         params: list[Any] = [self._head_position()]
         if known_at is not None:
             sql += " AND recorded_at <= ?"
-            params.append(format_recorded_at(known_at))
+            params.append(arguments.cutoff(known_at, call="case_ids"))
         for (case_id,) in self._pages(sql + " ORDER BY case_id LIMIT ?", params, key=0, start=""):
             yield case_id
 

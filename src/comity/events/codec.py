@@ -52,7 +52,7 @@ import orjson
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 from cattrs.strategies import configure_tagged_union
 
-from comity.errors import EventFormatError, Problem
+from comity.errors import EventFormatError, InvalidArgument, Problem
 from comity.events import types as t
 from comity.events.codes import currencies, jurisdictions, meant_jurisdiction
 from comity.events.limits import IN_RANGE, MAX_INTEGER, SCHEMA_VERSIONS, in_range
@@ -675,8 +675,18 @@ def check_event(event: Event, *, source: str = "<event>") -> None:
 
 def encode_event(event: Event) -> dict[str, Any]:
     """The event as a JSON-ready dict, `type` included, absent optionals omitted."""
+    if type(event) not in _EVENT_CLASSES:
+        raise InvalidArgument(
+            f"encode_event: event must be one of comity's events, got {type(event).__name__}"
+            "; make one from a dict with comity.decode_event"
+        )
     data: dict[str, Any] = _converter.unstructure(event, Event)
     return data
+
+
+#: Every event class, for the check of what encode_event is given (a set: it runs on
+#: every append).
+_EVENT_CLASSES = frozenset(EVENT_TYPES.values())
 
 
 def _path_of(exc: BaseException) -> str:

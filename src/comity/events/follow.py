@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Protocol, runtime_checkable
 
-from comity.errors import ChainBroken
-from comity.events.log import EventLog, StoredEvent
+from comity.errors import ChainBroken, InvalidArgument
+from comity.events.log import EventLog, StoredEvent, check_range
 
 __all__ = ["follow"]
 
@@ -46,8 +46,11 @@ def follow(
 
     Raises ChainBroken if a position is missing, which no sound log allows.
     """
-    if poll_interval < 0:
-        raise ValueError("poll_interval must not be negative")
+    check_range(after, None, call="follow")
+    if not isinstance(poll_interval, int | float) or poll_interval < 0:
+        raise InvalidArgument(
+            f"follow: poll_interval must be a number of seconds, 0 or more, got {poll_interval!r}"
+        )
     last = max(after, 0)
     waker = log if isinstance(log, _Waker) else None
     while True:

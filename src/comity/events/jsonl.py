@@ -6,10 +6,11 @@ problem is reported (not just the first), so a user fixes a file in one pass.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from comity.errors import EventFormatError, Problem
+from comity.errors import EventFormatError, InvalidArgument, Problem
 from comity.events.codec import decode_event
 from comity.events.json_input import JsonInputError, loads_user_json
 from comity.events.log import ENVELOPE_FIELDS
@@ -43,8 +44,25 @@ def parse_one(data: Any, *, source: str, line: int | None) -> Event:
     return decode_event(data, source=source, line=line)
 
 
+#: What parse_jsonl reads, for the messages that refuse something else.
+_READS = "byte lines: a file opened with open(path, 'rb'), or io.BytesIO(data)"
+
+
 def _lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
-    yield from enumerate(chunks, start=1)
+    """The numbered lines of `chunks`, each checked to be bytes: text would be decoded
+    twice over (and its UTF-8 check skipped), so it is refused, not guessed at."""
+    if isinstance(chunks, io.TextIOBase):
+        raise InvalidArgument(f"parse_jsonl: lines is a text stream; it reads {_READS}")
+    if isinstance(chunks, str | bytes | bytearray) or not isinstance(chunks, Iterable):
+        raise InvalidArgument(
+            f"parse_jsonl: lines must be an iterable of {_READS}; got {type(chunks).__name__}"
+        )
+    for number, raw in enumerate(chunks, start=1):
+        if not isinstance(raw, bytes | bytearray):
+            raise InvalidArgument(
+                f"parse_jsonl: line {number} is {type(raw).__name__}, not bytes; it reads {_READS}"
+            )
+        yield number, bytes(raw)
 
 
 def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:

@@ -23,6 +23,7 @@ from comity.errors import (
     ConcurrencyConflict,
     DuplicateEventError,
     EventFormatError,
+    InvalidArgument,
     StoreDamaged,
     StoreError,
     StoreUnavailable,
@@ -50,6 +51,7 @@ __all__ = [
     "VerifyReport",
     "batch_last_seq",
     "check_import",
+    "check_range",
     "content_of",
     "decode_stored",
     "format_recorded_at",
@@ -72,9 +74,20 @@ def format_recorded_at(value: dt.datetime) -> str:
     A naive datetime is refused rather than read as the host's local time, which would
     shift record times (and `known_at` cut-offs) by the machine's time zone.
     """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{value!r} has no time zone; record times must be aware (UTC)")
+    if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidArgument(f"{value!r} is not a datetime with a time zone; record times are UTC")
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def check_range(after: Any, until: Any, *, call: str = "read") -> None:
+    """A read's positions: `after` a whole number, `until` one or None (InvalidArgument)."""
+    for name, value in (("after", after), ("until", until)):
+        if value is None and name == "until":
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidArgument(
+                f"{call}: {name} must be a log position (int), got {type(value).__name__}"
+            )
 
 
 def _chain(prev_hash: str, body: str) -> str:
@@ -235,7 +248,7 @@ def plan_append(
 
     `existing(ids)` returns the stored canonical content (without envelope) of the ids
     already in the log; `last_seq(case)` the case's last seq. Raises before anything is
-    written: DuplicateEventError, ConcurrencyConflict, ValueError for a bad call.
+    written: DuplicateEventError, ConcurrencyConflict, InvalidArgument for a bad call.
     """
     fresh: dict[str, Event] = {}
     for event in events:
@@ -256,7 +269,10 @@ def plan_append(
     cases = sorted({e.case_id for e in todo})
     if isinstance(expected_seq, int):
         if len(cases) != 1:
-            raise ValueError("an integer expected_seq needs a batch of one case; pass a mapping")
+            raise InvalidArgument(
+                "append: an int expected_seq needs a batch of one case; this batch has "
+                f"{len(cases)}: pass a mapping of case id to last seq"
+            )
         expected: Mapping[str, int] = {cases[0]: expected_seq}
     else:
         expected = expected_seq or {}
@@ -422,9 +438,17 @@ def verify_records(records: Iterable[RawRecord]) -> VerifyReport:
 
     The checks are `verify_rows`', on records instead of rows.
     """
-    return verify_rows(
-        (r.position, r.case_id, r.seq, r.event_id, r.recorded_at, r.body, r.hash) for r in records
-    )
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for number, r in enumerate(records):
+            if not isinstance(r, RawRecord):
+                raise InvalidArgument(
+                    f"verify_records: records[{number}] must be a RawRecord (from a log's "
+                    f"raw_records), got {type(r).__name__}"
+                )
+            yield (r.position, r.case_id, r.seq, r.event_id, r.recorded_at, r.body, r.hash)
+
+    return verify_rows(rows())
 
 
 def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyReport:
@@ -521,6 +545,7 @@ class RowReads:
         until: int | None = None,
         known_at: dt.datetime | None = None,
     ) -> Iterator[StoredEvent]:
+        check_range(after, until)
         # With known_at the read is a prefix (record time never decreases with
         # position), whose end is unknown here; without, it reaches the head.
         end = None if known_at is not None else self._head_position()

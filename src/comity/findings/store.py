@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -25,8 +26,8 @@ import attrs
 import orjson
 
 from comity.engine import OpenDeadline
-from comity.errors import StoreUnavailable
-from comity.events import EventLog
+from comity.errors import InvalidArgument, StoreUnavailable
+from comity.events import EventLog, arguments
 from comity.events.store.url import parse_store_url
 from comity.findings._db import LOCK_CLASS, Db, connect, utc_text
 from comity.findings._rows import CaseRows, StaleStep, Update, breach_instant, stored_row
@@ -63,6 +64,10 @@ BUCKETS = 64
 def bucket_of(case_id: str) -> int:
     """A case's bucket: the same in every process (not Python's salted hash)."""
     return int(hashlib.sha256(case_id.encode("utf-8")).hexdigest()[:8], 16) % BUCKETS
+
+
+#: An instant as the store keeps breach instants (seconds, UTC).
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
 def _instant_text(value: dt.datetime) -> str:
@@ -285,11 +290,12 @@ class FindingsStore:
         `since` keeps findings the store changed (raised, resolved, updated) at or
         after that record time, for a client that polls for what is new.
         """
+        wanted = sorted(set(arguments.case_ids(cases, call="FindingsStore.findings")))
+        arguments.instant(since, call="FindingsStore.findings", name="since")
         with self.db.read():
             cut = self._require()
             sql = f"SELECT {_FINDING_COLUMNS} FROM findings_current f WHERE generation = ?"
             params: list[Any] = [cut.generation]
-            wanted = sorted(set(cases))
             if wanted:
                 sql += f" AND case_id IN ({','.join('?' * len(wanted))})"
                 params += wanted
@@ -328,10 +334,10 @@ class FindingsStore:
     def case_results(self, *, cases: Iterable[str] = ()) -> tuple[Cut, Iterator[dict[str, Any]]]:
         """The cut and each case as `CaseResult.to_json()` gives it, in case-id order:
         the `cases` of the document `comity replay --format json` prints for the cut."""
+        wanted = sorted(set(arguments.case_ids(cases, call="FindingsStore.case_results")))
         with self.db.read():
             cut = self._require()
             g = cut.generation
-            wanted = sorted(set(cases))
             where = "generation = ?"
             params: list[Any] = [g]
             if wanted:
@@ -369,15 +375,28 @@ class FindingsStore:
         return cut, documents()
 
     def open_deadlines(
-        self, *, cases: Iterable[str] = (), breach_until: str | None = None
+        self, *, cases: Iterable[str] = (), breach_until: str | dt.datetime | None = None
     ) -> tuple[Cut, list[OpenDeadline]]:
         """The deadlines running at the cut, soonest breach first; `breach_until` (an
-        instant, `YYYY-MM-DDTHH:MM:SSZ`) keeps those breached by then."""
+        instant: `YYYY-MM-DDTHH:MM:SSZ`, or a datetime with a time zone) keeps those
+        breached by then."""
+        call = "FindingsStore.open_deadlines"
+        wanted = sorted(set(arguments.case_ids(cases, call=call)))
+        if isinstance(breach_until, dt.datetime):
+            moment = arguments.instant(breach_until, call=call, name="breach_until")
+            assert moment is not None
+            breach_until = _instant_text(moment)
+        elif breach_until is not None and not (
+            isinstance(breach_until, str) and _INSTANT.fullmatch(breach_until)
+        ):
+            raise InvalidArgument(
+                f"{call}: breach_until must be an instant, YYYY-MM-DDTHH:MM:SSZ or a datetime "
+                f"with a time zone, got {arguments.described(breach_until)}"
+            )
         with self.db.read():
             cut = self._require()
             sql = "SELECT body FROM findings_deadlines WHERE generation = ?"
             params: list[Any] = [cut.generation]
-            wanted = sorted(set(cases))
             if wanted:
                 sql += f" AND case_id IN ({','.join('?' * len(wanted))})"
                 params += wanted
@@ -399,6 +418,17 @@ class FindingsStore:
         """Every change the store recorded, oldest first (all generations unless one is
         named): what comity concluded, when, and because of which event or instant.
         `after` and `limit` page through it by change id (a stream's cursor)."""
+        for name, number in (("after", after), ("limit", limit), ("generation", generation)):
+            if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+                raise InvalidArgument(
+                    f"FindingsStore.history: {name} must be an int, got "
+                    f"{arguments.described(number)}"
+                )
+        for name, text in (("case_id", case_id), ("finding_id", finding_id)):
+            if text is not None and not isinstance(text, str):
+                raise InvalidArgument(
+                    f"FindingsStore.history: {name} must be a str, got {arguments.described(text)}"
+                )
         sql = (
             "SELECT id, generation, rulepack, finding_id, case_id, change, cause, position, "
             "clock, recorded_at, body FROM findings_history WHERE id > ?"

@@ -38,8 +38,9 @@ import attrs
 import orjson
 
 from comity.engine import CaseSession
-from comity.errors import ComityError
+from comity.errors import ComityError, GenerationRetired, InvalidArgument
 from comity.events import EventLog, StoredEvent, follow
+from comity.events.arguments import described
 from comity.findings._rows import (
     CaseRows,
     StaleStep,
@@ -81,12 +82,6 @@ BALANCE_S = 1.0
 
 class _Stopped(Exception):
     """Asked to stop while waiting for other watchers' parts: nothing was written."""
-
-
-class GenerationRetired(ComityError):
-    """A watcher with another rule pack switched the store to its generation."""
-
-    exit_code = 1
 
 
 def wall_clock() -> dt.datetime:
@@ -207,6 +202,15 @@ class Watcher:
         progress: Callable[[Progress], None] | None = None,
         stop: Callable[[], bool] | None = None,
     ) -> None:
+        if not isinstance(log, EventLog):
+            raise InvalidArgument(
+                f"Watcher: log must be an open log (from comity.open_log), got {described(log)}"
+            )
+        if not isinstance(pack, RulePack):
+            raise InvalidArgument(
+                f"Watcher: pack must be a rule pack (from comity.load_pack()), got "
+                f"{described(pack)}"
+            )
         self.log = log
         self.pack = pack
         self._owns_store = store is None

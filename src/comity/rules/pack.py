@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from comity.errors import RulePackError
+from comity.errors import InvalidArgument, RulePackError
 from comity.events.codec import canonical_json
 from comity.i18n import LANGUAGES
 from comity.rules._check import check_keys, check_rule
@@ -607,6 +607,12 @@ def load_pack(*user_dirs: str | os.PathLike[str], builtin: bool = True) -> RuleP
     built-in ones included, so that whoever loads it gets the law it was computed
     under, whatever their own comity's built-in files say.
     """
+    for directory in user_dirs:
+        if not isinstance(directory, str | os.PathLike):
+            raise InvalidArgument(
+                f"load_pack: each directory must be a path (str or os.PathLike), got "
+                f"{type(directory).__name__}; pass several as load_pack(*dirs)"
+            )
     layers = pack_layers(user_dirs, builtin=builtin)
     rule_dirs = [pair for layer in layers for pair in layer.rules]
     param_dirs = [layer.params for layer in layers if layer.params is not None]

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
-from comity.errors import StoreUnavailable
+import os
+
+from comity.errors import InvalidArgument, StoreUnavailable
 from comity.events.log import EventLog
 from comity.events.store.url import describe_store, parse_store_url, redact_url
 
@@ -15,8 +17,22 @@ __all__ = ["DEFAULT_STORE", "describe_store", "open_log", "redact_url"]
 DEFAULT_STORE = "comity.db"
 
 
-def open_log(url: str = DEFAULT_STORE, *, create: bool = True) -> EventLog:
-    """Open (and with `create`, initialise) the log that `url` names."""
+def open_log(url: str | os.PathLike[str] = DEFAULT_STORE, *, create: bool = False) -> EventLog:
+    """Open the existing log that `url` names; with `create`, make it first if it is not
+    there (a new SQLite file, or comity's tables in a PostgreSQL database).
+
+    Not creating is the default, as the command line's is (only `comity init`
+    creates): a mistyped path or database name is StoreUnavailable, saying so, rather
+    than an empty store that a replay would report as a log without cases. `memory:`
+    is a new empty log every time, whatever `create` says. A path may be given as a
+    `pathlib.Path`.
+    """
+    if isinstance(url, os.PathLike):
+        url = os.fspath(url)
+    if not isinstance(url, str):
+        raise InvalidArgument(
+            f"open_log: url must be a path or a store URL (str), got {type(url).__name__}"
+        )
     store = parse_store_url(url)
     if store.kind == "memory":
         from comity.events._memory import MemoryLog
