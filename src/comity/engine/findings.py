@@ -188,6 +188,13 @@ def _detail_of(data: Mapping[str, Any]) -> DeadlineDetail:
 
 @attrs.frozen(kw_only=True)
 class Finding:
+    """One conclusion of a replay: an overlap, a deadline missed or a next step, with
+    the legal basis it rests on and the events that raised and resolved it.
+
+    A frozen, hashable value; `finding_id` is stable across replays of the same facts
+    (docs/engine.md). `to_json()` gives the documented JSON (docs/cli.md, "A finding").
+    """
+
     finding_id: str
     case_id: str
     category: str
