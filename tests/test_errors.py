@@ -44,6 +44,7 @@ from comity.errors import (
     UnknownFinding,
     VerificationFailed,
 )
+from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
 
 #: One instance of every error class, with every structured field set.
 SAMPLES: list[ComityError] = [
@@ -210,9 +211,17 @@ def pack() -> comity.RulePack:
     return comity.load_pack()
 
 
-@pytest.fixture
-def log() -> Iterator[comity.EventLog]:
-    log = comity.open_log("memory:")
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[comity.EventLog]:
+    """A log holding one event, in each backend: the checks are the contract's."""
+    if request.param == "memory":
+        url = "memory:"
+    elif request.param == "sqlite":
+        url = str(tmp_path / "comity.db")
+    else:
+        database: PgDatabase = request.getfixturevalue("pg_database")
+        url = database.new_url()
+    log = comity.open_log(url, create=True)
     log.append([comity.decode_event(EVENT)])
     yield log
     log.close()
@@ -303,6 +312,16 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
         "a string known_at to case_ids",
         lambda log, pack: list(log.case_ids(known_at="2024-12-31T00:00:00Z")),
         r"case_ids: known_at must be .* got the str '2024-12-31T00:00:00Z'",
+    ),
+    (
+        "a list as the case id of read_case",
+        lambda log, pack: list(log.read_case(["PA-1"])),  # type: ignore[arg-type]
+        r"read_case: case_id must be a case id \(str\), got a list",
+    ),
+    (
+        "a number as the case id of last_seq",
+        lambda log, pack: log.last_seq(1),  # type: ignore[arg-type]
+        r"last_seq: case_id must be a case id \(str\), got the int 1",
     ),
     (
         "a string position to read",

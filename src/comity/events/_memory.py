@@ -65,6 +65,7 @@ class MemoryLog:
         return {i: content_of(self._rows[self._by_id[i]].body) for i in ids if i in self._by_id}
 
     def last_seq(self, case_id: str) -> int:
+        arguments.case_id(case_id, call="last_seq")
         return len(self._by_case.get(case_id, ()))
 
     def append(
@@ -108,6 +109,7 @@ class MemoryLog:
     def read_case(
         self, case_id: str, *, known_at: dt.datetime | None = None
     ) -> Iterator[StoredEvent]:
+        arguments.case_id(case_id, call="read_case")
         limit = self._visible(known_at, "read_case")
         for index in list(self._by_case.get(case_id, ())):
             if index >= limit:

@@ -499,6 +499,7 @@ class PostgresLog(RowReads):
     # -- the EventLog protocol -----------------------------------------------------
 
     def last_seq(self, case_id: str) -> int:
+        arguments.case_id(case_id, call="last_seq")
         row = self._one("SELECT COALESCE(max(seq), 0) FROM events WHERE case_id = %s", (case_id,))
         return int(row[0]) if row else 0
 
@@ -595,6 +596,7 @@ class PostgresLog(RowReads):
     def read_case(
         self, case_id: str, *, known_at: dt.datetime | None = None
     ) -> Iterator[StoredEvent]:
+        arguments.case_id(case_id, call="read_case")
         sql = f"SELECT {RAW_COLUMNS} FROM events WHERE case_id = %s"
         params: list[Any] = [case_id]
         if known_at is not None:

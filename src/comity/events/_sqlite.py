@@ -385,6 +385,7 @@ class SqliteLog(RowReads):
     # -- the EventLog protocol -----------------------------------------------------
 
     def last_seq(self, case_id: str) -> int:
+        arguments.case_id(case_id, call="last_seq")
         row = self._one("SELECT COALESCE(MAX(seq), 0) FROM events WHERE case_id = ?", (case_id,))
         return int(row[0]) if row else 0
 
@@ -454,6 +455,7 @@ class SqliteLog(RowReads):
     def read_case(
         self, case_id: str, *, known_at: dt.datetime | None = None
     ) -> Iterator[StoredEvent]:
+        arguments.case_id(case_id, call="read_case")
         sql = f"SELECT {RAW_COLUMNS} FROM events WHERE seq > ? AND case_id = ? AND position <= ?"
         params: list[Any] = [case_id, self._head_position()]
         if known_at is not None:
