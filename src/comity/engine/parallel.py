@@ -33,7 +33,8 @@ import attrs
 
 from comity.engine.findings import CaseResult
 from comity.engine.replay import replay_case_isolated
-from comity.errors import ComityError, EngineError, StoreError
+from comity.errors import ComityError, EngineError, InvalidArgument, StoreError
+from comity.events import arguments
 from comity.events.log import EventLog
 from comity.events.store import open_log
 from comity.events.store.url import parse_store_url
@@ -132,8 +133,12 @@ def replay_log_parallel(
     `pack_dirs` (each worker loads its own and checks that the digests agree).
     `workers=1` replays in this process.
     """
-    if workers < 1:
-        raise ValueError("workers must be at least 1")
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise InvalidArgument(f"replay_log_parallel: workers must be 1 or more, got {workers!r}")
+    arguments.valid_time(as_of, call="replay_log_parallel")
+    arguments.instant(known_at, call="replay_log_parallel")
+    if cases is not None:
+        cases = arguments.case_ids(cases, call="replay_log_parallel")
     dirs = tuple(str(d) for d in pack_dirs)
     if pack is None:
         pack = load_pack(*dirs)
