@@ -227,6 +227,14 @@ def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[comity.Event
     log.close()
 
 
+def _in_session(
+    pack: comity.RulePack, case_id: str, use: Callable[[comity.CaseSession], Any]
+) -> Any:
+    """`use` a session, closed however it ends (an open one holds an engine slot)."""
+    with comity.CaseSession(pack, case_id) as session:
+        return use(session)
+
+
 def _event(**changes: Any) -> Any:
     return comity.decode_event({**EVENT, **changes})
 
@@ -340,7 +348,7 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "an unstored event given to CaseSession.apply",
-        lambda log, pack: comity.CaseSession(pack, "PA-1").apply(_event(event_id="pa1-9")),
+        lambda log, pack: _in_session(pack, "PA-1", lambda s: s.apply(_event(event_id="pa1-9"))),
         r"CaseSession.apply: stored must be a stored event \(from a log's append or read\), "
         r"got a CaseOpened; append it to the log first",
     ),
@@ -351,12 +359,12 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "another case's event given to CaseSession.apply",
-        lambda log, pack: comity.CaseSession(pack, "PA-2").apply(next(log.read_case("PA-1"))),
+        lambda log, pack: _in_session(pack, "PA-2", lambda s: s.apply(next(log.read_case("PA-1")))),
         r"CaseSession.apply: event pa1-1 belongs to case PA-1, not PA-2; apply it to a session",
     ),
     (
         "a string as_of to CaseSession.advance",
-        lambda log, pack: comity.CaseSession(pack, "PA-1").advance("2024-12-31"),
+        lambda log, pack: _in_session(pack, "PA-1", lambda s: s.advance("2024-12-31")),
         r"CaseSession.advance: as_of must be a date",
     ),
     (
