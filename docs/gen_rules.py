@@ -209,6 +209,18 @@ def _facts_table() -> Iterator[str]:
         "proceedings join these, so that they pair jurisdictions, not every two orders "
         "or proceedings: one finding per asset (or subject) and pair of jurisdictions."
     )
+    yield ""
+    yield (
+        "A `defined` fact says what an event introduces (`ref_kind` asset, order, "
+        "request, report, postponement, proceeding, subject, entity, party or case) and "
+        "a `ref` fact each reference an event makes to one, for the data-quality rules; "
+        "the table shows them as a single event makes them. In a replay the projector "
+        "knows the whole record first: only references the record does not satisfy "
+        "become `ref` facts, and the `defined` facts of what they name (recorded too "
+        "late) come before the first event's facts. The first event applied, unless it "
+        "is the `case_opened`, also refers to the case (`ref_kind` case); a retraction "
+        "refers to an event (`ref_kind` event), satisfied when the case holds it."
+    )
 
 
 def _patterns(lines: Iterable[str]) -> Iterator[str]:
@@ -280,6 +292,8 @@ def _parameters(pack: RulePack, template: str) -> Iterator[str]:
 
 
 def _basis(rule: Rule) -> Iterator[str]:
+    if not rule.legal_basis:
+        yield "None: a check of the case's own records, not a rule of law."
     for b in rule.legal_basis:
         line = f"- {b.instrument} {b.article} ({b.confidence}) <{b.reference}>"
         read_at = getattr(b, "read_at", None)

@@ -442,9 +442,11 @@ def test_message_not_handled_is_swallowed(pack: RulePack) -> None:
         session.assert_fact({"t": "x"})  # (a session of unused facts only: next test)
         assert [name for name, _ in session.take_fired()] == ["r"]
 
-    c = Case("N1")  # subjects feed no rule of the built-in pack
+    c = Case("N1")  # a subject's `subject` fact feeds no rule of the built-in pack
     c.subject(D(2020, 1, 1), "S1")
-    assert replay_case(store_events(c.events)["N1"], pack, as_of=D(2020, 2, 1)).findings == ()
+    findings = replay_case(store_events(c.events)["N1"], pack, as_of=D(2020, 2, 1)).findings
+    # ... and the only finding is that the case was never opened (a data-quality rule)
+    assert [f.code for f in findings] == ["case_not_opened"]
 
 
 _NOTHING_FIRED = textwrap.dedent(
@@ -548,6 +550,7 @@ def _lapsing_order() -> Case:
     c = Case("L1")
     c.opened(D(2020, 1, 2), lead="PA")
     c.asset(D(2020, 1, 3), "A1", "PA")
+    c.asset(D(2020, 1, 3), "A2", "PA")  # located: no data-quality finding for it
     c.order(D(2020, 1, 10), "O1", "PA", ["A1"], expires_on=D(2020, 3, 31))
     c.order(D(2020, 1, 11), "O2", "PA", ["A2"], expires_on=D(2020, 3, 24))
     for n, day in enumerate(

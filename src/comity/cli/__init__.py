@@ -245,6 +245,7 @@ def main() -> None:
 # The commands register themselves on `cli` when their modules are imported; they
 # import this module's names, so they come last.
 from comity.cli import audit as _audit  # noqa: E402
+from comity.cli import check as _check  # noqa: E402
 from comity.cli import findings as _findings  # noqa: E402
 from comity.cli import replay as _replay  # noqa: E402
 from comity.cli import report as _report  # noqa: E402
@@ -253,6 +254,6 @@ from comity.cli import serve as _serve  # noqa: E402
 from comity.cli import store as _store  # noqa: E402
 from comity.cli import tokens as _tokens  # noqa: E402
 
-for _module in (_store, _replay, _rules, _findings, _audit, _report, _serve, _tokens):
+for _module in (_store, _replay, _check, _rules, _findings, _audit, _report, _serve, _tokens):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

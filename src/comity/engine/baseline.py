@@ -57,8 +57,11 @@ def valid_time_order(events: Iterable[StoredEvent]) -> list[StoredEvent]:
 def projected_facts(events: Iterable[StoredEvent]) -> list[list[dict[str, Any]]]:
     """For each event in valid-time order, the facts the engine asserts for it (new
     dicts: the caller may add ids and the session)."""
-    projector = FactProjector()
-    return [[dict(f) for f in projector.facts(s.event)] for s in valid_time_order(events)]
+    ordered = valid_time_order(events)
+    # the record, as a replay gives it: the same data-quality facts (none when the
+    # case's references hold together)
+    projector = FactProjector([s.event for s in ordered], {s.event_id for s in ordered})
+    return [[dict(f) for f in projector.facts(s.event)] for s in ordered]
 
 
 class _RecordingSession:

@@ -86,12 +86,20 @@ class Cause:
 class _CaseRun:
     """One case's live replay state on one durable session."""
 
-    def __init__(self, compiled: Compiled, case_id: str) -> None:
+    def __init__(
+        self,
+        compiled: Compiled,
+        case_id: str,
+        record: Sequence[StoredEvent] = (),
+        present: Iterable[str] = (),
+    ) -> None:
         self.compiled = compiled
         self.pack = compiled.pack
         self.case_id = case_id
         self.session: DurableSession = compiled.ruleset.open()
-        self.projector = FactProjector()
+        # `record`: the events this run will apply; `present`: every event id of the
+        # case, retracted ones too (see FactProjector: data-quality references).
+        self.projector = FactProjector([s.event for s in record], set(present))
         self.standing = Standing()
         self.standing_facts: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
         self.clock_fact: dict[str, Any] | None = None
@@ -205,6 +213,13 @@ class _CaseRun:
 
     def _fid(self, rule: Rule, because: Sequence[str], bindings: Bindings) -> str:
         subject = list(listed(rule.assets, bindings))
+        # A reference fact names what it refers to: one event's two dangling references
+        # (a proceeding against two subjects never identified) are two findings.
+        subject.extend(
+            f"ref:{fact['ref_kind']}:{fact['ref_id']}"
+            for name in sorted(bindings)
+            if (fact := bindings[name]).get("t") == "ref"
+        )
         deadline = bindings.get("d")
         if deadline is not None:
             subject.append("ref:" + str(deadline["ref"]))
@@ -471,10 +486,11 @@ def replay_case(
     limit = as_of_limit(arguments.valid_time(as_of, call="replay_case"))
     if case_id is not None:
         arguments.case_id(case_id, call="replay_case")
-    every = _order(arguments.stored_events(events, call="replay_case"))
+    events = arguments.stored_events(events, call="replay_case")
+    every = _order(events)
     ordered = [s for s in every if instant(s.event.occurred_at) <= limit]
     cid = case_id or (every[0].case_id if every else "")  # even if all are after as_of
-    run = _CaseRun(compiled(pack), cid)
+    run = _CaseRun(compiled(pack), cid, ordered, (s.event_id for s in events))
     try:
         for stored in ordered:
             run.apply(stored)
@@ -559,8 +575,9 @@ class CaseSession:
         self.case_id = arguments.case_id(case_id, call="CaseSession")
         # every event, retracted ones too
         self._all: list[StoredEvent] = arguments.stored_events(events, call="CaseSession")
-        self._run = _CaseRun(compiled(pack), case_id)
-        for stored in _order(self._all):
+        ordered = _order(self._all)
+        self._run = _CaseRun(compiled(pack), case_id, ordered, (s.event_id for s in self._all))
+        for stored in ordered:
             self._run.apply(stored)
         # What the starting events raised is the result, not a change: forget it
         # without building the findings that take_changes would build.
@@ -582,6 +599,10 @@ class CaseSession:
             stored.event, EventRetracted
         ):
             # A late event, or a retraction (the case without the retracted event).
+            return self._rebuild([*self._all, stored], self._run.horizon)
+        if self._run.projector.completes(stored.event):
+            # It supplies what an applied event referred to and the record lacked: a
+            # full replay of the same events never raises that data-quality finding.
             return self._rebuild([*self._all, stored], self._run.horizon)
         self._all.append(stored)
         if any(
@@ -625,8 +646,11 @@ class CaseSession:
         before = {f.finding_id: f for f in self._run.result().findings}
         self._all = events
         self._run.close()
-        self._run = _CaseRun(compiled(self.pack), self.case_id)
-        for stored in _order(events):
+        ordered = _order(events)
+        self._run = _CaseRun(
+            compiled(self.pack), self.case_id, ordered, (s.event_id for s in events)
+        )
+        for stored in ordered:
             self._run.apply(stored)
         self._run.advance(limit)
         self._run.take_changes()

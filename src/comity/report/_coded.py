@@ -71,4 +71,16 @@ CODED = (
     coded("purpose", "execute_order"),
     coded("purpose", "evidence"),
     coded("purpose", "return_of_assets"),
+    # What a data-quality finding says a reference is to (engine/_facts.py).
+    coded("ref_kind", "case"),
+    coded("ref_kind", "asset"),
+    coded("ref_kind", "order"),
+    coded("ref_kind", "request"),
+    coded("ref_kind", "report"),
+    coded("ref_kind", "postponement"),
+    coded("ref_kind", "proceeding"),
+    coded("ref_kind", "subject"),
+    coded("ref_kind", "entity"),
+    coded("ref_kind", "party"),
+    coded("ref_kind", "event"),
 )

@@ -113,6 +113,10 @@ _ES: dict[str, str] = {
     "Missed deadline": "Plazo vencido",
     "Overlapping jurisdictions": "Jurisdicciones concurrentes",
     "Next steps": "Próximas diligencias",
+    "Data quality": "Calidad de los datos",
+    "none: a check of the case's own records, not a rule of law": (
+        "ninguna: una comprobación de los registros del propio caso, no una norma jurídica"
+    ),
     "Days left": "Días restantes",
     "today": "hoy",
     "tomorrow": "mañana",

@@ -104,6 +104,13 @@ def _value(field: str, value: str) -> str:
         return value
     if field == "assets_text" and value == "no listed asset":
         return pgettext("assets_text", "no listed asset")
+    if field == "order_text" and value.startswith("under order "):
+        order = value.removeprefix("under order ")
+        unissued = ", which no event of the case issued"
+        if order.endswith(unissued):
+            words = pgettext("order_text", "under order {order}, which no event of the case issued")
+            return words.format(order=order.removesuffix(unissued))
+        return pgettext("order_text", "under order {order}").format(order=order)
     return pgettext(field, value)
 
 

@@ -52,7 +52,14 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
         "basis_key",
     ),
     "order": _kind(
-        "order_id", "order_type", "jurisdiction", "asset_id", "final", "expires_on", "basis"
+        "order_id",
+        "order_type",
+        "jurisdiction",
+        "asset_id",
+        "final",
+        "expires_on",
+        "basis",
+        "order_text",
     ),
     "extension": _kind("order_id", "expires_on"),
     "lifted": _kind("order_id"),
@@ -93,7 +100,7 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
         "to_text",
     ),
     "postponement": _kind("postponement_id", "jurisdiction", "asset_id"),
-    "confiscated": _kind("asset_id", "jurisdiction", "order_id"),
+    "confiscated": _kind("asset_id", "jurisdiction", "order_id", "order_text"),
     "returned": _kind("asset_id", "from_j", "to"),
     "closed": _kind(),
     "reported": _kind("report_id", "jurisdiction", "kind", "entity", "assets", "assets_text"),
@@ -112,6 +119,15 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
     "link": _kind("link_id", "owner_id", "relation", "owned_id", "asset_id"),
     "charge": _kind("charge_id", "jurisdiction", "kind", "subject_id"),
     "retraction": _kind("retracted_event_id"),
+    # References between events, for the data-quality rules: what an event introduces
+    # (`ref_kind` asset, order, request, report, postponement, proceeding, subject,
+    # entity, party, case), and a reference an event makes to one (`ref_kind` as
+    # above, or event for the event a retraction names; `field` the wire field,
+    # `temporal` when the target must come first, `asset_id` the ref_id of an asset,
+    # else ""). In a replay only the references the record does not satisfy, and the
+    # definitions they name, become facts (engine/_facts.py).
+    "defined": _kind("ref_kind", "ref_id", "event_type"),
+    "ref": _kind("ref_kind", "ref_id", "field", "event_type", "temporal", "asset_id"),
 }
 
 #: The facts the engine itself asserts that rules may match: the clock, a breached

@@ -37,6 +37,7 @@ from comity.rules.params import ParameterSet, load_parameters
 
 __all__ = [
     "CATEGORIES",
+    "DATA_QUALITY",
     "PACK_FILE",
     "SEVERITIES",
     "DeadlineClause",
@@ -57,7 +58,9 @@ __all__ = [
 PACK_FILE = "comity-pack.json"
 _LAYER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
-CATEGORIES = ("overlap", "deadline", "next_step")
+CATEGORIES = ("overlap", "deadline", "next_step", "data_quality")
+#: The category of rules that check a case's own records: they cite no law.
+DATA_QUALITY = "data_quality"
 SEVERITIES = ("info", "warning", "critical")
 _REF = re.compile(r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
@@ -298,7 +301,17 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
             file, f"{where}.severity", f"expected one of {', '.join(SEVERITIES)}, got {severity!r}"
         )
     bases = table.get("legal_basis", [])
-    if not isinstance(bases, list) or not bases:
+    if category == DATA_QUALITY:
+        # A check of the case's own records is not law: a citation would present it
+        # as one. Its description says what it checks and why.
+        if bases:
+            raise _fail(
+                file,
+                f"{where}.legal_basis",
+                "a data_quality rule checks the case's own records and cites no law; "
+                "remove its legal_basis",
+            )
+    elif not isinstance(bases, list) or not bases:
         raise _fail(file, f"{where}.legal_basis", "every rule needs at least one legal basis")
     legal = []
     for n, basis in enumerate(bases):
@@ -334,7 +347,7 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
                 only_for=only_for,
             )
         )
-    if all(b.only_for is not None for b in legal):
+    if legal and all(b.only_for is not None for b in legal):
         raise _fail(file, f"{where}.legal_basis", "at least one legal basis must apply everywhere")
     when = _alternatives(table, "when", file, where)
     resolved_by = _alternatives(table, "resolved_by", file, where)
@@ -442,7 +455,9 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
     shapes = sum(bool(x) for x in (when, clauses, warning))
     if shapes != 1:
         raise _fail(file, where, "give exactly one of when, deadline or warning")
-    if clauses and category == "overlap":
+    if warning is not None and category == DATA_QUALITY:
+        raise _fail(file, f"{where}.warning", "a data_quality rule warns of no deadline")
+    if clauses and category in ("overlap", DATA_QUALITY):
         # A next step may be due when a period passes (a request unanswered past a
         # policy window): it is raised at the breach and resolved by `met_by`.
         raise _fail(

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from comity.events.schema import event_schema
-from comity.rules.pack import SEVERITIES
+from comity.rules.pack import CATEGORIES, SEVERITIES
 
 __all__ = ["ROUTES", "openapi_document"]
 
@@ -130,7 +130,7 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "finding_id": _TEXT,
             "case_id": _TEXT,
-            "category": {"enum": ["overlap", "deadline", "next_step"]},
+            "category": {"enum": list(CATEGORIES)},
             "code": _TEXT,
             "rule": _TEXT,
             "rulepack": _TEXT,

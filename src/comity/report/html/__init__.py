@@ -38,6 +38,7 @@ _CATEGORIES = (
     ("deadline", "Missed deadline"),
     ("overlap", "Overlapping jurisdictions"),
     ("next_step", "Next steps"),
+    ("data_quality", "Data quality"),
 )
 
 
@@ -148,6 +149,8 @@ def _render(
     sections = []
     for category, title in _CATEGORIES:
         group = [f for f in findings if f.finding.category == category]
+        if category == "data_quality" and not group:
+            continue  # records that hold together add no empty section
         group.sort(key=lambda f: (f.status == "resolved", -SEVERITY_RANK[f.finding.severity]))
         sections.append((category, _(title), group))
     deadlines = [

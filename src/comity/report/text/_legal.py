@@ -16,7 +16,25 @@ from comity.i18n import gettext as _
 from comity.i18n import ngettext, pgettext
 from comity.report.text._wrap import wrap
 
-__all__ = ["amount", "cite", "confidence_word", "deadline_block", "label", "legal_block", "period"]
+__all__ = [
+    "NO_LAW",
+    "amount",
+    "cite",
+    "confidence_word",
+    "deadline_block",
+    "label",
+    "legal_block",
+    "no_law",
+    "period",
+]
+
+#: What a finding or rule without a legal basis (a data-quality check) says instead.
+NO_LAW = "none: a check of the case's own records, not a rule of law"
+
+
+def no_law() -> str:
+    """NO_LAW in the current language."""
+    return _("none: a check of the case's own records, not a rule of law")
 
 
 def cite(basis: Mapping[str, Any], *, always: bool = False) -> str:
@@ -84,6 +102,9 @@ def legal_block(bases: Iterable[Mapping[str, Any]], indent: int) -> Iterator[str
     """Each legal basis in full: citation, reference, other addresses, where the wording
     was read, dates, note."""
     pad = " " * indent
+    bases = list(bases)
+    if not bases:
+        yield from wrap(no_law(), indent)
     for basis in bases:
         yield f"{pad}{cite(basis, always=True)}"
         reference = basis.get("reference") or basis.get("address")

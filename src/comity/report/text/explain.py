@@ -25,7 +25,12 @@ __all__ = ["events_block", "explain_lines"]
 
 
 def _category_word(category: str) -> str:
-    words = {"deadline": _("missed deadline"), "overlap": _("overlap"), "next_step": _("next step")}
+    words = {
+        "deadline": _("missed deadline"),
+        "overlap": _("overlap"),
+        "next_step": _("next step"),
+        "data_quality": _("data quality"),
+    }
     return words.get(category, category)
 
 

@@ -17,11 +17,12 @@ from comity.i18n import ngettext
 from comity.report.at import ReplayAt
 from comity.report.select import EVERYTHING, Selection
 from comity.report.tally import SEVERITY_RANK, Tally
-from comity.report.text._legal import cite, period
+from comity.report.text._legal import cite, no_law, period
 from comity.report.text._when import days_until, in_days
 from comity.report.text._wrap import wrap, wrap_items
 from comity.report.text.style import paint
 from comity.report.words import event_type, finding_message, severity_word
+from comity.rules.pack import DATA_QUALITY
 
 __all__ = [
     "EventsOf",
@@ -44,6 +45,7 @@ def _category_titles() -> tuple[tuple[str, str], ...]:
         ("deadline", _("Missed deadlines")),
         ("overlap", _("Overlapping jurisdictions")),
         ("next_step", _("Next steps")),
+        ("data_quality", _("Data quality")),
     )
 
 
@@ -98,7 +100,9 @@ def finding_lines(
     yield from wrap(", ".join(when), indent + 10)
     yield from wrap(finding_message(finding), indent + 10)
     yield from wrap_items(
-        [cite(b.to_json()) for b in finding.legal_basis], indent + 10, _("legal basis: ")
+        [cite(b.to_json()) for b in finding.legal_basis] or [no_law()],
+        indent + 10,
+        _("legal basis: "),
     )
 
 
@@ -177,6 +181,14 @@ def case_lines(
         if selection.category is not None and category != selection.category:
             continue
         group = [f for f in shown.findings if f.category == category]
+        if (
+            category == DATA_QUALITY
+            and selection.category != category
+            and not any(f.category == category for f in findings)
+        ):
+            # A case whose records hold together says nothing about them: no new
+            # line in every replay (`comity check` says "none").
+            continue
         yield ""
         if not group:
             hides = any(f.category == category for f in findings)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from comity.i18n import gettext as _
-from comity.report.text._legal import amount, cite, legal_block
+from comity.report.text._legal import amount, cite, legal_block, no_law
 from comity.report.text._wrap import wrap, wrap_items
 from comity.report.words import rule_message, rule_title
 from comity.rules import Rule, RulePack
@@ -37,7 +37,7 @@ def rules_list_lines(pack: RulePack, *, origin: str) -> Iterator[str]:
             f"{rule.category.ljust(cat_width)}  {rule.severity.ljust(sev_width)}  "
             f"{rule_title(rule)}"
         )
-        bases = [cite(b.to_json(), always=True) for b in rule.legal_basis]
+        bases = [cite(b.to_json(), always=True) for b in rule.legal_basis] or [no_law()]
         yield from wrap_items(bases, id_width + 2, _("legal basis: "))
     yield ""
     yield _(

@@ -1,0 +1,104 @@
+"""`comity check`: the data-quality findings of each case (rules DQ-*).
+
+A replay of each case (or of `--case`), keeping only the `data_quality` findings:
+events that name an asset, an order, a request, an FIU report or suspension, a
+proceeding or a party that no event of the case records; events of a case never
+opened; an event dated before the order or request it acts on; a retraction of an
+event the case does not hold (docs/rules.md, "Data quality"). These are checks of the
+case's own records, not of the law.
+
+Exit codes (docs/cli.md): 0 no data-quality finding; 1 at least one (the command ran
+and found what it checks for); 3 a `--case` with no events (nothing is replayed); 4 a
+case that could not be replayed or a store error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import click
+
+from comity.cli import current, pass_log
+from comity.cli._streams import wants_colour, write, write_styled_lines
+from comity.cli.options import case_option, format_option, replay_at, time_options
+from comity.cli.replay import _check_cases, _exit_if_failed
+from comity.engine import CaseResult, replay_log
+from comity.events import EventLog
+from comity.i18n import ngettext
+from comity.report.json import json_document
+from comity.report.text.check import check_lines, data_quality
+
+__all__ = ["COMMANDS"]
+
+
+@click.command("check")
+@case_option(
+    "Check only this case; repeat for more. Default: every case in the store.", multiple=True
+)
+@time_options
+@format_option(
+    ["table", "json"],
+    "table: each case's data-quality findings for people; json: one object with every "
+    "data-quality finding (each names its case).",
+)
+@pass_log
+def check(
+    log: EventLog,
+    cases: tuple[str, ...],
+    as_of: dt.date | dt.datetime | None,
+    known_at: dt.datetime | None,
+    fmt: str,
+) -> None:
+    """List each case's data-quality findings: events that contradict each other.
+
+    An event that names an asset, order, request, FIU report, proceeding or party no
+    event of the case records, a case with events but no case_opened, an event dated
+    before what it acts on, a retraction of an event the case does not hold. The case
+    keeps its events (the missing one may still be recorded); a finding goes away
+    when it is. Exit 0 when there is none, 1 when there is at least one.
+    """
+    context = current()
+    pack = context.pack
+    at = replay_at(as_of, known_at)
+    if cases:
+        _check_cases(log, cases, at)
+    failed: list[CaseResult] = []
+    found = 0
+
+    def counted() -> Iterator[CaseResult]:
+        nonlocal found
+        for result in replay_log(
+            log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None
+        ):
+            if result.error is not None:
+                failed.append(result)
+            found += len(data_quality(result))
+            yield result
+
+    if fmt == "json":
+        head = {**at.header(), "rulepack": pack.digest}
+        write(
+            json_document(
+                head, "findings", (f.to_json() for r in counted() for f in data_quality(r))
+            )
+        )
+    else:
+        styled = wants_colour()
+        write_styled_lines(
+            check_lines(counted(), at, rulepack=pack.digest, styled=styled), styled=styled
+        )
+    _exit_if_failed(failed)
+    if found:
+        click.echo(
+            ngettext(
+                "{n} data-quality finding (exit 1).",
+                "{n} data-quality findings (exit 1).",
+                found,
+            ).format(n=found),
+            err=True,
+        )
+        click.get_current_context().exit(1)
+
+
+COMMANDS = (check,)
