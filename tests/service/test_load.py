@@ -127,6 +127,11 @@ def test_sixteen_clients_lose_and_duplicate_nothing(live: Live) -> None:
     writer, reader = live.auth("writer"), live.auth("reader")
     for case in SHARED:
         assert httpx.post(url + "/v1/events", headers=writer, json=[event(case, f"{case}-0")])
+    log = open_log(live.store)
+    try:
+        before = {s.event_id for s in log.read()}
+    finally:
+        log.close()
     tally, stop = Tally(), threading.Event()
     end: list[int] = []
     streams: list[list[int]] = [[], []]
@@ -156,10 +161,13 @@ def test_sixteen_clients_lose_and_duplicate_nothing(live: Live) -> None:
         stored = {s.event_id: (s.case_id, s.seq, s.position) for s in log.read()}
     finally:
         log.close()
-    # Every answered append is stored as answered; nothing else was added.
+    # Every answered append is stored as answered; nothing else was added: what the log
+    # holds is the example, the three shared cases' first events and what was answered
+    # (an append refused with 412 stored nothing), each event once.
     for event_id, where in tally.stored.items():
         assert stored[event_id] == where
     assert len(stored) == head
+    assert set(stored) == set(tally.stored) | before
     # Every case's seq is gapless (verify checks the whole chain too).
     by_case: dict[str, list[int]] = {}
     for case, seq, _ in stored.values():
@@ -178,6 +186,7 @@ def test_kill_9_mid_load_loses_no_answered_append(
     server = servers(live.store, extra=("--no-watch",), ready=False)
     writer = live.auth("writer")
     answered: dict[str, tuple[str, int, int]] = {}
+    cut_short: list[str] = []  # appends in flight when the server died
     lock, stop = threading.Lock(), threading.Event()
 
     def append(me: int) -> None:
@@ -190,7 +199,9 @@ def test_kill_9_mid_load_loses_no_answered_append(
                 try:
                     answer = client.post("/v1/events", json=batch)
                 except httpx.TransportError:
-                    return  # the server is gone: this append was not answered
+                    with lock:  # the server is gone: this append was not answered
+                        cut_short.append(case)
+                    return
                 if answer.status_code == 201:
                     with lock:
                         for s in answer.json()["stored"]:
@@ -207,14 +218,32 @@ def test_kill_9_mid_load_loses_no_answered_append(
     for t in threads:
         t.join(timeout=60)
     assert len(answered) >= 200
+    assert cut_short, "no append was in flight when the server was killed"
     log = open_log(live.store)
     try:
         stored = {s.event_id: (s.case_id, s.seq, s.position) for s in log.read()}
+        head = log.head().position
     finally:
         log.close()
     missing = [e for e in answered if stored.get(e) != answered[e]]
     assert not missing, missing[:5]
+    # An append cut short stored all of its batch or none of it, and no case has a gap.
+    kill_cases: dict[str, list[int]] = {}
+    for case, seq, _ in stored.values():
+        if case.startswith("KILL-"):
+            kill_cases.setdefault(case, []).append(seq)
+    assert all(sorted(seqs) == [1, 2] for seqs in kill_cases.values()), kill_cases
+    assert {c for c, _, _ in answered.values()} <= set(kill_cases)
+    assert len(kill_cases) - len({c for c, _, _ in answered.values()}) <= len(cut_short)
     assert comity(live.store, "verify").returncode == 0
-    server.start(ready=False)  # and it serves again on the same store
+    # Restarted on the same store, it serves what was stored and appends after it.
+    server.start(ready=False)
     again = httpx.get(server.url + "/v1/cases/KILL-0-0/events", headers=live.auth("reader"))
     assert again.status_code == 200
+    assert [e["event_id"] for e in again.json()["events"]] == ["KILL-0-0-1", "KILL-0-0-2"]
+    after = httpx.post(
+        server.url + "/v1/events", headers=writer, json=[event("AFTER-KILL", "AFTER-KILL-1")]
+    )
+    assert after.status_code == 201, after.text
+    assert after.json()["stored"][0]["position"] == head + 1
+    assert comity(live.store, "verify").returncode == 0
