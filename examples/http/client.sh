@@ -47,7 +47,7 @@ JSONL
 
 echo "== findings of ${case_id}" >&2
 # The service's watcher applies new events within milliseconds; until the case is in
-# the findings store the answer is 404 (or 503 before the first catch-up): retry.
+# the findings store the answer is 503 with Retry-After (not 404: the case exists): retry.
 for _ in $(seq 1 100); do
     status="$(curl -sS -o /dev/null -w '%{http_code}' -H "$auth" "${url}/v1/cases/${case_id}/findings")"
     [ "$status" = 200 ] && break

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from live import Live, Server, comity, event, problem
+from live import Live, Server, comity, event, make_tokens, problem
 
 
 def disclosure_of(live: Live, response: httpx.Response) -> dict[str, Any]:
@@ -350,6 +350,36 @@ def test_findings_are_those_of_comity_findings(live: Live) -> None:
         httpx.get(live.url + "/v1/findings", headers=live.auth("reader"), params={"case": "NOPE"}),
         404,
     )
+
+
+def test_a_case_the_findings_store_has_not_reached_is_503_not_404(
+    new_store: Callable[[], str], servers: Callable[..., Server]
+) -> None:
+    """Read-your-append: a case just appended is in the log before the watcher applies
+    it. Its findings answer 503 with Retry-After (curl --retry and any HTTP client
+    retry that), not 404, which says the case does not exist; once the findings store
+    has applied it, 200."""
+    store = new_store()
+    comity(store, "watch", "--once")  # a findings store with a cut, kept still below
+    tokens = make_tokens(store)
+    server = servers(store, extra=("--no-watch",))
+    auth = {"Authorization": f"Bearer {tokens['app']}"}
+    stored = httpx.post(server.url + "/v1/events", headers=auth, json=[event("NEW", "NEW-1")])
+    assert stored.status_code == 201
+    for path, params in (
+        ("/v1/cases/NEW/findings", {}),
+        ("/v1/findings", {"case": "NEW"}),
+        ("/v1/deadlines", {"case": "NEW"}),
+    ):
+        answer = httpx.get(server.url + path, headers=auth, params=params)
+        body = problem(answer, 503)
+        assert body["type"] == "urn:comity:problem:not-caught-up"
+        assert answer.headers["retry-after"] == "1"
+        assert "'NEW' is in the log" in body["detail"]
+    problem(httpx.get(server.url + "/v1/cases/NOPE/findings", headers=auth), 404)
+    comity(store, "watch", "--once")
+    answer = httpx.get(server.url + "/v1/cases/NEW/findings", headers=auth)
+    assert answer.status_code == 200 and answer.json()["case_id"] == "NEW"
 
 
 def test_case_findings_and_explain(live: Live) -> None:

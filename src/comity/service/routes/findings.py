@@ -61,11 +61,29 @@ def _head(cut: Cut) -> dict[str, Any]:
     }
 
 
-def _missing(store: FindingsStore, cut: Cut, cases: Sequence[str]) -> None:
+def _missing(stores: Stores, store: FindingsStore, cut: Cut, cases: Sequence[str]) -> None:
+    """404 for a case the log does not hold; 503 with Retry-After for one it holds but
+    the findings store's cut does not reach yet (just appended: the watcher applies it
+    within moments), so that a client reading its own append retries rather than
+    concluding that the case does not exist."""
     if not cases:
         return
     have = store.case_states(cut.generation, list(cases))
     missing = sorted(set(cases) - set(have))
+    pending = [c for c in missing if stores.log.last_seq(c) > 0]
+    if pending:
+        raise HttpProblem(
+            503,
+            "not-caught-up",
+            "Findings not caught up",
+            "\n".join(
+                f"case {c!r} is in the log, but the findings store's cut (position "
+                f"{cut.position}) does not include it yet; retry after a moment (the "
+                "service's watcher applies new events, or run `comity watch`)"
+                for c in pending
+            ),
+            headers={"Retry-After": "1"},
+        )
     if missing:
         raise HttpProblem(
             404,
@@ -94,7 +112,7 @@ async def case_findings(request: Request, caller: Caller) -> Response:
         store = _store(stores)
         with store.db.read():
             cut, found = store.findings(cases=[case_id], open_only=open_only)
-            _missing(store, cut, [case_id])
+            _missing(stores, store, cut, [case_id])
             _, running = store.open_deadlines(cases=[case_id])
         ids = [f.finding_id for f in found]
         doc = {
@@ -139,7 +157,7 @@ async def findings(request: Request, caller: Caller) -> Response:
                 severity=severity,
                 since=since if isinstance(since, dt.datetime) else None,
             )
-            _missing(store, cut, cases)
+            _missing(stores, store, cut, cases)
         doc = {**_head(cut), "findings": [f.to_json() for f in found]}
         return (
             cut,
@@ -233,7 +251,7 @@ async def deadlines(request: Request, caller: Caller) -> Response:
             cut = store.cut()
             assert cut is not None
             last = None if within is None else horizon(cut.as_of, within)
-            _missing(store, cut, cases)
+            _missing(stores, store, cut, cases)
             cut, running = store.open_deadlines(cases=cases, breach_until=last)
         at = ReplayAt(cut.as_of, cut.known_at)
         output = "".join(deadlines_document(running, at, cut.rulepack, within)).encode()
