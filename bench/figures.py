@@ -120,8 +120,8 @@ QUICK = Config(
     findings_runs=3,
     findings_samples=50,
     audit_records=50_000,
-    http_batch_events=(300, 10_000),
-    http_samples=300,
+    http_batch_events=(200, 5_000),
+    http_samples=200,
 )
 TINY = Config(
     name="tiny",
