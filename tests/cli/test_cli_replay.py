@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -266,9 +267,21 @@ def test_replay_json_is_one_object_in_contract_order(runner: CliRunner, three_ca
     args = ("replay", "--format", "json", "--as-of", "2021-03-31", "--known-at", KNOWN_AT)
     first = ok(invoke(runner, three_cases, *args)).stdout
     data = json.loads(first)
-    assert list(data) == ["as_of", "known_at", "rulepack", "cases"]
+    assert list(data) == ["as_of", "known_at", "rulepack", "basis", "cases"]
     assert (data["as_of"], data["known_at"]) == ("2021-03-31", KNOWN_AT)
     assert data["rulepack"] == load_pack().digest
+    # what the output stands on: the whole log at this known_at, no checkpoint yet
+    head = json.loads(
+        ok(invoke(runner, three_cases, "log", "--format", "jsonl")).stdout.splitlines()[-1]
+    )
+    assert data["basis"] == {
+        "as_of": "2021-03-31",
+        "known_at": KNOWN_AT,
+        "log": {"size": head["position"], "position": head["position"], "hash": head["hash"]},
+        "checkpoint": None,
+        "rulepack": data["rulepack"],
+        "versions": {name: metadata.version(name) for name in ("comity", "durable-rules")},
+    }
     assert [c["case_id"] for c in data["cases"]] == ["C2", "CH-2021-7", CASE]
     for case in data["cases"]:
         assert list(case) == ["case_id", "findings", "open_deadlines"]
@@ -541,8 +554,10 @@ def test_deadlines_json(runner: CliRunner, three_cases: Path) -> None:
     args = ("deadlines", "--format", "json", "--as-of", "2021-03-05", "--known-at", KNOWN_AT)
     first = ok(invoke(runner, three_cases, *args, "--within", "30")).stdout
     data = json.loads(first)
-    assert list(data) == ["as_of", "known_at", "rulepack", "within", "deadlines"]
+    assert list(data) == ["as_of", "known_at", "rulepack", "basis", "within", "deadlines"]
     assert (data["as_of"], data["within"]) == ("2021-03-05", 30)
+    assert list(data["basis"]) == ["as_of", "known_at", "log", "checkpoint", "rulepack", "versions"]
+    assert (data["basis"]["as_of"], data["basis"]["rulepack"]) == ("2021-03-05", data["rulepack"])
     fiu = data["deadlines"][0]
     assert fiu["case_id"] == "CH-2021-7"
     assert (fiu["rule"], fiu["ref"], fiu["due"], fiu["breach_at"]) == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def test_the_report_is_written_to_out(store: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert f"written to {out}" in result.stderr
+    assert re.search(r"^disclosure: [0-9a-f-]{36}$", result.stderr, re.M)
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     assert '<html lang="en">' in html
@@ -44,7 +46,7 @@ def test_the_report_is_written_to_out(store: Path, tmp_path: Path) -> None:
     assert f"{len(log)} records" in html
     assert "as of 2021-12-31, known at 2099-01-01T00:00:00Z" in html
     rulepack = invoke(store, "replay", "--format", "jsonl", "--as-of", "2021-12-31").stderr
-    assert rulepack.split("rule pack ")[1].strip() in html
+    assert rulepack.splitlines()[0].split("rule pack ")[1] in html
 
 
 def test_the_report_in_spanish_from_the_option_or_the_environment(store: Path) -> None:

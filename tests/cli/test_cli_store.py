@@ -8,6 +8,7 @@ a PostgreSQL URL naming a fresh schema); then `comity copy` between backends, an
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -79,7 +80,9 @@ def jsonl_log(runner: CliRunner, store: str, *args: str) -> list[dict[str, Any]]
 
 
 def head_line(runner: CliRunner, store: str) -> str:
-    return ok(invoke(runner, store, "verify")).stdout
+    """The event log's line of `verify` (its next line is the store's own disclosure
+    record, which differs between copies of a log)."""
+    return ok(invoke(runner, store, "verify")).stdout.splitlines(keepends=True)[0]
 
 
 @pytest.fixture
@@ -128,6 +131,10 @@ def test_init_ingest_log_verify(runner: CliRunner, store: str) -> None:
     for record, event in zip(records, sent, strict=True):
         assert {k: record[k] for k in event} == event
     assert head_line(runner, store) == f"{EXAMPLE_COUNT} records, head {records[-1]['hash']}\n"
+    # the `log` export was recorded, and verify checks that record's chain too
+    assert ok(invoke(runner, store, "verify")).stdout.splitlines()[1:] == [
+        "disclosure record: 1 record, chain intact"
+    ]
     table = ok(invoke(runner, store, "log", "--case", "PA-2019-0042")).stdout.splitlines()
     assert len(table) == EXAMPLE_COUNT + 1
 
@@ -385,7 +392,10 @@ def test_replay_with_workers_prints_what_one_process_prints(
     one = ok(invoke(runner, store, "replay", *at, "--workers", "1"))
     three = ok(invoke(runner, store, "replay", *at, "--workers", "3"))
     assert three.stdout_bytes == one.stdout_bytes
-    assert three.stderr_bytes == one.stderr_bytes
+    # Each run is its own disclosure (a new record id); the rest of stderr is the same.
+    ids = [r.stderr.splitlines()[-1] for r in (one, three)]
+    assert all(re.fullmatch(r"disclosure: [0-9a-f-]{36}", i) for i in ids) and ids[0] != ids[1]
+    assert three.stderr.splitlines()[:-1] == one.stderr.splitlines()[:-1]
     assert len(one.stdout_bytes) > 1000
     if fmt != "table":
         return

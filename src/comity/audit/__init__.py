@@ -15,7 +15,7 @@ from comity.audit.checkpoint import (
     sign_checkpoint,
     verify_checkpoint,
 )
-from comity.audit.disclosure import KINDS, disclosure_inputs, record_disclosure
+from comity.audit.disclosure import KINDS, OutputDigest, disclosure_inputs, record_disclosure
 from comity.audit.merkle import (
     EMPTY_ROOT,
     MerkleTree,
@@ -36,6 +36,7 @@ __all__ = [
     "Checkpoint",
     "LogHead",
     "MerkleTree",
+    "OutputDigest",
     "Signer",
     "StoredDisclosure",
     "Verifier",

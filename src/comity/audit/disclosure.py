@@ -19,12 +19,14 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from comity.audit.basis import Basis
 from comity.audit.store import AuditStore
 from comity.errors import InvalidInput, NotRecorded, StoreError
 from comity.events.log import format_recorded_at
 
-__all__ = ["KINDS", "disclosure_inputs", "record_disclosure"]
+__all__ = ["KINDS", "OutputDigest", "disclosure_inputs", "record_disclosure"]
 
 #: What was disclosed: a command's output, or a response of the HTTP service.
 KINDS = (
@@ -37,6 +39,15 @@ KINDS = (
     "bundle",
     "http",
 )
+
+
+@attrs.frozen
+class OutputDigest:
+    """The SHA-256 (hex) and length of an output too large to pass as bytes (a front
+    end that spooled it to disk hashes it there)."""
+
+    sha256: str
+    bytes: int
 
 
 def disclosure_inputs(
@@ -64,7 +75,7 @@ def record_disclosure(
     *,
     kind: str,
     actor: str,
-    output: bytes,
+    output: bytes | OutputDigest,
     media_type: str,
     inputs: Mapping[str, Any],
     finding_ids: Iterable[str] = (),
@@ -76,7 +87,8 @@ def record_disclosure(
     """Append one disclosure record and return its id (a UUID).
 
     `output` is the exact bytes delivered (their SHA-256 and length are stored, not
-    the bytes); `inputs` is what re-derives them (see :func:`disclosure_inputs`);
+    the bytes), or their :class:`OutputDigest`; `inputs` is what re-derives them (see
+    :func:`disclosure_inputs`);
     `cases` are the cases the output showed (what `audit log --case` finds it by).
     `now` is the record time (default: the wall clock; this is a front end's record,
     never the engine's). A store that refuses the write is :class:`NotRecorded`.
@@ -86,6 +98,11 @@ def record_disclosure(
     if not actor.strip():
         raise InvalidInput("the actor of a disclosure must be named (--actor or COMITY_ACTOR)")
     shown = sorted(set(cases))
+    digest = (
+        output
+        if isinstance(output, OutputDigest)
+        else OutputDigest(hashlib.sha256(output).hexdigest(), len(output))
+    )
     record_id = str(uuid.uuid4())
     data = {
         "record_id": record_id,
@@ -97,8 +114,8 @@ def record_disclosure(
         "inputs": dict(inputs),
         "output": {
             "media_type": media_type,
-            "sha256": hashlib.sha256(output).hexdigest(),
-            "bytes": len(output),
+            "sha256": digest.sha256,
+            "bytes": digest.bytes,
         },
         "finding_ids": list(dict.fromkeys(finding_ids)),
         "cases": shown,

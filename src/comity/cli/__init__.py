@@ -231,6 +231,8 @@ def cli(ctx: click.Context, store_url: str, rule_dirs: tuple[str, ...], lang: st
       2  usage error
       3  bad input; nothing was written
       4  store error (conflict, unreachable, corrupt); a case not replayed
+      5  an output of case data could not be recorded (read-only store,
+         --no-record); nothing was shown
       130  interrupted (Ctrl-C)
     """
     ctx.obj = Context(store_url, [d for d in rule_dirs if d])

@@ -3,13 +3,22 @@
 Reports are iterators of lines or chunks so that a large store prints as it is read;
 `click.echo` flushes on every call, which a million-line log would feel, so lines go
 to `sys.stdout` directly and are flushed once.
+
+While a command's output is being recorded (:mod:`comity.cli._disclose`), the same
+functions write into a :class:`Capture` instead: a spooled temporary file (memory
+first, disk past a few megabytes, so a large replay never sits whole in memory) that
+is hashed, recorded, and only then copied to stdout. Captured text is UTF-8.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import click
@@ -19,6 +28,8 @@ from comity.report.text.style import has_marks, segments
 
 __all__ = [
     "SEVERITY_COLOURS",
+    "Capture",
+    "capturing",
     "close",
     "wants_colour",
     "write",
@@ -29,9 +40,64 @@ __all__ = [
 ]
 
 
+class Capture:
+    """The bytes a command would have written to stdout, held until recorded."""
+
+    #: Past this many bytes the capture moves from memory to a temporary file.
+    SPOOL_BYTES = 8 << 20
+
+    def __init__(self) -> None:
+        self.binary: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES)  # noqa: SIM115
+        self.text = io.TextIOWrapper(
+            self.binary,
+            encoding="utf-8",
+            newline="\n",
+            write_through=True,
+        )
+
+    def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
+        """The captured bytes, from the start, a block at a time."""
+        self.text.flush()
+        self.binary.seek(0)
+        while block := self.binary.read(size):
+            yield block
+
+    def digest(self) -> tuple[str, int]:
+        """SHA-256 (hex) and length of the captured bytes."""
+        h, n = hashlib.sha256(), 0
+        for block in self.chunks():
+            h.update(block)
+            n += len(block)
+        return h.hexdigest(), n
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.chunks())
+
+    def close(self) -> None:
+        self.text.detach()
+        self.binary.close()
+
+
+_CAPTURES: list[Capture] = []
+
+
+@contextmanager
+def capturing(capture: Capture) -> Iterator[Capture]:
+    """Send what the write functions below write to `capture` instead of stdout."""
+    _CAPTURES.append(capture)
+    try:
+        yield capture
+    finally:
+        _CAPTURES.remove(capture)
+
+
+def _text_out() -> IO[str]:
+    return _CAPTURES[-1].text if _CAPTURES else sys.stdout
+
+
 def write_lines(lines: Iterable[str]) -> None:
     """Write line by line without a flush per line (click.echo flushes every call)."""
-    out: IO[str] = sys.stdout
+    out: IO[str] = _text_out()
     for line in lines:
         out.write(line)
         out.write("\n")
@@ -47,7 +113,7 @@ def write_text_lines(lines: Iterable[str]) -> None:
 
 def write(chunks: Iterable[str]) -> None:
     """Write text chunks as they come (a JSON document), flushed at the end."""
-    out: IO[str] = sys.stdout
+    out: IO[str] = _text_out()
     for chunk in chunks:
         out.write(chunk)
     out.flush()
@@ -55,6 +121,11 @@ def write(chunks: Iterable[str]) -> None:
 
 def write_bytes(data: bytes) -> None:
     """Write a document that is bytes (an iCalendar file keeps its CRLF line ends)."""
+    if _CAPTURES:
+        capture = _CAPTURES[-1]
+        capture.text.flush()
+        capture.binary.write(data)
+        return
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
@@ -92,7 +163,7 @@ def write_styled_lines(lines: Iterable[str], *, styled: bool) -> None:
     if not styled:
         write_text_lines(lines)
         return
-    out: IO[str] = sys.stdout
+    out: IO[str] = _text_out()
     for line in lines:
         if not has_marks(line):
             out.write(printable(line))

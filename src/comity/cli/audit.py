@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,9 +21,15 @@ from comity.audit.logtree import verify_signed
 from comity.audit.merkle import MerkleTree, verify_consistency, verify_inclusion
 from comity.audit.note import MAX_NOTE_BYTES
 from comity.audit.signing import LOGS, LogName, check_stored, sign_head, tree_of, which_log
-from comity.audit.store import AuditStore, open_audit_store
+from comity.audit.store import AuditStore, StoredDisclosure, open_audit_store
 from comity.cli import Context, pass_context
+from comity.cli._streams import write, write_lines, write_text_lines
+from comity.cli.options import AS_OF, format_option
 from comity.errors import InvalidInput, VerificationFailed
+from comity.events.codec import canonical_json
+from comity.events.log import format_recorded_at
+from comity.report import json_document
+from comity.report.text.disclosures import disclosure_lines
 
 __all__ = ["COMMANDS"]
 
@@ -128,7 +135,8 @@ def verify(context: Context, against: str | None, public_key: str | None) -> Non
     try:
         count, _ = audit.verify_disclosures()
         if count:
-            click.echo(f"disclosure record: {count} records, chain intact")
+            noun = "record" if count == 1 else "records"
+            click.echo(f"disclosure record: {count} {noun}, chain intact")
         problems = []
         trees: dict[LogName, MerkleTree] = {}
         for verdict in check_stored(log, audit, trees):
@@ -234,11 +242,68 @@ def audit_group() -> None:
     """
 
 
+def _since(value: dt.date | dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(0), tzinfo=dt.UTC)
+    return format_recorded_at(value)
+
+
+def _entry(stored: StoredDisclosure) -> dict[str, Any]:
+    return {"position": stored.position, "hash": stored.hash, **stored.data()}
+
+
+@click.command("log")
+@click.option("--case", "case_id", metavar="CASE_ID", help="Only outputs that showed this case.")
+@click.option("--actor", metavar="NAME", help="Only outputs asked for by this actor.")
+@click.option(
+    "--since",
+    type=AS_OF,
+    metavar="DATE_OR_DATETIME",
+    help="Only records made at or after this UTC instant (a date: its first instant).",
+)
+@format_option(
+    ["table", "json", "jsonl"],
+    "table for people; json: {disclosures: [...]}; jsonl: one record a line "
+    "(each with its position and chain hash).",
+)
+@pass_context
+def audit_log(
+    context: Context,
+    case_id: str | None,
+    actor: str | None,
+    since: dt.date | dt.datetime | None,
+    fmt: str,
+) -> None:
+    """List the disclosure record: who was shown which output, when, on what inputs.
+
+    One line per record, oldest first. The record itself shows no case data (ids,
+    names of actors and digests), so reading it is not recorded.
+    """
+    audit = _audit(context)
+    try:
+        found = audit.disclosures(case_id=case_id, actor=actor, since=_since(since))
+    finally:
+        audit.close()
+    if fmt == "json":
+        write(json_document({}, "disclosures", (_entry(d) for d in found)))
+    elif fmt == "jsonl":
+        write_lines(canonical_json(_entry(d)) for d in found)
+    else:
+        write_text_lines(disclosure_lines([_entry(d) for d in found]))
+
+
 def _subcommands() -> None:
     # The bundle commands need the engine and the rule pack: a module of their own.
     from comity.cli.bundle import COMMANDS as BUNDLE
 
     for command in BUNDLE:
+        audit_group.add_command(command)
+    from comity.cli.reproduce import COMMANDS as REPRODUCE
+
+    audit_group.add_command(audit_log)
+    for command in REPRODUCE:
         audit_group.add_command(command)
 
 

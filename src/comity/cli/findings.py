@@ -8,19 +8,25 @@ when it can: see :func:`store_cut` and :func:`finding_case`.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from comity import i18n
 from comity.cli import current, options, pass_log
+from comity.cli._disclose import Recorder, disclosure_options
 from comity.cli._progress import EventsBar, wants_bar
-from comity.cli._streams import write, write_lines, write_text_lines
+from comity.cli._streams import Capture, capturing, write_bytes
 from comity.cli.options import KNOWN_AT, case_option, format_option
+from comity.cli.outputs import MEDIA_TYPES, render_findings, tree_listing
 from comity.engine import OpenDeadline
 from comity.errors import InvalidInput, StoreError
 from comity.events import EventLog, format_time
@@ -33,7 +39,8 @@ from comity.findings import (
     export_pack,
 )
 from comity.i18n import gettext as _
-from comity.report import ReplayAt, findings_table_lines, json_document
+from comity.report import ReplayAt
+from comity.report.basis import basis_lines
 from comity.rules.pack import SEVERITIES
 
 __all__ = ["COMMANDS", "current_store", "finding_case", "open_store", "store_deadlines"]
@@ -188,6 +195,7 @@ def _since(value: dt.datetime | dt.date | None) -> dt.datetime | None:
     "table for people; json: the document `comity replay --format json` prints for the "
     "store's cut (filters keep only the findings they match); jsonl: one finding a line.",
 )
+@disclosure_options
 @pass_log
 def findings_command(
     log: EventLog,
@@ -204,6 +212,7 @@ def findings_command(
     The cut (as of, known at) is in the header: `comity replay --as-of A --known-at K`
     gives the same findings. Keep the store current with `comity watch`.
     """
+    recorder = Recorder("findings", "findings")
     if i18n.language() != i18n.DEFAULT:
         current().pack  # noqa: B018 - loading the pack words the titles in the language
     store = open_store(log)
@@ -236,28 +245,37 @@ def findings_command(
             since=_since(since),
         )
         at = cut_at(cut)
+        basis = recorder.basis(log, cut.rulepack, at)
+        request = {
+            "command": "findings",
+            "cases": sorted(set(cases)),
+            "open": open_only,
+            "code": code,
+            "jurisdiction": jurisdiction,
+            "severity": severity,
+            "since": None if since is None else format_time(since),
+            "format": fmt,
+            "lang": i18n.language(),
+        }
+        documents: Iterator[dict[str, Any]] = iter(())
         if fmt == "json":
-            filtered = bool(open_only or code or jurisdiction or severity or since)
-            keep = {f.finding_id for f in found}
             _cut, documents = store.case_results(cases=cases)
-
-            def cases_of() -> Iterator[dict[str, object]]:
-                for doc in documents:
-                    if filtered:
-                        doc = {
-                            **doc,
-                            "findings": [f for f in doc["findings"] if f["finding_id"] in keep],
-                        }
-                    yield doc
-
-            write(json_document({**at.header(), "rulepack": cut.rulepack}, "cases", cases_of()))
         elif fmt == "jsonl":
-            import json
-
             click.echo(f"comity findings {at.words()}, rule pack {cut.rulepack}", err=True)
-            write_lines(json.dumps(f.to_json(), ensure_ascii=False) for f in found)
-        else:
-            write_text_lines(findings_table_lines(found, at, rulepack=cut.rulepack))
+            for line in basis_lines(basis):
+                click.echo(line, err=True)
+        capture = Capture()
+        with capturing(capture):
+            shown = render_findings(at, basis, request, found, documents)
+    recorder.deliver(
+        capture,
+        basis=basis,
+        request=request,
+        media_type=shown.media_type,
+        finding_ids=shown.finding_ids,
+        cases=shown.cases,
+        asked_cases=cases,
+    )
 
 
 # --------------------------------------------------------------------------- rules export
@@ -266,6 +284,7 @@ def findings_command(
 @click.command("export")
 @click.argument("digest", metavar="DIGEST")
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@disclosure_options
 @pass_log
 def rules_export(log: EventLog, digest: str, directory: str) -> None:
     """Write an archived rule pack back as files: a whole pack, one subdirectory per
@@ -276,14 +295,45 @@ def rules_export(log: EventLog, digest: str, directory: str) -> None:
     layers instead of the built-in pack, and gives the same digest (checked here:
     exit 1 if it does not).
     """
+    recorder = Recorder("export", "rules export")
     store = open_store(log)
     if store is None:
         raise InvalidInput(
             f"{digest}: this store archives no rule pack yet; packs are archived when "
             "`comity watch` first uses them"
         )
+    target = Path(directory)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InvalidInput(f"{target}: not empty; give a new or empty directory")
     with store:
-        report = export_pack(store, digest, directory)
+        # Written beside the target first, recorded, then moved into place: nothing
+        # is in DIR unless its disclosure was recorded.
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        except OSError as exc:
+            raise InvalidInput(f"{target}: cannot write there: {exc.strerror or exc}") from None
+        try:
+            staged = work / "pack"
+            report = export_pack(store, digest, staged)
+            basis = recorder.basis(log, report.digest, None)
+            request = {"command": "rules export", "digest": report.digest}
+            capture = Capture()
+            with capturing(capture):
+                write_bytes(tree_listing(staged))
+            recorder.deliver(
+                capture,
+                basis=basis,
+                request=request,
+                media_type=MEDIA_TYPES["pack"],
+                out=None,
+                to_stdout=False,
+            )
+            if target.exists():
+                target.rmdir()
+            staged.rename(target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     click.echo(f"rule pack {report.digest}: {report.files} files written to {directory}")
     if report.problem is not None:
         click.echo(f"Error: {report.problem}", err=True)

@@ -8,25 +8,27 @@ a case with nothing found, so that a typo never reads as a clean bill.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import click
 
 from comity import i18n
 from comity.cli import current, pass_log
-from comity.cli._files import read_input, write_output
+from comity.cli._disclose import Recorder, disclosure_options
+from comity.cli._files import read_input
 from comity.cli._progress import counted, wants_bar
-from comity.cli._streams import (
-    close,
-    wants_colour,
-    write,
-    write_bytes,
-    write_lines,
-    write_styled_lines,
-    write_text_lines,
-)
+from comity.cli._streams import Capture, capturing, close, wants_colour, write_styled_lines
 from comity.cli.findings import current_store, finding_case, store_deadlines
 from comity.cli.options import case_option, format_option, replay_at, time_options
+from comity.cli.outputs import (
+    Env,
+    previous_request,
+    render_calendar,
+    render_deadlines,
+    render_explain,
+    render_replay,
+)
 from comity.engine import CaseResult, Finding, OpenDeadline, replay_log
 from comity.errors import InvalidInput, UnknownFinding
 from comity.events import EventLog, StoredEvent, format_time
@@ -34,28 +36,11 @@ from comity.events.codes import jurisdictions
 from comity.events.limits import RANGE_DAYS
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
-from comity.report import (
-    ReplayAt,
-    Selection,
-    Tally,
-    deadlines_document,
-    deadlines_lines,
-    explain_lines,
-    findings_jsonl,
-    replay_document,
-    replay_lines,
-    running_deadlines,
-)
+from comity.report import ReplayAt, Selection, Tally, running_deadlines
+from comity.report.basis import basis_lines
 from comity.report.cases import CaseSummary, summarise, summarise_json
 from comity.report.deadlines import horizon
-from comity.report.ics import (
-    ExportedEvent,
-    PreviousExportError,
-    cases_to_check,
-    deadlines_calendar,
-    read_export,
-    rule_bases,
-)
+from comity.report.ics import PreviousExportError, read_export
 from comity.report.text.cases import cases_lines
 from comity.rules import RulePack
 from comity.rules.pack import CATEGORIES, SEVERITIES
@@ -113,26 +98,6 @@ def _jurisdiction(value: str | None) -> str | None:
             ).format(value=value)
         )
     return code
-
-
-def category_lookup(pack: RulePack) -> Callable[[str], str | None]:
-    """A rule id's category in `pack` (None for a rule the pack does not hold)."""
-    categories = {rule.id: rule.category for rule in pack.rules}
-    return categories.get
-
-
-def case_events(
-    log: EventLog, known_at: dt.datetime
-) -> Callable[[CaseResult], dict[str, StoredEvent]]:
-    """A case's events by id, read when a report needs them (to name what resolved a
-    finding, or which jurisdictions started a deadline)."""
-
-    def events_of(result: CaseResult) -> dict[str, StoredEvent]:
-        if result.error is not None:
-            return {}
-        return {s.event_id: s for s in log.read_case(result.case_id, known_at=known_at)}
-
-    return events_of
 
 
 def with_progress(
@@ -206,6 +171,7 @@ def selection_options(f: Callable[..., None]) -> Callable[..., None]:
     ),
 )
 @selection_options
+@disclosure_options
 @pass_log
 def replay(
     log: EventLog,
@@ -228,6 +194,7 @@ def replay(
     the summary line still counts every finding.
     """
     context = current()
+    recorder = Recorder("replay", "replay")
     pack = context.pack
     at = replay_at(as_of, known_at)
     if cases:
@@ -251,38 +218,36 @@ def replay(
         replayed = replay_log(
             log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None
         )
-    results = tally.watch(with_progress(log, iter(replayed), cases, at.known_at))
-    events_of = case_events(log, at.known_at)
-    category_of = category_lookup(pack)
-    if fmt == "json":
-        write(
-            replay_document(
-                results,
-                at,
-                pack.digest,
-                selection=selection,
-                category_of=category_of,
-                events_of=events_of if selection.needs_events else None,
-            )
-        )
-    elif fmt == "jsonl":
+    basis = recorder.basis(log, pack.digest, at)
+    request = {
+        "command": "replay",
+        "cases": sorted(set(cases)),
+        "format": fmt,
+        "open": open_only,
+        "jurisdiction": jurisdiction,
+        "category": category,
+        "lang": i18n.language(),
+        "styled": fmt == "table" and wants_colour(),
+        "origin": context.pack_origin(),
+    }
+    if fmt == "jsonl":
         click.echo(f"comity replay {at.words()}, rule pack {pack.digest}", err=True)
-        write_lines(findings_jsonl(results, selection))
-    else:
-        styled = wants_colour()
-        write_styled_lines(
-            replay_lines(
-                results,
-                at,
-                rulepack=pack.digest,
-                origin=context.pack_origin(),
-                events_of=_needed(events_of, selection),
-                selection=selection,
-                category_of=category_of,
-                styled=styled,
-            ),
-            styled=styled,
-        )
+        for line in basis_lines(basis):
+            click.echo(line, err=True)
+    results = tally.watch(with_progress(log, iter(replayed), cases, at.known_at))
+    capture = Capture()
+    with capturing(capture):
+        shown = render_replay(Env(log=log, pack=pack, basis=basis, at=at), request, results)
+    recorder.deliver(
+        capture,
+        basis=basis,
+        request=request,
+        media_type=shown.media_type,
+        finding_ids=shown.finding_ids,
+        cases=shown.cases,
+        asked_cases=cases,
+        pack=pack,
+    )
     _exit_if_failed(tally.failed)
     if tally.failing:
         click.echo(
@@ -296,41 +261,13 @@ def replay(
         click.get_current_context().exit(1)
 
 
-def _needed(
-    events_of: Callable[[CaseResult], Mapping[str, StoredEvent]], selection: Selection
-) -> Callable[[CaseResult], Mapping[str, StoredEvent]]:
-    """Read a case's events only if the text report will use them: a resolved finding
-    it shows (to name what resolved it), or a --jurisdiction to match deadlines."""
-
-    def maybe(result: CaseResult) -> Mapping[str, StoredEvent]:
-        shows_resolved = any(
-            f.resolved_by and selection.keeps(f) for f in result.findings if not f.is_open
-        )
-        if shows_resolved or (selection.needs_events and result.open_deadlines):
-            return events_of(result)
-        return {}
-
-    return maybe
-
-
 # --------------------------------------------------------------------------- explain
-
-
-def _events_by_id(
-    log: EventLog, case_id: str, ids: Iterable[str], known_at: dt.datetime
-) -> dict[str, StoredEvent]:
-    wanted = set(ids)
-    found: dict[str, StoredEvent] = {}
-    if wanted:
-        for stored in log.read_case(case_id, known_at=known_at):
-            if stored.event_id in wanted:
-                found[stored.event_id] = stored
-    return found
 
 
 @click.command("explain")
 @click.argument("finding_id", metavar="FINDING_ID")
 @time_options
+@disclosure_options
 @pass_log
 def explain(
     log: EventLog,
@@ -344,6 +281,7 @@ def explain(
     (`comity watch`) only the finding's case is replayed; without one, the store is
     replayed case by case until it turns up. An id no replay produces is exit 3.
     """
+    recorder = Recorder("explain", "explain")
     pack = current().pack
     at = replay_at(as_of, known_at)
     found: Finding | None = None
@@ -383,10 +321,25 @@ def explain(
         ),
         err=True,
     )
-    ids = [*found.because, *(found.resolved_by or ())]
-    events = _events_by_id(log, found.case_id, ids, at.known_at)
-    write_text_lines(
-        explain_lines(found, pack.rule(found.rule), at, rulepack=pack.digest, events=events)
+    basis = recorder.basis(log, pack.digest, at)
+    request = {
+        "command": "explain",
+        "finding": finding_id,
+        "case": found.case_id,
+        "lang": i18n.language(),
+    }
+    capture = Capture()
+    with capturing(capture):
+        shown = render_explain(Env(log=log, pack=pack, basis=basis, at=at), request, found)
+    recorder.deliver(
+        capture,
+        basis=basis,
+        request=request,
+        media_type=shown.media_type,
+        finding_ids=shown.finding_ids,
+        cases=shown.cases,
+        asked_cases=[found.case_id],
+        pack=pack,
     )
 
 
@@ -451,6 +404,7 @@ MAX_CALENDAR_BYTES = 16 << 20
         "the --previous file) instead of stdout."
     ),
 )
+@disclosure_options
 @pass_log
 def deadlines(
     log: EventLog,
@@ -474,12 +428,13 @@ def deadlines(
       comity deadlines --format ics --previous deadlines.ics --out deadlines.ics
     """
     context = current()
-    pack = context.pack
     if fmt != "ics":
         for flag, value in (("--previous", previous), ("--out", out)):
             if value is not None:
                 raise click.UsageError(f"{flag} goes with --format ics")
-    exported = _previous_export(previous) if previous is not None else {}
+    recorder = Recorder("export" if fmt == "ics" else "deadlines", "deadlines")
+    pack = context.pack
+    previous_data = _previous_export(previous) if previous is not None else None
     at = replay_at(as_of, known_at)
     if cases:
         _check_cases(log, cases, at)
@@ -496,69 +451,50 @@ def deadlines(
             log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None
         )
         running = running_deadlines(tally.watch(results), at.as_of, keep)
-    if fmt == "json":
-        write(deadlines_document(running, at, pack.digest, within))
-    elif fmt == "ics":
-        _write_calendar(log, running, at, exported, cases, within, remind, out, tally)
-    else:
-        write_text_lines(
-            deadlines_lines(
-                running, at, rulepack=pack.digest, origin=context.pack_origin(), within=within
-            )
+    basis = recorder.basis(log, pack.digest, at)
+    request: dict[str, Any] = {
+        "command": "deadlines",
+        "cases": sorted(set(cases)),
+        "within": within,
+        "format": fmt,
+        "lang": i18n.language(),
+        "origin": context.pack_origin(),
+    }
+    if fmt == "ics":
+        request["remind"] = remind
+        request["previous"] = (
+            None
+            if previous is None or previous_data is None
+            else previous_request(previous, previous_data)
         )
+    env = Env(log=log, pack=pack, basis=basis, at=at)
+    capture = Capture()
+    with capturing(capture):
+        if fmt == "ics":
+            shown = render_calendar(env, request, running, tally, previous_data)
+        else:
+            shown = render_deadlines(env, request, running, tally)
+    recorder.deliver(
+        capture,
+        basis=basis,
+        request=request,
+        media_type=shown.media_type,
+        finding_ids=shown.finding_ids,
+        cases=shown.cases,
+        asked_cases=cases,
+        out=out,
+        pack=pack,
+    )
     _exit_if_failed(tally.failed)
 
 
-def _previous_export(path: str) -> dict[str, ExportedEvent]:
+def _previous_export(path: str) -> bytes:
     data = read_input(path, "--previous", limit=MAX_CALENDAR_BYTES)
     try:
-        return read_export(data)
+        read_export(data)
     except PreviousExportError as exc:
         raise InvalidInput(f"--previous {path}: {exc}") from None
-
-
-def _write_calendar(
-    log: EventLog,
-    running: Sequence[OpenDeadline],
-    at: ReplayAt,
-    exported: dict[str, ExportedEvent],
-    cases: Sequence[str],
-    within: int | None,
-    remind: int,
-    out: str | None,
-    tally: Tally,
-) -> None:
-    """The iCalendar export: replays the cases whose exported deadlines vanished, to
-    tell a missed deadline (a breach finding) from a met one."""
-    pack = current().pack
-    scope = set(cases)
-
-    def in_scope(case_id: str) -> bool:
-        return not scope or case_id in scope
-
-    findings: list[Finding] = []
-    vanished = cases_to_check(exported, running, in_scope)
-    if vanished:
-        for result in tally.watch(
-            replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=vanished)
-        ):
-            findings.extend(f for f in result.findings if f.category == "deadline")
-    data = deadlines_calendar(
-        running,
-        at,
-        rulepack=pack.digest,
-        bases=rule_bases(pack),
-        previous=exported,
-        in_scope=in_scope,
-        findings=findings,
-        within=within,
-        remind_days=remind,
-        lang=i18n.language(),  # comity's --lang, COMITY_LANG or the locale
-    )
-    if out is not None:
-        write_output(out, data)
-    else:
-        write_bytes(data)
+    return data
 
 
 # --------------------------------------------------------------------------- cases

@@ -2,7 +2,9 @@
 
 The command replays the case and reads its events, as `replay --case` would, takes the
 basis of the output (the log head it covered, the latest signed checkpoint, the rule
-pack, the versions) and hands them to :func:`comity.report.html.case_report_html`.
+pack, the versions) and hands them to :func:`comity.report.html.case_report_html`
+(through :func:`comity.cli.outputs.render_report`), recording the report as a
+disclosure before it is written.
 """
 
 from __future__ import annotations
@@ -12,30 +14,16 @@ import datetime as dt
 import click
 
 from comity import i18n
-from comity.audit.basis import Basis, basis_of
-from comity.audit.store import open_audit_store
 from comity.cli import current, pass_log
-from comity.cli._files import write_output
-from comity.cli._streams import write
+from comity.cli._disclose import Recorder, disclosure_options
+from comity.cli._streams import Capture, capturing, close
 from comity.cli.options import replay_at, time_options
-from comity.engine import replay_log
-from comity.engine.replay import as_of_limit
+from comity.cli.outputs import Env, render_report
 from comity.errors import InvalidInput
 from comity.events import EventLog, format_time
-from comity.report import ReplayAt
-from comity.report.html import LANGUAGES, case_report_html
+from comity.report.html import LANGUAGES
 
 __all__ = ["COMMANDS"]
-
-
-def _basis(log: EventLog, rulepack: str, at: ReplayAt) -> Basis:
-    """What the report stands on, with the latest checkpoint of the store's event log."""
-    context = current()
-    audit = open_audit_store(context.url, context.where)
-    try:
-        return basis_of(log, audit, rulepack=rulepack, as_of=at.as_of, known_at=at.known_at)
-    finally:
-        audit.close()
 
 
 @click.command("report")
@@ -54,6 +42,7 @@ def _basis(log: EventLog, rulepack: str, at: ReplayAt) -> Basis:
     metavar="FILE",
     help="Write the report to FILE (whole or not at all) instead of stdout.",
 )
+@disclosure_options
 @pass_log
 def report(
     log: EventLog,
@@ -71,35 +60,43 @@ def report(
     browser for a PDF.
     """
     context = current()
+    recorder = Recorder("report", "report")
     pack = context.pack
     at = replay_at(as_of, known_at)
-    events = list(log.read_case(case_id, known_at=at.known_at))
-    if not events:
+    if not _has_events(log, case_id, at.known_at):
         raise InvalidInput(
             f"--case {case_id}: no events in this case recorded by {format_time(at.known_at)}; "
             "`comity log` lists the cases in the store"
         )
-    (result,) = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=[case_id])
+    basis = recorder.basis(log, pack.digest, at)
+    request = {"command": "report", "case": case_id, "lang": lang or i18n.language()}
+    capture = Capture()
+    with capturing(capture):
+        shown, result = render_report(Env(log=log, pack=pack, basis=basis, at=at), request)
     if result.error is not None:
         click.echo(f"Error: case {case_id} could not be replayed: {result.error}", err=True)
         click.get_current_context().exit(4)
-    basis = _basis(log, pack.digest, at)
-    lang = lang or i18n.language()
-    with i18n.use(lang):  # the text renderers' words follow the report's language
-        html = case_report_html(
-            result,
-            events,
-            at,
-            rulepack=pack.digest,
-            as_of_limit=as_of_limit(at.as_of),
-            basis=basis,
-            lang=lang,
-        )
-    if out is None:
-        write([html])
-    else:
-        write_output(out, html.encode("utf-8"))
+    recorder.deliver(
+        capture,
+        basis=basis,
+        request=request,
+        media_type=shown.media_type,
+        finding_ids=shown.finding_ids,
+        cases=shown.cases,
+        asked_cases=[case_id],
+        out=out,
+        pack=pack,
+    )
+    if out is not None:
         click.echo(f"report of case {case_id} {at.words()} written to {out}", err=True)
+
+
+def _has_events(log: EventLog, case_id: str, known_at: dt.datetime) -> bool:
+    events = log.read_case(case_id, known_at=known_at)
+    try:
+        return next(events, None) is not None
+    finally:
+        close(events)
 
 
 COMMANDS = (report,)

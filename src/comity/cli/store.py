@@ -10,21 +10,21 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
 import click
 
 from comity.cli import Context, describe_store, pass_context, pass_log
-from comity.cli._streams import close, write_lines, write_text_lines
+from comity.cli._disclose import Recorder, disclosure_options
+from comity.cli._streams import Capture, capturing, close
 from comity.cli.options import case_option, format_option
+from comity.cli.outputs import render_log
 from comity.errors import EventFormatError, InvalidInput, Problem
 from comity.events import (
     EVENT_TYPES,
     Event,
     EventLog,
-    StoredEvent,
     canonical_json,
     parse_jsonl,
     parse_one,
@@ -32,8 +32,6 @@ from comity.events import (
 from comity.events.json_input import JsonInputError, loads_user_json
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
-from comity.report.json import stored_events_jsonl
-from comity.report.text import log_lines
 
 __all__ = ["COMMANDS"]
 
@@ -261,27 +259,36 @@ def append(
     ["table", "jsonl"],
     "table for people; jsonl for one stored event (with its envelope and hash) a line.",
 )
+@disclosure_options
 @pass_log
 def log_command(log: EventLog, case_id: str | None, fmt: str) -> None:
-    """Print the log (or one case), oldest first, streaming."""
-    events = log.read_case(case_id) if case_id is not None else log.read()
-    if fmt == "jsonl":
-        write_lines(stored_events_jsonl(events))
-        return
-    first = next(events, None)
-    if first is None:
+    """Print the log (or one case), oldest first, streaming.
+
+    The records printed are those up to the head when the command started, and the
+    output is recorded in the disclosure record (kind `export`) before it is shown.
+    """
+    recorder = Recorder("export", "log")
+    basis = recorder.basis(log, None, None)
+    request = {"command": "log", "case": case_id, "format": fmt}
+    capture = Capture()
+    with capturing(capture):
+        shown = render_log(log, request, basis.head.position)
+    if not shown.cases:  # nothing shown, nothing to record
+        if fmt == "jsonl":
+            return
         if case_id is not None:
             click.echo(_("No events in case {case!r}.").format(case=case_id), err=True)
         else:
             click.echo(_("No events in the store."), err=True)
         return
-
-    def chained() -> Iterator[StoredEvent]:
-        yield first
-        yield from events
-
-    case_ids = [case_id] if case_id is not None else log.case_ids()
-    write_text_lines(log_lines(chained(), last_position=log.head().position, case_ids=case_ids))
+    recorder.deliver(
+        capture,
+        basis=basis,
+        request=request,
+        media_type=shown.media_type,
+        cases=shown.cases,
+        asked_cases=[case_id] if case_id is not None else [],
+    )
 
 
 # --------------------------------------------------------------------------- verify

@@ -37,6 +37,7 @@ from typing import Any
 import attrs
 import icalendar
 
+from comity.audit.basis import Basis
 from comity.engine import CountedPeriod, Finding, OpenDeadline
 from comity.events.codec import format_time
 from comity.report.at import ReplayAt
@@ -275,8 +276,14 @@ def deadlines_calendar(
     within: int | None = None,
     remind_days: int = 3,
     lang: str = "en",
+    basis: Basis | None = None,
 ) -> bytes:
     """The iCalendar file (CRLF lines, UTF-8) of `running`, updating `previous`.
+
+    With a `basis`, the calendar names what it stands on in properties of its own:
+    X-COMITY-LOG (size, position and hash of the log head covered), X-COMITY-CHECKPOINT
+    (origin, size and root of the latest signed checkpoint, or `none`),
+    X-COMITY-RULEPACK and X-COMITY-VERSIONS; calendar programs keep and ignore them.
 
     `running` holds every open deadline of the cases `in_scope` (not cut by
     `within`: a deadline beyond it is still running, and its previous event is carried
@@ -299,6 +306,19 @@ def deadlines_calendar(
             "Open deadlines of comity, as of {as_of}, known at {known_at}; rule pack {rulepack}"
         ).format(as_of=as_of, known_at=at.header()["known_at"], rulepack=rulepack),
     )
+    if basis is not None:
+        head = basis.head
+        calendar.add("x-comity-log", f"size={head.size} position={head.position} hash={head.hash}")
+        cp = basis.checkpoint
+        calendar.add(
+            "x-comity-checkpoint",
+            "none" if cp is None else f"origin={cp['origin']} size={cp['size']} root={cp['root']}",
+        )
+        calendar.add("x-comity-rulepack", rulepack)
+        calendar.add(
+            "x-comity-versions",
+            " ".join(f"{name}={v}" for name, v in sorted(basis.versions.items())),
+        )
     last = None if within is None else horizon(at.as_of, within)
     events: list[tuple[str, str, icalendar.cal.Component]] = []  # (day, uid, event) to sort
     seen: set[str] = set()

@@ -12,9 +12,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from comity.audit.basis import Basis
 from comity.engine import CaseResult, OpenDeadline
 from comity.events import StoredEvent, canonical_json
 from comity.report.at import ReplayAt
+from comity.report.basis import basis_json
 from comity.report.select import EVERYTHING, Selection
 
 __all__ = [
@@ -48,10 +50,12 @@ def replay_document(
     selection: Selection = EVERYTHING,
     category_of: Callable[[str], str | None] = lambda _rule: None,
     events_of: Callable[[CaseResult], Mapping[str, StoredEvent]] | None = None,
+    basis: Basis | None = None,
 ) -> Iterator[str]:
-    """`{as_of, known_at, rulepack, cases}`: every case's findings and open deadlines
-    (with a `selection`, only those it keeps; the document keeps its shape)."""
-    head = {**at.header(), "rulepack": rulepack}
+    """`{as_of, known_at, rulepack, basis, cases}`: every case's findings and open
+    deadlines (with a `selection`, only those it keeps; the document keeps its shape).
+    `basis` is what the output stands on (`Basis.to_json()`; absent without one)."""
+    head = {**at.header(), "rulepack": rulepack, **basis_json(basis)}
     if not selection:
         return json_document(head, "cases", (r.to_json() for r in results))
 
@@ -64,10 +68,15 @@ def replay_document(
 
 
 def deadlines_document(
-    deadlines: Iterable[OpenDeadline], at: ReplayAt, rulepack: str, within: int | None
+    deadlines: Iterable[OpenDeadline],
+    at: ReplayAt,
+    rulepack: str,
+    within: int | None,
+    basis: Basis | None = None,
 ) -> Iterator[str]:
-    """`{as_of, known_at, rulepack, within, deadlines}`, in the order given."""
-    head = {**at.header(), "rulepack": rulepack, "within": within}
+    """`{as_of, known_at, rulepack, basis, within, deadlines}`, in the order given
+    (`basis` only with one)."""
+    head = {**at.header(), "rulepack": rulepack, **basis_json(basis), "within": within}
     return json_document(head, "deadlines", (d.to_json() for d in deadlines))
 
 

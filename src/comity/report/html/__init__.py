@@ -23,6 +23,7 @@ from comity.audit.basis import Basis
 from comity.engine import CaseResult, CountedPeriod
 from comity.events import StoredEvent, format_time
 from comity.report.at import ReplayAt
+from comity.report.basis import basis_rows
 from comity.report.html._case import CaseView, case_view
 from comity.report.html._svg import flows_svg, timeline_svg
 from comity.report.labels import LANGUAGES, Translate, translator
@@ -76,43 +77,7 @@ def _in_days(days: int, _: Translate) -> str:
 
 
 def _basis_rows(basis: Basis | None, _: Translate) -> list[tuple[str, str]]:
-    if basis is None:
-        return []
-    rows = []
-    if basis.as_of is not None or basis.known_at is not None:
-        rows.append(
-            (
-                _("Cut"),
-                _("as of {as_of}, known at {known_at}").format(
-                    as_of=basis.as_of, known_at=basis.known_at
-                ),
-            )
-        )
-    rows.append(
-        (
-            _("Log"),
-            _("{size} records, head {hash}").format(size=basis.head.size, hash=basis.head.hash),
-        )
-    )
-    cp = basis.checkpoint
-    if cp is None:
-        rows.append((_("Checkpoint"), _("none signed yet")))
-    else:
-        covers = _("covers this head") if cp["size"] <= basis.head.size else _("beyond this cut")
-        rows.append(
-            (
-                _("Checkpoint"),
-                _("{origin} at size {size}, root {root} ({covers})").format(
-                    origin=cp["origin"], size=cp["size"], root=cp["root"], covers=covers
-                ),
-            )
-        )
-    if basis.rulepack is not None:
-        rows.append((_("Rule pack"), basis.rulepack))
-    rows.append(
-        (_("Versions"), ", ".join(f"{name} {v}" for name, v in sorted(basis.versions.items())))
-    )
-    return rows
+    return [] if basis is None else basis_rows(basis, _)
 
 
 def case_report_html(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from comity.audit.basis import Basis
 from comity.engine import OpenDeadline
 from comity.events.codec import format_time
 from comity.i18n import gettext as _
 from comity.report.at import ReplayAt
+from comity.report.basis import basis_lines
 from comity.report.text._legal import period
 from comity.report.text._when import days_until, in_days
 
@@ -38,8 +40,10 @@ def deadlines_lines(
     rulepack: str,
     origin: str,
     within: int | None = None,
+    basis: Basis | None = None,
 ) -> Iterator[str]:
-    """The table of `deadlines` in the order given (or one line saying there are none).
+    """The table of `deadlines` in the order given (or one line saying there are none),
+    under the lines of its `basis`.
 
     `within` is only worded in the title: the selection is the caller's (see
     :func:`comity.report.running_deadlines`).
@@ -52,6 +56,9 @@ def deadlines_lines(
             yield _("No open deadlines breached within {n} days {at}.").format(
                 n=within, at=at.words()
             )
+        if basis is not None:
+            yield _("rule pack {digest} ({origin})").format(digest=rulepack, origin=origin)
+            yield from basis_lines(basis)
         return
     rows = [
         (
@@ -78,6 +85,8 @@ def deadlines_lines(
             n=within, at=at.words()
         )
     yield _("rule pack {digest} ({origin})").format(digest=rulepack, origin=origin)
+    if basis is not None:
+        yield from basis_lines(basis)
     yield ""
     yield line(header)
     yield from (line(r) for r in rows)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
+from comity.audit.basis import Basis
 from comity.engine import Finding
 from comity.events import StoredEvent
 from comity.events.codec import format_time
 from comity.i18n import gettext as _
 from comity.report.at import ReplayAt
+from comity.report.basis import basis_lines
 from comity.report.text._legal import deadline_block, legal_block
 from comity.report.text._wrap import wrap
 from comity.report.text.log import event_rows
@@ -55,6 +57,7 @@ def explain_lines(
     *,
     rulepack: str,
     events: Mapping[str, StoredEvent],
+    basis: Basis | None = None,
 ) -> Iterator[str]:
     """The explanation of `finding`, raised by `rule` in the pack of digest `rulepack`.
 
@@ -65,6 +68,8 @@ def explain_lines(
     yield _("Finding {finding} in case {case}, {at}").format(
         finding=finding.finding_id, case=finding.case_id, at=at.words()
     )
+    if basis is not None:
+        yield from basis_lines(basis, indent=2)
     yield "  " + _("{category}, severity {severity}: {title}").format(
         category=_category_word(finding.category),
         severity=severity_word(finding.severity),

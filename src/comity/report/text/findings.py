@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from comity.audit.basis import Basis
 from comity.findings import StoredFinding
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
 from comity.report.at import ReplayAt
+from comity.report.basis import basis_lines
 from comity.report.words import finding_title, severity_word
 
 __all__ = ["findings_table_lines"]
@@ -31,10 +33,13 @@ def _header() -> tuple[str, ...]:
 
 
 def findings_table_lines(
-    findings: Sequence[StoredFinding], at: ReplayAt, *, rulepack: str
+    findings: Sequence[StoredFinding], at: ReplayAt, *, rulepack: str, basis: Basis | None = None
 ) -> Iterator[str]:
-    """The table of `findings` in the order given, or one line saying there are none."""
+    """The table of `findings` in the order given, or one line saying there are none,
+    under the lines of its `basis`."""
     yield _("Findings store {at}, rule pack {digest}").format(at=at.words(), digest=rulepack)
+    if basis is not None:
+        yield from basis_lines(basis)
     if not findings:
         yield _("No findings match.")
         return

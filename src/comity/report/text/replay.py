@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from comity.audit.basis import Basis
 from comity.engine import CaseResult, Finding, OpenDeadline
 from comity.events import StoredEvent, format_time
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
 from comity.report.at import ReplayAt
+from comity.report.basis import basis_lines
 from comity.report.select import EVERYTHING, Selection
 from comity.report.tally import SEVERITY_RANK, Tally
 from comity.report.text._legal import cite, no_law, period
@@ -236,8 +238,12 @@ def replay_lines(
     selection: Selection = EVERYTHING,
     category_of: Callable[[str], str | None] = lambda _rule: None,
     styled: bool = False,
+    basis: Basis | None = None,
 ) -> Iterator[str]:
     """The whole report: a header, each case as it arrives, then a summary line.
+
+    The header names the `basis` (the log head covered, the latest checkpoint, the
+    versions) under the rule pack line.
 
     `rulepack` is the pack's digest and `origin` where it came from (`built-in`, or
     the user directories too), both printed so that the report can be repeated.
@@ -248,6 +254,8 @@ def replay_lines(
     tally = Tally()
     yield f"comity replay {at.words()}"
     yield _("rule pack {digest} ({origin})").format(digest=rulepack, origin=origin)
+    if basis is not None:
+        yield from basis_lines(basis)
     yield ""
     for result in tally.watch(results):
         events = events_of(result) if events_of is not None else None

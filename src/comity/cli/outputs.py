@@ -1,0 +1,605 @@
+"""The outputs the command line records, each rendered by one function from a request.
+
+Every recorded command (replay, explain, deadlines, findings, report, the exports)
+turns its options into a *request*: a JSON object naming everything its bytes depend
+on besides the log, the rule pack and the basis (the command, format, filters,
+language, colour, the pack's origin as the header words it). The command renders the
+request with the function below, the disclosure record keeps the request, and
+`comity audit reproduce` renders the recorded request again with the same function:
+one code path, so that a reproduced output is the output, not a look-alike.
+
+Each function writes through :mod:`comity.cli._streams` (captured while recorded) and
+returns :class:`Shown`: the media type, the findings and cases it showed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from comity import i18n
+from comity.audit.basis import Basis
+from comity.cli._disclose import Shown
+from comity.cli._streams import write, write_bytes, write_lines, write_styled_lines
+from comity.cli._streams import write_text_lines as _write_text_lines
+from comity.engine import CaseResult, Finding, OpenDeadline, replay_log
+from comity.engine.replay import as_of_limit
+from comity.events import EventLog, StoredEvent
+from comity.findings import StoredFinding
+from comity.report import (
+    ReplayAt,
+    Selection,
+    Tally,
+    deadlines_document,
+    deadlines_lines,
+    explain_lines,
+    findings_jsonl,
+    findings_table_lines,
+    json_document,
+    log_lines,
+    replay_document,
+    replay_lines,
+    running_deadlines,
+    stored_events_jsonl,
+)
+from comity.report.basis import basis_json
+from comity.report.ics import cases_to_check, deadlines_calendar, read_export, rule_bases
+from comity.report.words import knowing
+from comity.rules import RulePack
+
+__all__ = [
+    "MEDIA_TYPES",
+    "Env",
+    "NotRederived",
+    "events_by_id",
+    "previous_request",
+    "rederive",
+    "render_calendar",
+    "render_deadlines",
+    "render_explain",
+    "render_findings",
+    "render_log",
+    "render_replay",
+    "render_report",
+    "tree_listing",
+]
+
+MEDIA_TYPES = {
+    "table": "text/plain; charset=utf-8",
+    "json": "application/json",
+    "jsonl": "application/jsonl",
+    "ics": "text/calendar; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pack": "application/vnd.comity.pack-listing+json",
+}
+
+#: A `--previous` calendar up to this size travels in the record (compressed), so that
+#: the export that updated it can be re-derived; a larger one is named by its digest.
+PREVIOUS_KEPT_BYTES = 256 << 10
+
+
+class NotRederived(Exception):
+    """An output that cannot be derived again, and why (not a difference)."""
+
+
+@attrs.frozen(kw_only=True)
+class Env:
+    """What a rendering stands on besides its request."""
+
+    log: EventLog
+    pack: RulePack
+    basis: Basis
+    at: ReplayAt
+
+
+def _keep_findings(shown: Shown, selection: Selection) -> Callable[[CaseResult], None]:
+    def note(result: CaseResult) -> None:
+        shown.case(result.case_id)
+        shown.finding_ids.extend(f.finding_id for f in result.findings if selection.keeps(f))
+
+    return note
+
+
+def _noted(
+    results: Iterable[CaseResult], note: Callable[[CaseResult], None]
+) -> Iterator[CaseResult]:
+    for result in results:
+        note(result)
+        yield result
+
+
+def category_lookup(pack: RulePack) -> Callable[[str], str | None]:
+    """A rule id's category in `pack` (None for a rule the pack does not hold)."""
+    categories = {rule.id: rule.category for rule in pack.rules}
+    return categories.get
+
+
+def case_events(
+    log: EventLog, known_at: dt.datetime
+) -> Callable[[CaseResult], dict[str, StoredEvent]]:
+    """A case's events by id, read when a report needs them (to name what resolved a
+    finding, or which jurisdictions started a deadline)."""
+
+    def events_of(result: CaseResult) -> dict[str, StoredEvent]:
+        if result.error is not None:
+            return {}
+        return {s.event_id: s for s in log.read_case(result.case_id, known_at=known_at)}
+
+    return events_of
+
+
+def _needed(
+    events_of: Callable[[CaseResult], Mapping[str, StoredEvent]], selection: Selection
+) -> Callable[[CaseResult], Mapping[str, StoredEvent]]:
+    """Read a case's events only if the text report will use them: a resolved finding
+    it shows (to name what resolved it), or a --jurisdiction to match deadlines."""
+
+    def maybe(result: CaseResult) -> Mapping[str, StoredEvent]:
+        shows_resolved = any(
+            f.resolved_by and selection.keeps(f) for f in result.findings if not f.is_open
+        )
+        if shows_resolved or (selection.needs_events and result.open_deadlines):
+            return events_of(result)
+        return {}
+
+    return maybe
+
+
+# --------------------------------------------------------------------------- replay
+
+
+def render_replay(env: Env, request: Mapping[str, Any], results: Iterable[CaseResult]) -> Shown:
+    """`comity replay`: `results` are the replay of the request's cases at `env.at`."""
+    fmt = request["format"]
+    selection = Selection(request["open"], request["jurisdiction"], request["category"])
+    shown = Shown(MEDIA_TYPES[fmt])
+    results = _noted(results, _keep_findings(shown, selection))
+    at, pack = env.at, env.pack
+    events_of = case_events(env.log, at.known_at)
+    category_of = category_lookup(pack)
+    if fmt == "json":
+        write(
+            replay_document(
+                results,
+                at,
+                pack.digest,
+                selection=selection,
+                category_of=category_of,
+                events_of=events_of if selection.needs_events else None,
+                basis=env.basis,
+            )
+        )
+    elif fmt == "jsonl":
+        write_lines(findings_jsonl(results, selection))
+    else:
+        styled = bool(request["styled"])
+        write_styled_lines(
+            replay_lines(
+                results,
+                at,
+                rulepack=pack.digest,
+                origin=request["origin"],
+                events_of=_needed(events_of, selection),
+                selection=selection,
+                category_of=category_of,
+                styled=styled,
+                basis=env.basis,
+            ),
+            styled=styled,
+        )
+    return shown
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def events_by_id(
+    log: EventLog, case_id: str, ids: Iterable[str], known_at: dt.datetime
+) -> dict[str, StoredEvent]:
+    wanted = set(ids)
+    found: dict[str, StoredEvent] = {}
+    if wanted:
+        for stored in log.read_case(case_id, known_at=known_at):
+            if stored.event_id in wanted:
+                found[stored.event_id] = stored
+    return found
+
+
+def render_explain(env: Env, request: Mapping[str, Any], found: Finding | None = None) -> Shown:
+    """`comity explain`: the finding `request["finding"]` of case `request["case"]`
+    (replayed at `env.at` unless the command found it already)."""
+    at = env.at
+    if found is None:
+        (result,) = replay_log(
+            env.log, env.pack, as_of=at.as_of, known_at=at.known_at, cases=[request["case"]]
+        )
+        found = next((f for f in result.findings if f.finding_id == request["finding"]), None)
+        if found is None:
+            raise NotRederived(f"the replay no longer gives finding {request['finding']}")
+    ids = [*found.because, *(found.resolved_by or ())]
+    events = events_by_id(env.log, found.case_id, ids, at.known_at)
+    _write_text_lines(
+        explain_lines(
+            found,
+            env.pack.rule(found.rule),
+            at,
+            rulepack=env.pack.digest,
+            events=events,
+            basis=env.basis,
+        )
+    )
+    return Shown(MEDIA_TYPES["table"], [found.finding_id], [found.case_id])
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def render_deadlines(
+    env: Env, request: Mapping[str, Any], running: Sequence[OpenDeadline] | None, tally: Tally
+) -> Shown:
+    """`comity deadlines --format table|json`: `running` from the findings store, or
+    (None) by a replay of the request's cases."""
+    at = env.at
+    within = request["within"]
+    if running is None:
+        results = replay_log(
+            env.log, env.pack, as_of=at.as_of, known_at=at.known_at, cases=request["cases"] or None
+        )
+        running = running_deadlines(tally.watch(results), at.as_of, within)
+    shown = Shown(MEDIA_TYPES[request["format"]])
+    for d in running:
+        shown.case(d.case_id)
+    if request["format"] == "json":
+        write(deadlines_document(running, at, env.pack.digest, within, basis=env.basis))
+    else:
+        _write_text_lines(
+            deadlines_lines(
+                running,
+                at,
+                rulepack=env.pack.digest,
+                origin=request["origin"],
+                within=within,
+                basis=env.basis,
+            )
+        )
+    return shown
+
+
+def previous_request(path: str, data: bytes) -> dict[str, Any]:
+    """What the record keeps of a `--previous` calendar: its digest, and the file itself
+    (compressed) if it is small enough to re-derive the export that updated it."""
+    kept: dict[str, Any] = {
+        "file": path,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+    }
+    if len(data) <= PREVIOUS_KEPT_BYTES:
+        kept["zlib_base64"] = base64.b64encode(zlib.compress(data, 9)).decode("ascii")
+    return kept
+
+
+def _previous_of(request: Mapping[str, Any]) -> bytes | None:
+    previous = request.get("previous")
+    if previous is None:
+        return None
+    if "zlib_base64" not in previous:
+        raise NotRederived(
+            f"it updated the calendar {previous['file']} (sha256 {previous['sha256']}), "
+            "too large to be kept in the record"
+        )
+    data = zlib.decompress(base64.b64decode(previous["zlib_base64"]))
+    if hashlib.sha256(data).hexdigest() != previous["sha256"]:
+        raise NotRederived("the --previous calendar kept in the record does not match its digest")
+    return data
+
+
+def render_calendar(
+    env: Env,
+    request: Mapping[str, Any],
+    running: Sequence[OpenDeadline] | None,
+    tally: Tally,
+    previous: bytes | None = None,
+) -> Shown:
+    """`comity deadlines --format ics`: the iCalendar export; replays the cases whose
+    exported deadlines vanished, to tell a missed deadline (a breach finding) from a
+    met one. `previous` is the `--previous` file (else the one kept in the request)."""
+    at, pack = env.at, env.pack
+    if running is None:
+        results = replay_log(
+            env.log, pack, as_of=at.as_of, known_at=at.known_at, cases=request["cases"] or None
+        )
+        running = running_deadlines(tally.watch(results), at.as_of, None)
+    data = previous if previous is not None else _previous_of(request)
+    exported = read_export(data) if data is not None else {}
+    scope = set(request["cases"])
+
+    def in_scope(case_id: str) -> bool:
+        return not scope or case_id in scope
+
+    findings: list[Finding] = []
+    vanished = cases_to_check(exported, running, in_scope)
+    if vanished:
+        for result in tally.watch(
+            replay_log(env.log, pack, as_of=at.as_of, known_at=at.known_at, cases=vanished)
+        ):
+            findings.extend(f for f in result.findings if f.category == "deadline")
+    out = deadlines_calendar(
+        running,
+        at,
+        rulepack=pack.digest,
+        bases=rule_bases(pack),
+        previous=exported,
+        in_scope=in_scope,
+        findings=findings,
+        within=request["within"],
+        remind_days=request["remind"],
+        lang=request["lang"],
+        basis=env.basis,
+    )
+    write_bytes(out)
+    shown = Shown(MEDIA_TYPES["ics"], [f.finding_id for f in findings])
+    for d in running:
+        if in_scope(d.case_id):
+            shown.case(d.case_id)
+    for f in findings:
+        shown.case(f.case_id)
+    return shown
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def findings_request_filters(request: Mapping[str, Any]) -> bool:
+    return bool(
+        request["open"]
+        or request["code"]
+        or request["jurisdiction"]
+        or request["severity"]
+        or request["since"]
+    )
+
+
+def render_findings(
+    at: ReplayAt,
+    basis: Basis,
+    request: Mapping[str, Any],
+    found: Sequence[StoredFinding],
+    documents: Iterable[dict[str, Any]],
+) -> Shown:
+    """`comity findings`: `found` are the findings the filters keep, in store order
+    (case, then rank), and `documents` every asked case's `CaseResult.to_json()`."""
+    fmt = request["format"]
+    rulepack = basis.rulepack or ""
+    shown = Shown(MEDIA_TYPES[fmt], [f.finding_id for f in found])
+    for f in found:
+        shown.case(f.case_id)
+    if fmt == "json":
+        filtered = findings_request_filters(request)
+        keep = {f.finding_id for f in found}
+
+        def cases_of() -> Iterator[dict[str, Any]]:
+            for doc in documents:
+                shown.case(doc["case_id"])
+                if filtered:
+                    doc = {
+                        **doc,
+                        "findings": [f for f in doc["findings"] if f["finding_id"] in keep],
+                    }
+                yield doc
+
+        head = {**at.header(), "rulepack": rulepack, **basis_json(basis)}
+        write(json_document(head, "cases", cases_of()))
+    elif fmt == "jsonl":
+        write_lines(json.dumps(f.to_json(), ensure_ascii=False) for f in found)
+    else:
+        _write_text_lines(findings_table_lines(found, at, rulepack=rulepack, basis=basis))
+    return shown
+
+
+def _findings_by_replay(
+    env: Env, request: Mapping[str, Any]
+) -> tuple[list[StoredFinding], list[dict[str, Any]]]:
+    """What the findings store held at the recorded cut, by a replay at that cut: its
+    current findings are, by the store's contract, `replay` at its cut."""
+    if request["since"]:
+        raise NotRederived(
+            "--since chose findings by the findings store's change history, which a "
+            "replay does not give"
+        )
+    at = env.at
+    results = list(
+        replay_log(
+            env.log, env.pack, as_of=at.as_of, known_at=at.known_at, cases=request["cases"] or None
+        )
+    )
+    if any(r.error is not None for r in results):
+        raise NotRederived("a case no longer replays at the recorded cut")
+    found: list[StoredFinding] = []
+    for result in sorted(results, key=lambda r: r.case_id):
+        for f in result.findings:
+            data = f.to_json()
+            if request["open"] and not f.is_open:
+                continue
+            if request["code"] and f.code != request["code"]:
+                continue
+            if request["severity"] and f.severity != request["severity"]:
+                continue
+            if request["jurisdiction"] and request["jurisdiction"] not in f.jurisdictions:
+                continue
+            found.append(
+                StoredFinding(
+                    finding_id=f.finding_id,
+                    case_id=f.case_id,
+                    code=f.code,
+                    severity=f.severity,
+                    status="open" if f.is_open else "resolved",
+                    due=data["due"],
+                    raised_at=data["raised_at"],
+                    resolved_at=data["resolved_at"],
+                    jurisdictions=tuple(f.jurisdictions),
+                    changed_at=at.known_at,
+                    data=data,
+                )
+            )
+    documents = [r.to_json() for r in sorted(results, key=lambda r: r.case_id)]
+    return found, documents
+
+
+# --------------------------------------------------------------------------- report
+
+
+def render_report(env: Env, request: Mapping[str, Any]) -> tuple[Shown, CaseResult]:
+    """`comity report`: one case as a self-contained HTML file."""
+    from comity.report.html import case_report_html
+
+    at, pack = env.at, env.pack
+    case_id = request["case"]
+    events = list(env.log.read_case(case_id, known_at=at.known_at))
+    (result,) = replay_log(env.log, pack, as_of=at.as_of, known_at=at.known_at, cases=[case_id])
+    if result.error is not None:
+        return Shown(MEDIA_TYPES["html"], [], [case_id]), result
+    lang = request["lang"]
+    with i18n.use(lang):  # the text renderers' words follow the report's language
+        html = case_report_html(
+            result,
+            events,
+            at,
+            rulepack=pack.digest,
+            as_of_limit=as_of_limit(at.as_of),
+            basis=env.basis,
+            lang=lang,
+        )
+    write([html])
+    return Shown(MEDIA_TYPES["html"], [f.finding_id for f in result.findings], [case_id]), result
+
+
+# --------------------------------------------------------------------------- log
+
+
+def render_log(log: EventLog, request: Mapping[str, Any], head: int) -> Shown:
+    """`comity log`: the records up to position `head` (the basis), of one case or all."""
+    case_id = request["case"]
+    shown = Shown(MEDIA_TYPES[request["format"]])
+
+    def events() -> Iterator[StoredEvent]:
+        source = log.read_case(case_id) if case_id is not None else log.read(until=head)
+        for stored in source:
+            if stored.position > head:
+                continue
+            shown.case(stored.case_id)
+            yield stored
+
+    if request["format"] == "jsonl":
+        write_lines(stored_events_jsonl(events()))
+        return shown
+    stream = events()
+    first = next(stream, None)
+    if first is None:
+        return shown
+
+    def chained() -> Iterator[StoredEvent]:
+        yield first
+        yield from stream
+
+    if case_id is not None:
+        case_ids: list[str] = [case_id]
+    else:
+        seen: set[str] = set()
+        for stored in log.read(until=head):
+            seen.add(stored.case_id)
+        case_ids = sorted(seen)
+    _write_text_lines(log_lines(chained(), last_position=head, case_ids=case_ids))
+    return shown
+
+
+# --------------------------------------------------------------------------- rules export
+
+
+def tree_listing(directory: Path) -> bytes:
+    """The bytes that stand for a directory of files an export wrote: a JSON listing
+    of every file (path relative to it, sha256, size), sorted. Its SHA-256 is the
+    output's in the disclosure record."""
+    files = sorted(p for p in directory.rglob("*") if p.is_file())
+    listing = [
+        {
+            "path": p.relative_to(directory).as_posix(),
+            "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+            "bytes": p.stat().st_size,
+        }
+        for p in files
+    ]
+    return (json.dumps({"files": listing}, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- reproduce
+
+
+def _at(basis: Basis) -> ReplayAt:
+    from comity.cli.options import parse_time
+
+    if basis.as_of is None or basis.known_at is None:
+        raise NotRederived("the record names no cut (as_of, known_at)")
+    as_of = parse_time(basis.as_of, dates=True)
+    known_at = parse_time(basis.known_at, dates=False)
+    assert isinstance(known_at, dt.datetime)
+    return ReplayAt(as_of, known_at)
+
+
+def rederive(
+    log: EventLog,
+    pack: RulePack | None,
+    basis: Basis,
+    request: Mapping[str, Any],
+    export_pack: Callable[[str, Path], None],
+) -> None:
+    """Render the recorded `request` again into the current capture, at the recorded
+    `basis` (whose log head the caller checked), with `pack` (the recorded one).
+    `export_pack(digest, dir)` writes an archived pack (for `rules export`)."""
+    command = request.get("command")
+    lang = request.get("lang", i18n.DEFAULT)
+    if command == "log":
+        render_log(log, request, basis.head.position)
+        return
+    if command == "rules export":
+        with tempfile.TemporaryDirectory(prefix="comity-reproduce-") as tmp:
+            target = Path(tmp) / "pack"
+            export_pack(request["digest"], target)
+            write_bytes(tree_listing(target))
+        return
+    if pack is None:
+        raise NotRederived("the record names no rule pack")
+    with i18n.use(lang), knowing(pack.rules):
+        env = Env(log=log, pack=pack, basis=basis, at=_at(basis))
+        tally = Tally()
+        if command == "replay":
+            results = replay_log(
+                log,
+                pack,
+                as_of=env.at.as_of,
+                known_at=env.at.known_at,
+                cases=request["cases"] or None,
+            )
+            render_replay(env, request, results)
+        elif command == "explain":
+            render_explain(env, request)
+        elif command == "deadlines":
+            if request["format"] == "ics":
+                render_calendar(env, request, None, tally)
+            else:
+                render_deadlines(env, request, None, tally)
+        elif command == "findings":
+            found, documents = _findings_by_replay(env, request)
+            render_findings(env.at, basis, request, found, documents)
+        elif command == "report":
+            render_report(env, request)
+        else:
+            raise NotRederived(f"no command line output of this kind ({command!r})")
