@@ -179,6 +179,15 @@ def test_cases_one_line_per_case_from_a_replay_and_from_the_store(
     replayed = ok(invoke(runner, store, *args)).stdout.splitlines()
     assert replayed[0].endswith("(replayed)")
     data = replay_json(runner, store, "--as-of", EARLY)
+    # what the table stands on, under its title
+    assert [line.split(":")[0] for line in replayed[1:5]] == [
+        "Log",
+        "Checkpoint",
+        "Rule pack",
+        "Versions",
+    ]
+    assert replayed[3] == f"Rule pack: {data['rulepack']}"
+    del replayed[1:5]
     assert replayed[1].split() == [
         "case",
         "lead",

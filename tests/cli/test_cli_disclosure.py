@@ -237,6 +237,7 @@ def _week_of_use(store: str, tmp_path: Path) -> tuple[list[str], str]:
         ("--lang", "es", "report", "--case", PANAMA),
         ("log",),
         ("log", "--case", PANAMA, "--format", "jsonl"),
+        ("cases", "--as-of", "2021-06-30", "--known-at", day1),
         ("--rules", str(own), "replay", "--case", PANAMA),
     ]
     for args in days:
@@ -273,7 +274,7 @@ def _reproduced(result: Result) -> dict[str, str]:
 def test_reproduce_all_reproduces_a_week_of_use(store: str, tmp_path: Path) -> None:
     ids, _finding = _week_of_use(store, tmp_path)
     kinds = {r["kind"] for r in records(store)}
-    assert kinds == {"replay", "explain", "deadlines", "findings", "report", "export"}
+    assert kinds == {"replay", "explain", "deadlines", "findings", "cases", "report", "export"}
     known_ats = {r["inputs"]["known_at"] for r in records(store)}
     assert len(known_ats) >= 5  # several record times, the defaults' and given ones
     result = ok(invoke(store, "audit", "reproduce", "--all"))
@@ -373,7 +374,7 @@ def test_a_log_that_no_longer_holds_the_cut(store: str, tmp_path: Path) -> None:
 
 def test_a_rule_pack_neither_loaded_nor_archived(store: str, tmp_path: Path) -> None:
     ids, _finding = _week_of_use(store, tmp_path)
-    own = ids[12]  # the replay with the user's own rules, now deleted
+    own = ids[13]  # the replay with the user's own rules, now deleted
     assert verdicts_of(store)[own] == "reproduced"  # from the store's archive
     _guards_off(store, "DELETE FROM findings_packs")
     result = ok(invoke(store, "audit", "reproduce", "--all"))

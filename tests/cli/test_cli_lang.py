@@ -196,7 +196,14 @@ def test_explain_cases_and_deadlines_in_spanish(runner: CliRunner, store: Path) 
     cases = invoke(
         runner, store, "--lang", "es", "cases", "--as-of", "2019-04-01", "--known-at", KNOWN_AT
     ).stdout
-    assert "caso" in cases.splitlines()[1] and "próximo vencimiento" in cases
+    lines = cases.splitlines()
+    assert [line.split(":")[0] for line in lines[1:5]] == [
+        "Registro",
+        "Punto de control",
+        "Paquete de reglas",
+        "Versiones",
+    ]
+    assert "caso" in lines[5] and "próximo vencimiento" in cases
     assert "(en 4 días) postponement_lapsed A3" in cases
     deadlines = invoke(
         runner, store, "--lang", "es", "deadlines", "--as-of", "2019-04-01", "--known-at", KNOWN_AT

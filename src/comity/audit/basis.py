@@ -140,10 +140,9 @@ def latest_checkpoint(audit: AuditStore | None) -> dict[str, Any] | None:
     """The latest checkpoint of the event log stored in `audit` (origin, size, root)."""
     if audit is None:
         return None
-    found = [c for c in audit.checkpoints() if c.origin.rsplit("/", 1)[-1] == "events"]
-    if not found:
+    last = audit.latest_of_log("events")
+    if last is None:
         return None
-    last = found[-1]
     return {"origin": last.origin, "size": last.size, "root": last.root}
 
 

@@ -34,6 +34,7 @@ KINDS = (
     "explain",
     "deadlines",
     "findings",
+    "cases",
     "report",
     "export",
     "bundle",

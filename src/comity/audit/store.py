@@ -130,6 +130,22 @@ class AuditStore:
             for r in rows
         ]
 
+    def latest_of_log(self, log: str) -> StoredCheckpoint | None:
+        """The latest checkpoint of the log `log` (`events`, `disclosures`) under any
+        key: origins are `<key name>/<log>`. One indexed row, however many checkpoints
+        a store has gathered (every output reads it for its basis)."""
+        rows = self._t.query(
+            "SELECT id, origin, size, root, note, recorded_at FROM audit_checkpoints "
+            "WHERE origin LIKE ? ORDER BY id DESC LIMIT 1",
+            (f"%/{log}",),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return StoredCheckpoint(
+            id=int(r[0]), origin=r[1], size=int(r[2]), root=r[3], note=r[4], recorded_at=r[5]
+        )
+
     def latest_checkpoint(self, origin: str) -> StoredCheckpoint | None:
         found = self.checkpoints(origin)
         return found[-1] if found else None

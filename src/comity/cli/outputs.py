@@ -21,6 +21,7 @@ import json
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,9 @@ from comity.report import (
     stored_events_jsonl,
 )
 from comity.report.basis import basis_json
+from comity.report.cases import CaseSummary, summarise
 from comity.report.ics import cases_to_check, deadlines_calendar, read_export, rule_bases
+from comity.report.text.cases import cases_lines
 from comity.report.words import knowing
 from comity.rules import RulePack
 
@@ -454,6 +457,31 @@ def _findings_by_replay(
     return found, documents
 
 
+# --------------------------------------------------------------------------- cases
+
+
+def render_cases(
+    env: Env, request: Mapping[str, Any], summaries: Sequence[CaseSummary] | None = None
+) -> Shown:
+    """`comity cases`: one line per case (`summaries` from the findings store or a
+    replay; None: by a replay at `env.at`, as the store's contract says it equals)."""
+    at = env.at
+    if summaries is None:
+        results = replay_log(
+            env.log, env.pack, as_of=at.as_of, known_at=at.known_at, cases=request["cases"] or None
+        )
+        summaries = [
+            summarise(r, env.log.read_case(r.case_id, known_at=at.known_at), at.as_of)
+            for r in results
+        ]
+    styled = bool(request["styled"])
+    write_styled_lines(
+        cases_lines(summaries, at, source=request["source"], styled=styled, basis=env.basis),
+        styled=styled,
+    )
+    return Shown(MEDIA_TYPES["table"], [], [s.case_id for s in summaries])
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -513,10 +541,14 @@ def render_log(log: EventLog, request: Mapping[str, Any], head: int) -> Shown:
     if case_id is not None:
         case_ids: list[str] = [case_id]
     else:
-        seen: set[str] = set()
-        for stored in log.read(until=head):
-            seen.add(stored.case_id)
-        case_ids = sorted(seen)
+        # The cases of the records up to `head` (not those appended since, which would
+        # widen the column): those whose first record is no more recent than it.
+        with closing(log.raw_records(after=head - 1)) as tail:  # type: ignore[type-var]
+            last = next(tail, None)
+        known = None
+        if last is not None:
+            known = dt.datetime.fromisoformat(last.recorded_at.replace("Z", "+00:00"))
+        case_ids = list(log.case_ids(known_at=known))
     _write_text_lines(log_lines(chained(), last_position=head, case_ids=case_ids))
     return shown
 
@@ -601,5 +633,7 @@ def rederive(
             render_findings(env.at, basis, request, found, documents)
         elif command == "report":
             render_report(env, request)
+        elif command == "cases":
+            render_cases(env, request)
         else:
             raise NotRederived(f"no command line output of this kind ({command!r})")

@@ -18,13 +18,14 @@ from comity.cli import current, pass_log
 from comity.cli._disclose import Recorder, disclosure_options
 from comity.cli._files import read_input
 from comity.cli._progress import counted, wants_bar
-from comity.cli._streams import Capture, capturing, close, wants_colour, write_styled_lines
+from comity.cli._streams import Capture, capturing, close, wants_colour
 from comity.cli.findings import current_store, finding_case, store_deadlines
 from comity.cli.options import case_option, format_option, replay_at, time_options
 from comity.cli.outputs import (
     Env,
     previous_request,
     render_calendar,
+    render_cases,
     render_deadlines,
     render_explain,
     render_replay,
@@ -41,7 +42,6 @@ from comity.report.basis import basis_lines
 from comity.report.cases import CaseSummary, summarise, summarise_json
 from comity.report.deadlines import horizon
 from comity.report.ics import PreviousExportError, read_export
-from comity.report.text.cases import cases_lines
 from comity.rules import RulePack
 from comity.rules.pack import CATEGORIES, SEVERITIES
 
@@ -533,6 +533,7 @@ def _case_summaries(
 @click.command("cases")
 @case_option("Only this case; repeat for more. Default: every case in the store.", multiple=True)
 @time_options
+@disclosure_options
 @pass_log
 def cases_command(
     log: EventLog,
@@ -547,14 +548,33 @@ def cases_command(
     asked times, as `deadlines` is; otherwise by a replay. The header says which.
     """
     context = current()
+    recorder = Recorder("cases", "cases")
     pack = context.pack
     at = replay_at(as_of, known_at)
     if cases:
         _check_cases(log, cases, at)
     tally = Tally()
     summaries, source = _case_summaries(log, pack, at, cases, tally)
-    styled = wants_colour()
-    write_styled_lines(cases_lines(summaries, at, source=source, styled=styled), styled=styled)
+    basis = recorder.basis(log, pack.digest, at)
+    request = {
+        "command": "cases",
+        "cases": sorted(set(cases)),
+        "lang": i18n.language(),
+        "styled": wants_colour(),
+        "source": source,
+    }
+    capture = Capture()
+    with capturing(capture):
+        shown = render_cases(Env(log=log, pack=pack, basis=basis, at=at), request, summaries)
+    recorder.deliver(
+        capture,
+        basis=basis,
+        request=request,
+        media_type=shown.media_type,
+        cases=shown.cases,
+        asked_cases=cases,
+        pack=pack,
+    )
     _exit_if_failed(tally.failed)
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from comity.audit.basis import Basis
 from comity.events import format_time
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
 from comity.report.at import ReplayAt
+from comity.report.basis import basis_lines
 from comity.report.cases import CaseSummary
 from comity.report.tally import open_words, severity_count
 from comity.report.text._when import days_until, in_days
@@ -51,10 +53,18 @@ def _event_cell(summary: CaseSummary) -> str:
 
 
 def cases_lines(
-    summaries: Iterable[CaseSummary], at: ReplayAt, *, source: str, styled: bool = False
+    summaries: Iterable[CaseSummary],
+    at: ReplayAt,
+    *,
+    source: str,
+    styled: bool = False,
+    basis: Basis | None = None,
 ) -> Iterator[str]:
-    """The table of cases; `source` says where the findings came from (store or replay)."""
+    """The table of cases; `source` says where the findings came from (store or replay),
+    and the lines of the `basis` what they stand on."""
     yield f"comity cases {at.words()} ({source})"
+    if basis is not None:
+        yield from basis_lines(basis, rulepack=True)
     rows = list(summaries)
     if not rows:
         yield _("No cases.")
