@@ -65,6 +65,31 @@ _CUT = {
     "rulepack": {"type": "string", "description": "the rule pack digest"},
 }
 
+_BASIS = {
+    "type": "object",
+    "description": (
+        "What the output stands on (docs/audit.md): the cut, the log head covered, the "
+        "latest signed checkpoint of the event log (or null), the rule pack, the versions."
+    ),
+    "required": ["as_of", "known_at", "log", "checkpoint", "rulepack", "versions"],
+    "properties": {
+        "as_of": _NULLABLE_TEXT,
+        "known_at": _NULLABLE_TEXT,
+        "log": {
+            "type": "object",
+            "required": ["size", "position", "hash"],
+            "properties": {
+                "size": {"type": "integer"},
+                "position": {"type": "integer"},
+                "hash": _TEXT,
+            },
+        },
+        "checkpoint": {"type": ["object", "null"]},
+        "rulepack": _NULLABLE_TEXT,
+        "versions": {"type": "object", "additionalProperties": _TEXT},
+    },
+}
+
 _SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
@@ -236,6 +261,7 @@ _SCHEMAS: dict[str, Any] = {
         "required": [*_CUT, "within", "deadlines"],
         "properties": {
             **_CUT,
+            "basis": _BASIS,
             "within": {"type": ["integer", "null"]},
             "deadlines": {"type": "array", "items": _ref("OpenDeadline")},
         },
@@ -255,6 +281,7 @@ _SCHEMAS: dict[str, Any] = {
         "required": [*_CUT, "cases"],
         "properties": {
             **_CUT,
+            "basis": _BASIS,
             "cases": {
                 "type": "array",
                 "items": {

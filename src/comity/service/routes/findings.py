@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from comity.audit.basis import basis_of
 from comity.engine import replay_log
 from comity.errors import InvalidInput
 from comity.events import format_time
@@ -254,7 +255,10 @@ async def deadlines(request: Request, caller: Caller) -> Response:
             _missing(stores, store, cut, cases)
             cut, running = store.open_deadlines(cases=cases, breach_until=last)
         at = ReplayAt(cut.as_of, cut.known_at)
-        output = "".join(deadlines_document(running, at, cut.rulepack, within)).encode()
+        basis = basis_of(
+            stores.log, stores.audit, rulepack=cut.rulepack, as_of=at.as_of, known_at=at.known_at
+        )
+        output = "".join(deadlines_document(running, at, cut.rulepack, within, basis)).encode()
         return cut, output, sorted({d.case_id for d in running})
 
     cut, output, shown = await runtime_of(request).call(work)
@@ -325,7 +329,11 @@ async def replay(request: Request, caller: Caller) -> Response:
                 )
         with runtime.engine_lock:
             results = list(replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=cases))
-        output = "".join(replay_document(results, at, pack.digest)).encode()
+        # the document of `comity replay --format json`, byte for byte: its basis too
+        basis = basis_of(
+            log, stores.audit, rulepack=pack.digest, as_of=at.as_of, known_at=at.known_at
+        )
+        output = "".join(replay_document(results, at, pack.digest, basis=basis)).encode()
         ids = [f.finding_id for r in results for f in r.findings]
         return output, ids, [r.case_id for r in results]
 
