@@ -1,4 +1,7 @@
-"""Regression tests for the durable-rules hazards the adapter owns (notes/durable-rules.md).
+"""Regression tests for the durable-rules hazards the adapter owns.
+
+The hazards are numbered as in docs/engine.md ("durable-rules: its hazards and the bugs
+found").
 
 Each test fails without its cure. Where it is safe, the test removes the cure inside
 itself (monkeypatch) and shows the failure mode; where the failure is a crash, the

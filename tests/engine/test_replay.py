@@ -28,7 +28,7 @@ from comity.engine import (
 from comity.events._memory import MemoryLog
 from comity.rules import RulePack, load_pack
 
-#: DESIGN.md section 6, in its order.
+#: The finding's fields, in their order (docs/cli.md, "A finding").
 CONTRACT_FIELDS = [
     "finding_id",
     "case_id",

@@ -1,4 +1,4 @@
-"""The log's contract (DESIGN.md section 3), run against every backend.
+"""The log's contract (docs/store.md), run against every backend.
 
 Every test takes its log from the `log` fixture or the `log_factory` fixture
 (tests/events/conftest.py), which is parametrised over the backends; a new backend

@@ -644,7 +644,6 @@ def test_to_json_is_plain_json_and_stable(params: ParameterSet) -> None:
     text = _digest_of(params)
     assert json.loads(text) == params.to_json()
     assert _digest_of(load_parameters(BUILTIN)) == text
-    assert params.digest() == load_parameters(BUILTIN).digest()
 
 
 def _changed(value: ParamValue, field: str) -> ParamValue:
@@ -735,7 +734,7 @@ def test_editing_a_file_changes_the_digest(tmp_path: Path, params: ParameterSet)
     )
     edited = load_parameters(tmp_path / "params")
     assert edited.require("eu_2018_1805.confiscation_decision", date(2024, 1, 1)).amount == 46
-    assert edited.digest() != params.digest()
+    assert _digest_of(edited) != _digest_of(params)
 
 
 def test_references_are_plain_data() -> None:

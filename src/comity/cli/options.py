@@ -22,6 +22,7 @@ import click
 
 from comity.errors import InvalidInput
 from comity.events.limits import FIRST_DATE, LAST_DATE, in_range
+from comity.events.time import DAY_PATTERN, INSTANT_TEXT, day_of
 from comity.i18n import gettext as _
 from comity.report import ReplayAt
 
@@ -38,10 +39,7 @@ __all__ = [
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INSTANT_TEXT = re.compile(
-    r"(?P<local>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(?P<zone>Z|[+-]\d{2}:\d{2})?"
-)
+_DATE_TEXT = re.compile(DAY_PATTERN)
 
 
 def parse_time(text: str, *, dates: bool) -> dt.date | dt.datetime:
@@ -63,11 +61,11 @@ def parse_time(text: str, *, dates: bool) -> dt.date | dt.datetime:
         if not dates:
             raise refuse(_("record time is an instant, not a day"))
         try:
-            parsed = dt.date.fromisoformat(text)
+            parsed = day_of(text)
         except ValueError:
             raise refuse(_("no such date")) from None
         return _in_range(parsed, refuse)
-    match = _INSTANT_TEXT.fullmatch(text)
+    match = INSTANT_TEXT.fullmatch(text)
     if match is None:
         raise refuse()
     if match.group("zone") not in ("Z", "+00:00"):

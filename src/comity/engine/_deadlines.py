@@ -26,6 +26,7 @@ from comity.engine._bindings import Bindings, substitute, value_of
 from comity.engine._compiler import warn_field
 from comity.engine._facts import instant
 from comity.engine.findings import CountedPeriod, DeadlineDetail, ParameterSource, StatedLastDay
+from comity.events.time import day_of, time_of
 from comity.rules.calendar import Counting, Due, PeriodOutOfRange, due_on, warning_at_in
 from comity.rules.pack import DeadlineClause, Maximum, Rule
 from comity.rules.params import HOLIDAY_ROLES, ParameterSet
@@ -136,7 +137,7 @@ def _own_period(
 ) -> Period | None:
     """The period of the clause itself, before `only_for` and any maximum."""
     if last_day_ref is not None:
-        last_day = dt.date.fromisoformat(str(value_of(bindings, *last_day_ref.split(".", 1))))
+        last_day = day_of(str(value_of(bindings, *last_day_ref.split(".", 1))))
         due = last_day.isoformat()
         try:
             lapse = due_on(last_day, convention=f"in force to the end of {due}")
@@ -154,11 +155,7 @@ def _own_period(
     name = substitute(clause.parameter, bindings)
     binding, field = clause.trigger.split(".", 1)
     raw = value_of(bindings, binding, "atd" if field == "at" else field)
-    trigger: dt.date | dt.datetime = (
-        dt.date.fromisoformat(raw)
-        if len(raw) == 10
-        else dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    )
+    trigger = time_of(raw)
     trigger_day = trigger if not isinstance(trigger, dt.datetime) else trigger.date()
     calendar = str(value_of(bindings, *clause.calendar.split(".", 1))) if clause.calendar else None
     value = params.get(name, trigger_day)

@@ -1,6 +1,7 @@
 """The only module that imports durable-rules, and the owner of its hazards.
 
-Each cure below is numbered as in notes/durable-rules.md:
+Each cure below is numbered as the hazards are in docs/engine.md ("durable-rules: its
+hazards and the bugs found"):
 
 1. No durable `Host` at all: its two background timer threads never start, and every
    call is synchronous. The adapter drives durable's C core (`durable_rules_engine`,

@@ -22,25 +22,15 @@ withdrawn.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Collection, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
 from comity.events import types as t
-from comity.events.codec import format_time
+from comity.events.time import first_instant as instant
+from comity.events.time import format_time
 
 __all__ = ["FactProjector", "definitions", "instant", "references"]
-
-
-def instant(value: t.ValidTime) -> str:
-    """`YYYY-MM-DDTHH:MM:SSZ`: a date is its first instant; seconds resolution."""
-    if isinstance(value, dt.datetime):
-        # isoformat, not strftime: strftime("%Y") does not pad years before 1000, and
-        # these strings must be fixed-width to compare as text.
-        utc = value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
-        return utc.isoformat() + "Z"
-    return f"{value.isoformat()}T00:00:00Z"
 
 
 def _s(value: str | None) -> str:

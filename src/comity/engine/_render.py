@@ -7,7 +7,6 @@ reported, so a finding resolved later is rendered once, whole.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 import attrs
@@ -21,6 +20,7 @@ from comity.engine.findings import (
     ParameterSource,
     time_of,
 )
+from comity.events.time import day_of
 from comity.rules.pack import Rule, RulePack
 
 __all__ = ["Open", "render"]
@@ -51,7 +51,7 @@ def _bases(
     for basis in rule.legal_basis:
         allowed = basis.only_for
         if isinstance(allowed, str):
-            value = pack.parameters.get(allowed, dt.date.fromisoformat(raised_day))
+            value = pack.parameters.get(allowed, day_of(raised_day))
             allowed = value.items if value is not None and value.items is not None else ()
         if allowed is None or (jurisdictions and set(jurisdictions) <= set(allowed)):
             out.append(

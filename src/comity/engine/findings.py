@@ -10,14 +10,13 @@ everywhere; serialisation itself (sorted or not) is the caller's choice.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 import attrs
 
-from comity.events.codec import format_time
+from comity.events.time import format_time, time_of
 from comity.events.types import ValidTime
 
 __all__ = [
@@ -43,14 +42,6 @@ def finding_id(rule_id: str, event_ids: Iterable[str], subject: Iterable[str] = 
     """
     material = "\n".join([rule_id, *sorted(set(event_ids)), "", *sorted(set(subject))])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
-
-
-def time_of(text: str) -> ValidTime:
-    """The value of a day (`2019-07-24`) or a UTC instant (`2019-07-24T14:00:00Z`) as
-    `format_time` writes them: the inverse of that function, for text comity wrote."""
-    if len(text) == 10:
-        return dt.date.fromisoformat(text)
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
 
 
 def _text(value: ValidTime | None) -> str | None:

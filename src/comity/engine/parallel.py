@@ -1,6 +1,6 @@
 """Replaying many cases across worker processes, with output identical to one process.
 
-Cases are independent (DESIGN.md section 5), so a log's cases are partitioned over N
+Cases are independent (no rule joins facts of two cases), so a log's cases are partitioned over N
 worker processes: the parent lists the case ids in order and hands them out in
 contiguous chunks; each worker (started with `spawn`, so no state, lock or connection
 is inherited) opens its own connection to the store and loads the rule pack once, and

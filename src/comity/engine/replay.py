@@ -50,6 +50,7 @@ from comity.errors import ComityError, InvalidArgument
 from comity.events import arguments
 from comity.events.codec import format_time
 from comity.events.log import EventLog, StoredEvent
+from comity.events.time import instant_of
 from comity.events.types import EventRetracted
 from comity.rules.language import parse_pattern
 from comity.rules.pack import Rule, RulePack
@@ -631,7 +632,7 @@ class CaseSession:
         upcoming = self._run.agenda.next_instant()
         if upcoming is None:
             return None
-        return dt.datetime.strptime(upcoming, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        return instant_of(upcoming)
 
     def cause(self, finding_id: str) -> tuple[Cause, Cause | None] | None:
         """What raised the finding and (if it is resolved) what resolved it, as this

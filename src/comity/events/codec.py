@@ -57,6 +57,7 @@ from comity.events import types as t
 from comity.events.codes import currencies, jurisdictions, meant_jurisdiction
 from comity.events.limits import IN_RANGE, MAX_INTEGER, SCHEMA_VERSIONS, in_range
 from comity.events.text import id_problem, printable
+from comity.events.time import DAY_PATTERN, INSTANT_TEXT, day_of, format_time
 from comity.events.types import EVENT_TYPES, Event, ValidTime
 
 __all__ = [
@@ -83,21 +84,10 @@ JURISDICTION_PATTERN = r"^[A-Z]{2}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
 # Patterns are applied with fullmatch: Python's `$` also matches before a final newline.
-_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_DATETIME_RE = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|\+00:00)$"
-)
-_OFFSET_DATETIME_RE = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
-    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})$"
-)
+_DATE_RE = re.compile(DAY_PATTERN)
 #: The widest offset any zone has used: UTC-12:00 to UTC+14:00, so +-14:00 at most.
 MAX_OFFSET = dt.timedelta(hours=14)
 _YEARS_NEAR_RANGE = (1899, 2201)
-# A well-formed datetime that is naive or states another offset (even -00:00): refused.
-_LOCAL_DATETIME_RE = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?([+-][0-9]{2}:[0-9]{2})?$"
-)
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _JURISDICTION_RE = re.compile(JURISDICTION_PATTERN)
 _CURRENCY_RE = re.compile(CURRENCY_PATTERN)
@@ -153,10 +143,8 @@ def _expect_str(value: Any, what: str = "a string") -> str:
 def parse_date(value: Any, *, bounded: bool = True) -> dt.date:
     """An ISO calendar date, inside the supported range when `bounded`."""
     text = _expect_str(value, "an ISO date (YYYY-MM-DD)")
-    if not _DATE_RE.fullmatch(text):
-        raise _Invalid(f"expected an ISO date (YYYY-MM-DD), got {_show(value)}")
     try:
-        parsed = dt.date.fromisoformat(text)
+        parsed = day_of(text)
     except ValueError:
         raise _Invalid(f"expected an ISO date (YYYY-MM-DD), got {_show(value)}") from None
     if bounded and not in_range(parsed):
@@ -173,14 +161,14 @@ def parse_datetime(value: Any, *, bounded: bool = True) -> dt.datetime:
     """
     what = "an ISO datetime with an offset (YYYY-MM-DDTHH:MM:SSZ or ...-05:00)"
     text = _expect_str(value, what)
-    match = _OFFSET_DATETIME_RE.fullmatch(text)
+    match = INSTANT_TEXT.fullmatch(text)
     if match is None:
-        if _LOCAL_DATETIME_RE.fullmatch(text):
-            raise _Invalid(
-                f"expected a datetime ending in Z or an offset such as -05:00, got {_show(value)}"
-            )
         raise _Invalid(f"expected {what}, got {_show(value)}")
     zone = match.group("zone")
+    if zone is None:
+        raise _Invalid(
+            f"expected a datetime ending in Z or an offset such as -05:00, got {_show(value)}"
+        )
     if zone == "-00:00":
         raise _Invalid(
             f"expected a known offset, got {_show(value)}: -00:00 means the offset is "
@@ -207,10 +195,11 @@ def parse_utc_datetime(value: Any) -> dt.datetime:
     """Parse an ISO 8601 instant that states UTC; naive or other offsets are refused."""
     what = "a UTC datetime (YYYY-MM-DDTHH:MM:SSZ)"
     text = _expect_str(value, what)
-    if not _DATETIME_RE.fullmatch(text):
-        if _LOCAL_DATETIME_RE.fullmatch(text):
-            raise _Invalid(f"expected a UTC datetime ending in Z or +00:00, got {_show(value)}")
+    match = INSTANT_TEXT.fullmatch(text)
+    if match is None:
         raise _Invalid(f"expected {what}, got {_show(value)}")
+    if match.group("zone") not in ("Z", "+00:00"):
+        raise _Invalid(f"expected a UTC datetime ending in Z or +00:00, got {_show(value)}")
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -226,14 +215,6 @@ def _parse_valid_time(value: Any, *, bounded: bool) -> ValidTime:
     if "T" in text:
         return parse_datetime(text, bounded=bounded)
     raise _Invalid(f"expected {what}, got {_show(value)}")
-
-
-def format_time(value: ValidTime) -> str:
-    """The one text form of a date or instant: `2019-07-24` or `2019-07-24T14:00:00Z`."""
-    if isinstance(value, dt.datetime):
-        text = value.astimezone(dt.UTC).isoformat()
-        return text.replace("+00:00", "Z")
-    return value.isoformat()
 
 
 def _parse_decimal(value: Any) -> Decimal:

@@ -36,6 +36,7 @@ from comity.events.codec import (
     encode_event,
     parse_utc_datetime,
 )
+from comity.events.time import format_instant
 from comity.events.types import Event
 
 __all__ = [
@@ -76,7 +77,7 @@ def format_recorded_at(value: dt.datetime) -> str:
     """
     if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidArgument(f"{value!r} is not a datetime with a time zone; record times are UTC")
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_instant(value, timespec="microseconds")
 
 
 def check_range(after: Any, until: Any, *, call: str = "read") -> None:
@@ -400,8 +401,6 @@ def check_import(row: RawRecord, *, tip: Tip, last_seq: int) -> StoredEvent:
     record decoded; raises StoreError when the position does not follow the tip and
     ChainBroken when the record does not chain or disagrees with itself.
     """
-    import json
-
     pos = row.position
     if pos != tip.position + 1:
         raise StoreError(f"cannot import position {pos}: this log ends at {tip.position}")
@@ -617,7 +616,7 @@ class EventLog(Protocol):
     def append(
         self, events: Iterable[Event], *, expected_seq: int | Mapping[str, int] | None = None
     ) -> AppendResult:
-        """Store all of `events` or none of them (see DESIGN.md section 3)."""
+        """Store all of `events` or none of them: a batch is atomic (docs/store.md)."""
         ...
 
     def read_case(

@@ -2,7 +2,8 @@
 
 Every class is frozen and keyword-only so that an event, once built, is a value: it
 can be hashed into the chain and compared for idempotency. Field names and types are
-fixed by DESIGN.md section 2; add fields or types, never rename.
+the contract (docs/events.md): add fields or types, never rename, since case systems
+write them and stored events must keep their meaning.
 """
 
 from __future__ import annotations
@@ -486,7 +487,8 @@ Event: TypeAlias = (
     | EventRetracted
 )
 
-#: type tag -> class, in the order DESIGN.md lists them.
+#: type tag -> class: the types of format v1 in the order docs/events.md lists them,
+#: then the ones added since.
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (

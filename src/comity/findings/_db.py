@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from comity.errors import StoreError, StoreUnavailable
 from comity.events.store.url import parse_store_url, redact_url
+from comity.events.time import format_instant
 from comity.findings._schema import migrate_postgres, migrate_sqlite
 
 __all__ = ["Db", "connect", "utc_text"]
@@ -38,7 +39,7 @@ def _database_error(exc: BaseException) -> bool:
 
 def utc_text(value: dt.datetime) -> str:
     """Record times as the log writes them: fixed width, microseconds, `Z`."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_instant(value, timespec="microseconds")
 
 
 class Db:

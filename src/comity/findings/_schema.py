@@ -15,6 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from comity.errors import StoreUnavailable
+from comity.events.time import format_instant
 
 if TYPE_CHECKING:
     from comity.findings._db import Db
@@ -245,7 +246,7 @@ CREATE TABLE IF NOT EXISTS findings_meta (
 
 def _now() -> str:
     # When the tables were made: metadata only, never read by the engine.
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_instant(dt.datetime.now(dt.UTC), timespec="microseconds")
 
 
 def _version(db: Db) -> int | None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from comity.errors import InvalidInput, RulePackError
+from comity.events.time import format_instant
 from comity.rules import RulePack, load_pack
 from comity.rules.pack import PACK_FILE, pack_layers
 
@@ -90,7 +91,7 @@ def archive_pack(
         for role in ("rules", "params")
         for _, text in layer[role]
     }
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    now = format_instant(dt.datetime.now(dt.UTC), timespec="microseconds")
     with db.write():
         db.executemany(
             "INSERT INTO findings_blobs (sha256, content) VALUES (?, ?) ON CONFLICT DO NOTHING",

@@ -29,6 +29,7 @@ from comity.engine import OpenDeadline
 from comity.errors import InvalidArgument, StoreUnavailable
 from comity.events import EventLog, arguments
 from comity.events.store.url import parse_store_url
+from comity.events.time import format_instant, format_time, instant_of
 from comity.findings._db import LOCK_CLASS, Db, connect, utc_text
 from comity.findings._rows import CaseRows, StaleStep, Update, breach_instant, stored_row
 
@@ -71,11 +72,11 @@ _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
 def _instant_text(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_instant(value)
 
 
 def _parse(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return instant_of(text)
 
 
 @attrs.frozen(kw_only=True)
@@ -96,10 +97,7 @@ class Cut:
 
     @property
     def known_at_text(self) -> str:
-        text = self.known_at.strftime("%Y-%m-%dT%H:%M:%S")
-        if self.known_at.microsecond:
-            text += f".{self.known_at.microsecond:06d}"
-        return text + "Z"
+        return format_time(self.known_at)
 
 
 @attrs.frozen(kw_only=True)

@@ -41,6 +41,7 @@ from comity.engine import CaseSession
 from comity.errors import ComityError, GenerationRetired, InvalidArgument
 from comity.events import EventLog, StoredEvent, follow
 from comity.events.arguments import described
+from comity.events.time import format_instant
 from comity.findings._rows import (
     CaseRows,
     StaleStep,
@@ -101,7 +102,7 @@ def _instant(stored: StoredEvent) -> dt.datetime:
 
 
 def _text(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_instant(value)
 
 
 def _quiet_advance(session: CaseSession, clock: dt.datetime) -> None:

@@ -16,6 +16,7 @@ import attrs
 
 from comity.engine import CaseResult, OpenDeadline, as_of_limit
 from comity.events import StoredEvent
+from comity.events.time import first_instant
 from comity.events.types import CaseOpened
 from comity.report.deadlines import breach_instant
 from comity.rules.pack import SEVERITIES
@@ -24,10 +25,7 @@ __all__ = ["CaseSummary", "summarise", "summarise_json"]
 
 
 def _instant(stored: StoredEvent) -> str:
-    value = stored.event.occurred_at
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
-    return f"{value.isoformat()}T00:00:00Z"
+    return first_instant(stored.event.occurred_at)
 
 
 @attrs.frozen(kw_only=True)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from comity.engine import CaseResult, OpenDeadline
-from comity.events.codec import format_time
+from comity.events.time import format_instant, format_time
 from comity.events.types import ValidTime
 
 __all__ = ["breach_instant", "horizon", "running_deadlines"]
@@ -31,7 +31,7 @@ def horizon(as_of: dt.date | dt.datetime, days: int) -> str:
         end = as_of.astimezone(dt.UTC)
     else:
         end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
-    return (end + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_instant(end + dt.timedelta(days=days))
 
 
 def running_deadlines(

@@ -26,7 +26,7 @@ Design choices, each documented in docs/parameters.md:
   counts UTC dates; the convention says which. Periods in hours are instants and do
   not depend on the zone.
 - The breach instant of a period in days is 00:00Z of the day after `last_day`
-  (`breach_at`, DESIGN.md section 4): the engine's clock treats a date as 00:00Z of
+  (`breach_at`; docs/engine.md, "The clock"): the engine's clock treats a date as 00:00Z of
   that date (a decision dated 16 April is at 2021-04-16T00:00Z, `as_of` 15 April ends
   at 23:59:59Z), so only this instant puts every date-only act on the right side of
   the breach in every zone. The start of the local day after `last_day`, in UTC, is
@@ -53,6 +53,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import holidays
+
+from comity.events.time import format_instant
 
 __all__ = [
     "DEFAULT_REST_DAYS",
@@ -228,7 +230,7 @@ class Due:
     `breach_at` is the first instant at which the act is late in the engine's clock:
     00:00Z of the day after `last_day` for periods in days and longer (a date is 00:00Z
     of that date there), the instant the last hour ends for periods in hours. Findings
-    are dated at `breach_at` (DESIGN.md section 4). One exception keeps it after the
+    are dated at `breach_at` (docs/engine.md, "The clock"). One exception keeps it after the
     trigger: west of UTC, a period whose only day is a late-evening trigger's local day
     would end at 00:00Z before the trigger; it ends at `local_breach_at` instead.
     """
@@ -397,8 +399,7 @@ def _midnight(day: date, zone: ZoneInfo | None = None) -> datetime:
 
 
 def _fmt_instant(moment: datetime) -> str:
-    # isoformat, not strftime: strftime("%Y") does not pad years before 1000 to four digits.
-    return moment.replace(tzinfo=None).isoformat(timespec="minutes") + "Z"
+    return format_instant(moment, timespec="minutes")
 
 
 def _fmt_day(day: date) -> str:

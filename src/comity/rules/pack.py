@@ -18,6 +18,7 @@ Three shapes of rule:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -522,7 +523,6 @@ class RulePack:
     rules: tuple[Rule, ...]
     parameters: ParameterSet
     digest: str
-    sources: tuple[str, ...]
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -553,8 +553,6 @@ def _user_layer(d: Path) -> Layer:
 
 def _whole_pack(d: Path, marker: Path) -> list[Layer]:
     """The layers a self-contained pack directory lists in its PACK_FILE."""
-    import json
-
     try:
         data = _read_manifest(marker)
         layers = data["layers"]
@@ -573,8 +571,6 @@ def _whole_pack(d: Path, marker: Path) -> list[Layer]:
 
 def _read_manifest(path: Path) -> dict[str, Any]:
     """A small JSON object from a regular file (a pack manifest), read bounded."""
-    import json
-
     if not path.is_file() or path.stat().st_size > 65536:
         raise ValueError("size")
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -632,7 +628,6 @@ def load_pack(*user_dirs: str | os.PathLike[str], builtin: bool = True) -> RuleP
     rule_dirs = [pair for layer in layers for pair in layer.rules]
     param_dirs = [layer.params for layer in layers if layer.params is not None]
     by_id: dict[str, Rule] = {}
-    sources: list[str] = []
     for directory, label in rule_dirs:
         if not directory.is_dir():
             continue
@@ -640,7 +635,6 @@ def load_pack(*user_dirs: str | os.PathLike[str], builtin: bool = True) -> RuleP
             file_label = f"{label}/{path.name}" if label == "rules" else str(path)
             for rule in _load_rule_file(path, file_label):
                 by_id[rule.id] = rule
-            sources.append(file_label)
     parameters = load_parameters(*param_dirs) if param_dirs else ParameterSet({})
     rules = tuple(sorted(by_id.values(), key=lambda r: r.id))
     for rule in rules:
@@ -653,4 +647,4 @@ def load_pack(*user_dirs: str | os.PathLike[str], builtin: bool = True) -> RuleP
         {"rules": [r.to_json() for r in rules], "parameters": parameters.to_json()}
     )
     digest = hashlib.sha256(material.encode("utf-8")).hexdigest()
-    return RulePack(rules=rules, parameters=parameters, digest=digest, sources=tuple(sources))
+    return RulePack(rules=rules, parameters=parameters, digest=digest)

@@ -28,7 +28,6 @@ editing the package. The format is documented in docs/parameters.md.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -334,11 +333,6 @@ class ParameterSet:
             "time_zones": {code: zone for code, (zone, _) in sorted(TIME_ZONES.items())},
             "parameters": {name: p.to_json() for name, p in self._params.items()},
         }
-
-    def digest(self) -> str:
-        """sha256 of the canonical JSON of `to_json()`."""
-        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- loading -----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from comity.events import canonical_json
+from comity.events.time import format_instant
 from comity.service.auth import Caller, guarded, runtime_of
 from comity.service.disclose import record_read
 from comity.service.problems import HttpProblem
@@ -68,7 +69,7 @@ def _change_json(c: Any) -> dict[str, Any]:
         "cause": c.cause,
         "position": c.position,
         "clock": c.clock,
-        "recorded_at": c.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "recorded_at": format_instant(c.recorded_at, timespec="microseconds"),
         "finding": c.data,
     }
 

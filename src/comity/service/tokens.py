@@ -25,6 +25,7 @@ import attrs
 from comity.errors import InvalidInput
 from comity.events._tables import Migration, SideTables, open_side_tables
 from comity.events.store.url import redact_url
+from comity.events.time import format_instant
 
 __all__ = [
     "ROLES",
@@ -69,7 +70,7 @@ def hash_token(token: str) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_instant(dt.datetime.now(dt.UTC), timespec="microseconds")
 
 
 @attrs.frozen(kw_only=True)

@@ -18,18 +18,9 @@ from comity.engine import CaseResult, replay_case
 from comity.events import StoredEvent, format_time
 from comity.rules import RulePack
 
-__all__ = ["findings_document", "parse_as_of", "replay"]
+__all__ = ["findings_document", "replay"]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_as_of(text: str) -> dt.date | dt.datetime:
-    """A valid time as `format_time` writes it (ValueError otherwise)."""
-    if _DATE.fullmatch(text):
-        return dt.date.fromisoformat(text)
-    if not text.endswith("Z"):
-        raise ValueError(f"expected a date or a UTC instant ending in Z, got {text!r}")
-    return dt.datetime.fromisoformat(text[:-1] + "+00:00")
 
 
 def replay(

@@ -35,7 +35,7 @@ import attrs
 
 from comity.audit.basis import versions
 from comity.audit.bundle import _pack
-from comity.audit.bundle._replay import findings_document, parse_as_of, replay
+from comity.audit.bundle._replay import findings_document, replay
 from comity.audit.bundle.layout import (
     CHECKPOINT,
     DISCLOSURE,
@@ -61,6 +61,7 @@ from comity.errors import (
 from comity.events import StoredEvent
 from comity.events.codec import parse_utc_datetime
 from comity.events.log import _chain, decode_stored, format_recorded_at
+from comity.events.time import time_of
 
 __all__ = ["BundleChecked", "check_bundle"]
 
@@ -172,7 +173,7 @@ class _Checker:
         self.as_of_text: str = _field(manifest, "as_of", str, MANIFEST)
         self.known_at_text: str = _field(manifest, "known_at", str, MANIFEST)
         try:
-            self.as_of = parse_as_of(self.as_of_text)
+            self.as_of = time_of(self.as_of_text)
             self.known_at: dt.datetime = parse_utc_datetime(self.known_at_text)
         except (ValueError, InvalidInput) as exc:
             raise InvalidInput(f"{MANIFEST}: the cut does not parse ({exc})") from None

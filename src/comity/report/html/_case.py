@@ -17,6 +17,7 @@ import attrs
 from comity.engine import CaseResult, Finding, OpenDeadline
 from comity.events import StoredEvent, format_time
 from comity.events import types as ev
+from comity.events.time import first_instant
 from comity.report.labels import Translate
 
 __all__ = [
@@ -45,12 +46,6 @@ def day_of(value: ev.ValidTime) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).date()
     return value
-
-
-def instant_of(value: ev.ValidTime) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"{value.isoformat()}T00:00:00Z"
 
 
 @attrs.frozen(kw_only=True)
@@ -338,8 +333,8 @@ def case_view(
     """The case as the report shows it: the events applied by the replay (those up to
     `as_of_limit`, the replay's last instant) and its result."""
     applied = sorted(
-        (s for s in stored if instant_of(s.event.occurred_at) <= as_of_limit),
-        key=lambda s: (instant_of(s.event.occurred_at), s.seq),
+        (s for s in stored if first_instant(s.event.occurred_at) <= as_of_limit),
+        key=lambda s: (first_instant(s.event.occurred_at), s.seq),
     )
     opened = next((s.event for s in applied if isinstance(s.event, ev.CaseOpened)), None)
     lead = opened.lead_jurisdiction if opened else ""

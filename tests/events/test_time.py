@@ -1,0 +1,131 @@
+"""The text of days and instants (comity.events.time): round trips, fixed width, and the
+forms the codec, the log and the engine wrote before they shared this module."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import get_args
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from comity.events.time import (
+    Timespec,
+    day_of,
+    first_instant,
+    format_instant,
+    format_time,
+    instant_of,
+    time_of,
+)
+
+#: Offsets any zone could state (UTC-14:00 to +14:00, to the minute).
+offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+    lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
+)
+#: Far enough from datetime's edges that a conversion to UTC never overflows, and from
+#: year 1000 on, where strftime and isoformat agree on the width of a year.
+aware = st.datetimes(
+    min_value=dt.datetime(1000, 1, 2),  # noqa: DTZ001 (hypothesis bounds are naive)
+    max_value=dt.datetime(9999, 12, 30),  # noqa: DTZ001
+    timezones=offsets,
+)
+days = st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(9999, 12, 31))
+valid_times = st.one_of(days, aware)
+
+
+def _key(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).replace(microsecond=0)
+    return dt.datetime.combine(value, dt.time(0), dt.UTC)
+
+
+@given(valid_times)
+def test_format_time_round_trips(value: dt.date | dt.datetime) -> None:
+    text = format_time(value)
+    back = time_of(text)
+    assert back == value
+    assert type(back) is type(value)
+    assert format_time(back) == text
+    if isinstance(back, dt.datetime):
+        assert back.tzinfo is dt.UTC
+        assert text.endswith("Z")
+
+
+@given(aware, st.sampled_from(get_args(Timespec)))
+def test_format_instant_is_fixed_width_and_cut(value: dt.datetime, timespec: Timespec) -> None:
+    text = format_instant(value, timespec=timespec)
+    assert len(text) == {"minutes": 17, "seconds": 20, "microseconds": 27}[timespec]
+    utc = value.astimezone(dt.UTC)
+    cut = {
+        "minutes": utc.replace(second=0, microsecond=0),
+        "seconds": utc.replace(microsecond=0),
+        "microseconds": utc,
+    }[timespec]
+    assert instant_of(text) == cut
+    assert format_instant(instant_of(text), timespec=timespec) == text
+
+
+@given(aware)
+def test_format_instant_writes_what_strftime_wrote(value: dt.datetime) -> None:
+    # The stores and record times were written with strftime before this module; a
+    # record's text is hashed, so the forms must be the very same bytes.
+    utc = value.astimezone(dt.UTC)
+    assert format_instant(value) == utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert format_instant(value, timespec="microseconds") == utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@given(valid_times, valid_times)
+def test_first_instant_orders_as_text_as_in_time(
+    a: dt.date | dt.datetime, b: dt.date | dt.datetime
+) -> None:
+    assert (first_instant(a) < first_instant(b)) == (_key(a) < _key(b))
+    assert instant_of(first_instant(a)) == _key(a)
+
+
+def test_a_day_is_its_first_instant() -> None:
+    assert first_instant(dt.date(2019, 7, 24)) == "2019-07-24T00:00:00Z"
+    moment = dt.datetime(2019, 7, 24, 9, 30, 15, 250000, tzinfo=dt.timezone(-dt.timedelta(hours=5)))
+    assert first_instant(moment) == "2019-07-24T14:30:15Z"
+    assert format_time(moment) == "2019-07-24T14:30:15.250000Z"
+    assert format_instant(moment, timespec="minutes") == "2019-07-24T14:30Z"
+
+
+def test_years_before_1000_keep_four_digits() -> None:
+    # strftime("%Y") writes "999" on glibc: text that no longer sorts as time.
+    assert format_instant(dt.datetime(999, 1, 1, tzinfo=dt.UTC)) == "0999-01-01T00:00:00Z"
+
+
+def test_a_naive_datetime_is_refused() -> None:
+    naive = dt.datetime(2019, 7, 24, 14, 0)  # noqa: DTZ001 (the point of the test)
+    for write in (format_time, format_instant, first_instant):
+        with pytest.raises(ValueError, match="has no time zone"):
+            write(naive)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2019-07-24T14:00:00+00:00",  # comity writes Z
+        "2019-07-24T14:00:00",  # naive
+        "2019-07-24T14:00:00.25Z",  # comity writes six digits of fraction
+        "2019-7-24",
+        "20190724",
+        "2019-07-24\n",
+        "２０１９-07-24",  # digits, but not ASCII ones
+        "",
+    ],
+)
+def test_only_text_comity_writes_is_read_back(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^Invalid isoformat string: "):
+        time_of(text)
+    with pytest.raises(ValueError, match=r"^Invalid isoformat string: "):
+        instant_of(text)
+
+
+def test_day_of_reads_only_a_day() -> None:
+    assert day_of("2019-07-24") == dt.date(2019, 7, 24)
+    for text in ("2019-07-24T00:00:00Z", "2019-02-30", "24/07/2019"):
+        with pytest.raises(ValueError):
+            day_of(text)
