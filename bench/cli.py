@@ -537,10 +537,10 @@ def table(figures: dict[str, Any]) -> str:
             )
     f = figures.get("findings")
     if f:
-        n = f"{f['events']:,} ev"
+        count = f"{f['events']:,} ev"
         rows.append(
             _row(
-                f"explain, findings store ({n}), s",
+                f"explain, findings store ({count}), s",
                 f["explain_s"],
                 f"replay --case ({f['last_case_events']} ev)",
                 f["replay_case_s"],
@@ -586,10 +586,10 @@ def table(figures: dict[str, Any]) -> str:
             )
     a = figures.get("audit")
     if a:
-        n = f"{a['records']:,} records"
+        count = f"{a['records']:,} records"
         rows.append(
             _row(
-                f"checkpoint rec/s ({n})",
+                f"checkpoint rec/s ({count})",
                 a["checkpoint_records_per_s"],
                 "sha256 over the same hashes",
                 a["sha256_records_per_s"],

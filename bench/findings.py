@@ -34,7 +34,7 @@ from bench.generate import generate_log
 from bench.stats import Clock, Series, percentile
 from comity.cli import cli
 from comity.engine import replay_log
-from comity.events import AssetLocated, CaseOpened, EventLog, open_log
+from comity.events import AssetLocated, CaseOpened, Event, EventLog, open_log
 from comity.findings import FindingsStore, Watcher, archive_pack
 from comity.rules.pack import RulePack
 
@@ -140,7 +140,7 @@ def _latency(url: str, samples: int, root: Path) -> dict[str, Any]:
                     store = None
         for n in range(1, samples + 1):
             case = f"LAT-{n}"
-            events = [
+            events: list[Event] = [
                 CaseOpened(
                     event_id=f"lat-{n}-e1",
                     case_id=case,

@@ -61,7 +61,7 @@ _STATUTORY_BASIS = {
     "CH": "FIAA art. 3",
     "CO": "Ley 1708/2014 art. 89",
 }
-_OFFENCES = (
+_OFFENCES: tuple[t.Offence, ...] = (
     "drug_trafficking",
     "money_laundering",
     "corruption",
@@ -69,7 +69,7 @@ _OFFENCES = (
     "organized_crime",
     "fraud",
 )
-_ASSET_TYPES = (
+_ASSET_TYPES: tuple[t.AssetType, ...] = (
     "bank_account",
     "bank_account",
     "bank_account",
@@ -270,7 +270,7 @@ class CaseGenerator:
         self._tick(0, 4)
         statutory = _STATUTORY_BASIS.get(where) if rng.random() < 0.4 else None
         expires = None if statutory else self.day + dt.timedelta(days=rng.choice((90, 180, 365)))
-        order_type = rng.choice(("freeze", "freeze", "seizure"))
+        order_type: t.OrderType = rng.choice(("freeze", "freeze", "seizure"))
         self._emit(
             t.OrderIssued(
                 **self._env(),
@@ -315,14 +315,14 @@ class CaseGenerator:
         to = self.assets[aid]
         both_eu = self.lead in _EU and to in _EU
         order_id = None
+        purpose: t.MlaPurpose
         if both_eu:
-            instrument, purpose = rng.choice(
-                (
-                    ("EU-2018/1805", "provisional_measures"),
-                    ("EU-2018/1805", "execute_order"),
-                    ("EIO", "evidence"),
-                )
+            choices: tuple[tuple[str, t.MlaPurpose], ...] = (
+                ("EU-2018/1805", "provisional_measures"),
+                ("EU-2018/1805", "execute_order"),
+                ("EIO", "evidence"),
             )
+            instrument, purpose = rng.choice(choices)
         else:
             instrument = rng.choice(("UNCAC", "UNTOC", "UN-1988", "bilateral MLAT"))
             purpose = rng.choice(("provisional_measures", "provisional_measures", "evidence"))

@@ -42,8 +42,8 @@ class Tables:
                 for trigger in ("events_no_update", "events_no_delete"):
                     conn.execute(f"ALTER TABLE events DISABLE TRIGGER {trigger}")
                 for sql, params in statements:
-                    cur = conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
-                    out.append(cur.fetchall() if cur.description else cur.rowcount)
+                    pg_cur = conn.execute(sql.replace("?", "%s"), params)
+                    out.append(pg_cur.fetchall() if pg_cur.description else pg_cur.rowcount)
                 for trigger in ("events_no_update", "events_no_delete"):
                     conn.execute(f"ALTER TABLE events ENABLE TRIGGER {trigger}")
             return out

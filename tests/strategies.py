@@ -81,7 +81,7 @@ currencies = st.one_of(
 )
 #: Free text: any Unicode but NUL (which no store keeps) and lone surrogates.
 texts = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=40
 )
 #: Non-negative Decimals with exponents from -9 (nanos) to +4 (`1.5E+5`).
 amounts = st.builds(
@@ -196,8 +196,15 @@ class FieldInfo:
         return get_args(self.tp)[0] if get_origin(self.tp) is tuple else None
 
 
-@functools.cache
 def fields_of(cls: type) -> list[FieldInfo]:
+    """The fields of an attrs class, with their types resolved (computed once a class)."""
+    # Not decorated itself: functools.cache's wrapper takes Hashable, which mypy does not
+    # see in a union of event classes; `type` it does.
+    return _fields_of(cls)
+
+
+@functools.cache
+def _fields_of(cls: type) -> list[FieldInfo]:
     hints = get_type_hints(cls)
     out = []
     for field in attrs.fields(cls):
@@ -861,7 +868,7 @@ class _RandomChoices:
         return self._rng.choice(list(options))
 
     def flag(self) -> bool:
-        return self._rng.randint(0, 1) == 1
+        return bool(self._rng.randint(0, 1) == 1)
 
 
 def _build_case(

@@ -13,32 +13,33 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import comity.engine
-from comity.events import decode_event, encode_event
+from comity.events import Event, decode_event, encode_event
 from pgtest import server_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def bench_generate(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def bench_generate(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.syspath_prepend(str(ROOT))
     from bench import generate
 
     return generate
 
 
-def test_generator_makes_valid_v1_events(bench_generate) -> None:  # type: ignore[no-untyped-def]
+def test_generator_makes_valid_v1_events(bench_generate: ModuleType) -> None:
     events = list(bench_generate.generate_log(600, seed=3))
     assert len(events) == 600
     assert len({e.event_id for e in events}) == 600
     for event in events:
         data = json.loads(json.dumps(encode_event(event)))
         assert decode_event(data) == event
-    first = {}
+    first: dict[str, Event] = {}
     for event in events:
         first.setdefault(event.case_id, event)
     assert all(e.type == "case_opened" for e in first.values())
@@ -47,7 +48,7 @@ def test_generator_makes_valid_v1_events(bench_generate) -> None:  # type: ignor
     assert [encode_event(e) for e in again] == [encode_event(e) for e in events]
 
 
-def test_generator_case_shape(bench_generate) -> None:  # type: ignore[no-untyped-def]
+def test_generator_case_shape(bench_generate: ModuleType) -> None:
     case = bench_generate.generate_case(5, "BIG", 3000)
     assert 2900 <= len(case) <= 3000
     kinds = collections.Counter(e.type for e in case)

@@ -93,7 +93,7 @@ def _every_module() -> Iterator[str]:
 
 
 def _subclasses(cls: type[ComityError]) -> set[type[ComityError]]:
-    found = set()
+    found: set[type[ComityError]] = set()
     for sub in cls.__subclasses__():
         found |= {sub, *_subclasses(sub)}
     return found
@@ -109,7 +109,7 @@ def test_every_error_class_in_the_package_is_exported_from_comity() -> None:
     for module in _every_module():
         importlib.import_module(module)
     defined = {cls for cls in _subclasses(ComityError) if cls.__module__.startswith("comity")}
-    every = {ComityError, *defined}
+    every: set[type[ComityError]] = {ComityError, *defined}
     assert every == _exported_error_classes()
     for cls in every:
         assert getattr(comity, cls.__name__) is cls, cls
@@ -243,7 +243,7 @@ def _event(**changes: Any) -> Any:
 MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str]] = [
     (
         "a dict passed to append",
-        lambda log, pack: log.append([EVENT]),
+        lambda log, pack: log.append([EVENT]),  # type: ignore[list-item]
         r"append: events\[0\] must be an event, got a dict; make events with comity.decode_event",
     ),
     (
@@ -253,17 +253,17 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "a good event then a dict: nothing of the batch is kept",
-        lambda log, pack: log.append([_event(event_id="pa1-2"), {"type": "case_opened"}]),
+        lambda log, pack: log.append([_event(event_id="pa1-2"), {"type": "case_opened"}]),  # type: ignore[list-item]
         r"events\[1\] must be an event, got a dict",
     ),
     (
         "a stored event appended again",
-        lambda log, pack: log.append(list(log.read_case("PA-1"))),
+        lambda log, pack: log.append(list(log.read_case("PA-1"))),  # type: ignore[arg-type]
         r"a stored event is already in a log; append its \.event",
     ),
     (
         "a string expected_seq",
-        lambda log, pack: log.append([_event(event_id="pa1-2")], expected_seq="1"),
+        lambda log, pack: log.append([_event(event_id="pa1-2")], expected_seq="1"),  # type: ignore[arg-type]
         r"append: expected_seq must be None, an int, or a mapping of case id to int, got the str",
     ),
     (
@@ -276,7 +276,7 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "a string as_of to replay_log",
-        lambda log, pack: comity.replay_log(log, pack, as_of="2024-12-31"),
+        lambda log, pack: comity.replay_log(log, pack, as_of="2024-12-31"),  # type: ignore[arg-type]
         r"replay_log: as_of must be a date or a datetime with a time zone \(UTC\), got the str "
         r"'2024-12-31'; parse text with datetime.date.fromisoformat",
     ),
@@ -293,7 +293,7 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "a date as known_at",
-        lambda log, pack: comity.replay_log(log, pack, as_of=AS_OF, known_at=AS_OF),
+        lambda log, pack: comity.replay_log(log, pack, as_of=AS_OF, known_at=AS_OF),  # type: ignore[arg-type]
         r"known_at must be a datetime .* got the date 2024-12-31; an instant is a datetime",
     ),
     (
@@ -318,7 +318,7 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "a string known_at to case_ids",
-        lambda log, pack: list(log.case_ids(known_at="2024-12-31T00:00:00Z")),
+        lambda log, pack: list(log.case_ids(known_at="2024-12-31T00:00:00Z")),  # type: ignore[arg-type]
         r"case_ids: known_at must be .* got the str '2024-12-31T00:00:00Z'",
     ),
     (
@@ -333,7 +333,7 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "a string position to read",
-        lambda log, pack: list(log.read(after="3")),
+        lambda log, pack: list(log.read(after="3")),  # type: ignore[arg-type]
         r"read: after must be a log position \(int\), got str",
     ),
     (
@@ -343,7 +343,7 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "a string as_of to replay_case",
-        lambda log, pack: comity.replay_case(list(log.read_case("PA-1")), pack, as_of="2024"),
+        lambda log, pack: comity.replay_case(list(log.read_case("PA-1")), pack, as_of="2024"),  # type: ignore[arg-type]
         r"replay_case: as_of must be a date",
     ),
     (
@@ -364,23 +364,23 @@ MISTAKES: list[tuple[str, Callable[[comity.EventLog, comity.RulePack], Any], str
     ),
     (
         "a string as_of to CaseSession.advance",
-        lambda log, pack: _in_session(pack, "PA-1", lambda s: s.advance("2024-12-31")),
+        lambda log, pack: _in_session(pack, "PA-1", lambda s: s.advance("2024-12-31")),  # type: ignore[arg-type]
         r"CaseSession.advance: as_of must be a date",
     ),
     (
         "text lines given to parse_jsonl",
-        lambda log, pack: comity.parse_jsonl(['{"type": "case_opened"}\n'], source="x"),
+        lambda log, pack: comity.parse_jsonl(['{"type": "case_opened"}\n'], source="x"),  # type: ignore[list-item]
         r"parse_jsonl: line 1 is str, not bytes; it reads byte lines: a file opened with "
         r"open\(path, 'rb'\)",
     ),
     (
         "a text stream given to parse_jsonl",
-        lambda log, pack: comity.parse_jsonl(io.StringIO("{}\n"), source="x"),
+        lambda log, pack: comity.parse_jsonl(io.StringIO("{}\n"), source="x"),  # type: ignore[arg-type]
         r"parse_jsonl: lines is a text stream; it reads byte lines",
     ),
     (
         "one bytes value given to parse_jsonl",
-        lambda log, pack: comity.parse_jsonl(b"{}\n", source="x"),
+        lambda log, pack: comity.parse_jsonl(b"{}\n", source="x"),  # type: ignore[arg-type]
         r"parse_jsonl: lines must be an iterable of byte lines.*io.BytesIO\(data\); got bytes",
     ),
     (
@@ -453,7 +453,7 @@ def test_a_findings_stores_arguments_are_checked(tmp_path: Path, pack: comity.Ru
         log.append([comity.decode_event(EVENT)])
         comity.Watcher(log, pack, clock=lambda: AWARE).run(once=True)
         with comity.FindingsStore.of(log) as store:
-            for call, says in [
+            calls: list[tuple[Callable[[], object], str]] = [
                 (lambda: store.findings(cases="PA-1"), r"cases must be a list of case ids"),
                 (lambda: store.findings(since=NAIVE), r"since must be a datetime with a time"),
                 (lambda: store.case_results(cases="PA-1"), r"case_results: cases must be a list"),
@@ -461,8 +461,9 @@ def test_a_findings_stores_arguments_are_checked(tmp_path: Path, pack: comity.Ru
                     lambda: store.open_deadlines(breach_until="2027-01-15"),
                     r"breach_until must be an instant, YYYY-MM-DDTHH:MM:SSZ or a datetime",
                 ),
-                (lambda: store.history(limit="10"), r"history: limit must be an int"),
-            ]:
+                (lambda: store.history(limit="10"), r"history: limit must be an int"),  # type: ignore[arg-type]
+            ]
+            for call, says in calls:
                 with pytest.raises(InvalidArgument, match=says):
                     call()
             # What the checks let through still answers as before.

@@ -71,6 +71,11 @@ def events(data: bytes) -> dict[tuple[str, str, str], icalendar.cal.Component]:
     }
 
 
+def sequence(event: icalendar.cal.Component) -> int:
+    """An event's SEQUENCE, the revision number calendars compare."""
+    return int(event.decoded("SEQUENCE"))
+
+
 def write(path: Path, data: bytes) -> str:
     path.write_bytes(data)
     return str(path)
@@ -96,7 +101,7 @@ def test_one_all_day_event_per_open_deadline_with_what_calendars_read(store: Pat
         assert event.decoded("DTEND") == due + dt.timedelta(days=1)
         assert event.decoded("DTSTAMP") == dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
         assert str(event["UID"]).endswith("@deadlines.comity")
-        assert int(event["SEQUENCE"]) >= 0
+        assert sequence(event) >= 0
         assert str(event["STATUS"]) == "CONFIRMED"
         description = str(event["DESCRIPTION"])
         assert d["due"] in description and d["case_id"] in description
@@ -133,20 +138,20 @@ def test_a_moved_deadline_keeps_its_uid_and_gets_a_higher_sequence(
     (after,) = events(second).values()
     assert after.decoded("DTSTART") == dt.date(2020, 3, 5)  # extended on 2019-08-30
     assert str(after["UID"]) == str(before["UID"])
-    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert sequence(after) > sequence(before)
     # Nothing changed since: the same SEQUENCE, so a calendar has nothing to update.
     again = export(
         store, "2019-09-02", "--case", PANAMA, "--previous", write(tmp_path / "s.ics", second)
     )
     (same,) = events(again).values()
-    assert int(same["SEQUENCE"]) == int(after["SEQUENCE"])
+    assert sequence(same) == sequence(after)
 
 
 def test_without_previous_an_extension_still_raises_the_sequence(store: Path) -> None:
     (before,) = events(export(store, "2019-08-29", "--case", PANAMA)).values()
     (after,) = events(export(store, "2019-09-01", "--case", PANAMA)).values()
     assert str(after["UID"]) == str(before["UID"])
-    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert sequence(after) > sequence(before)
 
 
 def test_deadlines_no_longer_running_are_sent_missed_or_cancelled(
@@ -163,7 +168,7 @@ def test_deadlines_no_longer_running_are_sent_missed_or_cancelled(
     for key in gone:
         event, old = now[key], earlier[key]
         assert str(event["UID"]) == str(old["UID"])
-        assert int(event["SEQUENCE"]) == int(old["SEQUENCE"]) + 1
+        assert sequence(event) == sequence(old) + 1
         assert not event.walk("VALARM")  # no reminder for what is over
     missed = now[(PANAMA, "DL-001", "O1")]
     assert str(missed["X-COMITY-STATE"]) == "missed"
@@ -195,7 +200,7 @@ def test_other_cases_and_later_deadlines_are_carried_over(store: Path, tmp_path:
     one_case = events(export(store, "2019-09-01", "--case", PANAMA, "--previous", previous))
     assert set(one_case) == set(everything)  # nothing cancelled for cases not looked at
     for key, event in one_case.items():
-        assert int(event["SEQUENCE"]) == int(everything[key]["SEQUENCE"])
+        assert sequence(event) == sequence(everything[key])
         assert str(event["STATUS"]) == "CONFIRMED"
     soon = events(export(store, "2019-09-01", "--within", "10", "--previous", previous))
     assert set(soon) == set(everything)  # one beyond 10 days still runs: not cancelled
@@ -213,7 +218,7 @@ def test_out_may_replace_the_previous_file(store: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0 and result.stdout == "", result.output
     (after,) = events(path.read_bytes()).values()
-    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert sequence(after) > sequence(before)
 
 
 @pytest.mark.parametrize(

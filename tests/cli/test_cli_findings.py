@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from test_cli_replay import (
+
+from cli_cases import (
     EXAMPLE,
     FIU_CASE,
     ORDER_CASE,
@@ -28,9 +29,9 @@ from test_cli_replay import (
     user_pack,
     write_jsonl,
 )
-
 from comity.cli import options as cli_options
 from comity.cli import replay as cli_replay
+from comity.engine import replay_log
 
 NOW = dt.datetime(2021, 3, 5, 12, 0, tzinfo=dt.UTC)
 LATER = "2099-01-01T00:00:00Z"
@@ -163,7 +164,7 @@ def test_explain_replays_only_the_finding_case(
     asked = ("explain", finding["finding_id"], "--known-at", LATER)
     before = ok(invoke(runner, store, *asked)).stdout
     seen: list[Any] = []
-    real = cli_replay.replay_log
+    real = replay_log  # what comity.cli.replay calls, until the spy replaces it
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         seen.append(kwargs.get("cases"))

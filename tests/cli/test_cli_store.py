@@ -296,7 +296,7 @@ def test_copy_sqlite_to_postgres_to_sqlite(
     head = head_line(runner, first)
     out = ok(runner.invoke(cli, ["copy", first, url], catch_exceptions=False)).stdout
     assert out.startswith(f"Copied {EXAMPLE_COUNT} records from {first} to postgresql://")
-    out = ok(runner.invoke(cli, ["copy", url, f"sqlite:///{last}"], catch_exceptions=False))
+    ok(runner.invoke(cli, ["copy", url, f"sqlite:///{last}"], catch_exceptions=False))
     assert head_line(runner, url) == head_line(runner, last) == head
     assert jsonl_log(runner, last) == jsonl_log(runner, url) == jsonl_log(runner, first)
     # Again: nothing new to copy.

@@ -1,4 +1,4 @@
-"""Fixtures for the engine's tests; builders live in engine_cases.py."""
+"""Fixtures for the engine's tests; builders live in tests/engine_cases.py."""
 
 from __future__ import annotations
 

@@ -29,7 +29,6 @@ from typing import Any
 
 import pytest
 from durable import engine as durable_engine
-from engine_cases import Case, D, store_events
 
 from comity.engine import CaseSession, replay_case, replay_log
 from comity.engine import _compiler as compiler
@@ -39,6 +38,7 @@ from comity.errors import EngineError, RulePackError
 from comity.events._memory import MemoryLog
 from comity.rules import RulePack, load_pack
 from comity.rules.language import LanguageError, compile_patterns, parse_pattern
+from engine_cases import Case, D, store_events
 
 _names = itertools.count(1)
 
@@ -603,7 +603,7 @@ def test_reasserting_the_clock_raises_each_finding_once(
     ]
 
     with CaseSession(pack, "L1") as session:
-        raised = []
+        raised: list[str] = []
         for record in stored:
             raised.extend(f.rule for f in session.apply(record).raised)
         raised.extend(f.rule for f in session.advance(D(2020, 6, 1)).raised)
@@ -666,7 +666,7 @@ _FACTS = [
 
 def _neq_rulesets(count: int, *, naive: bool) -> list[list[dict[str, Any]]]:
     """`b: k<i> where jurisdiction != a.jurisdiction`, naively or through the compiler."""
-    out = []
+    out: list[list[dict[str, Any]]] = []
     for i in range(count):
         if naive:
             join = {"$neq": {"jurisdiction": {"a": "jurisdiction"}}}
@@ -747,6 +747,7 @@ _VALGRIND_PROBE = textwrap.dedent(
 
 
 def _assert_uninitialised_reads(*, naive: bool) -> None:
+    patterns: list[dict[str, Any]]
     if naive:
         patterns = [{"a": {"t": "k0"}}, {"b": {"$and": [{"t": "k0"}, {"$neq": {"v": {"a": "v"}}}]}}]
     else:
@@ -793,7 +794,9 @@ def test_or_group_before_joins_skips_them() -> None:
     then the always-true join, then `$or` groups) the matches are right."""
     or_group = {"$or": [{"order_type": "freeze"}, {"order_type": "seizure"}]}
     joins = [{"asset_id": {"a": "asset_id"}}, {"$gt": {"jurisdiction": {"a": "jurisdiction"}}}]
-    naive = [[{"a": {"t": "k0"}}, {"b": {"$and": [{"t": "k0"}, or_group, *joins]}}]]
+    naive: list[list[dict[str, Any]]] = [
+        [{"a": {"t": "k0"}}, {"b": {"$and": [{"t": "k0"}, or_group, *joins]}}]
+    ]
     compiled = [
         compile_patterns(
             [

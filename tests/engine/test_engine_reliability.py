@@ -13,10 +13,10 @@ import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
-from engine_cases import Case, D, T, store_events
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
@@ -26,6 +26,7 @@ from comity.engine.parallel import replay_log_parallel
 from comity.errors import EngineError, InvalidInput
 from comity.events import Event, EventLog, StoredEvent, open_log
 from comity.rules import RulePack, load_pack
+from engine_cases import Case, D, T, store_events
 from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
 
 FIRST, LAST = D(1900, 1, 1), D(2200, 12, 31)
@@ -497,7 +498,7 @@ EDGE_TIMES = st.one_of(
 
 def _dated(event: Event, draw: st.DrawFn) -> Event:
     """`event` with each of its dates and times drawn near the ends of the range."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for field in attrs.fields(type(event)):
         value = getattr(event, field.name)
         if isinstance(value, dt.datetime) or field.name == "occurred_at":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,13 +14,18 @@ from comity.events._memory import MemoryLog
 from comity.events._sqlite import SqliteLog
 from pgtest import PgDatabase
 
+if TYPE_CHECKING:  # the fixtures' classes (tests/events/conftest.py)
+    from events.conftest import EventMaker, LogFactory
 
-def fill(log: EventLog, ev, n: int = 3) -> None:
+
+def fill(log: EventLog, ev: EventMaker, n: int = 3) -> None:
     for i in range(n):
         log.append([*ev.case(f"c{i}", 3), ev.asset("c0")])
 
 
-def test_copy_into_and_out_of_every_backend(log_factory, ev, tmp_path: Path) -> None:
+def test_copy_into_and_out_of_every_backend(
+    log_factory: LogFactory, ev: EventMaker, tmp_path: Path
+) -> None:
     source = SqliteLog(tmp_path / "source.db")
     fill(source, ev)
     middle = log_factory()
@@ -35,7 +41,9 @@ def test_copy_into_and_out_of_every_backend(log_factory, ev, tmp_path: Path) -> 
 
 
 @pytest.mark.postgres
-def test_sqlite_to_postgres_to_sqlite_by_url(tmp_path: Path, pg_database: PgDatabase, ev) -> None:
+def test_sqlite_to_postgres_to_sqlite_by_url(
+    tmp_path: Path, pg_database: PgDatabase, ev: EventMaker
+) -> None:
     pg_url = pg_database.new_url()
     first, last = tmp_path / "first.db", tmp_path / "last.db"
     with_log = SqliteLog(first)
@@ -53,7 +61,7 @@ def test_sqlite_to_postgres_to_sqlite_by_url(tmp_path: Path, pg_database: PgData
             log.close()
 
 
-def test_copy_again_copies_only_what_is_new(tmp_path: Path, ev) -> None:
+def test_copy_again_copies_only_what_is_new(tmp_path: Path, ev: EventMaker) -> None:
     source, target = MemoryLog(), SqliteLog(tmp_path / "copy.db")
     try:
         fill(source, ev, 2)
@@ -69,7 +77,9 @@ def test_copy_again_copies_only_what_is_new(tmp_path: Path, ev) -> None:
         target.close()
 
 
-def test_copy_into_a_store_holding_another_log_is_refused(ev, new_ev) -> None:
+def test_copy_into_a_store_holding_another_log_is_refused(
+    ev: EventMaker, new_ev: type[EventMaker]
+) -> None:
     source, target = MemoryLog(), MemoryLog()
     fill(source, ev)
     target.append(new_ev().case("own", 2))
@@ -82,7 +92,9 @@ def test_copy_into_a_store_holding_another_log_is_refused(ev, new_ev) -> None:
     assert verify_records(target.raw_records()).records == head.position + 20
 
 
-def test_a_broken_source_stops_the_copy_keeping_whole_chunks(tmp_path: Path, ev) -> None:
+def test_a_broken_source_stops_the_copy_keeping_whole_chunks(
+    tmp_path: Path, ev: EventMaker
+) -> None:
     path = tmp_path / "source.db"
     source = SqliteLog(path)
     fill(source, ev)
@@ -110,7 +122,7 @@ def test_chunk_must_be_positive() -> None:
 
 
 @pytest.mark.postgres
-def test_copy_between_two_postgres_schemas(pg_database: PgDatabase, ev) -> None:
+def test_copy_between_two_postgres_schemas(pg_database: PgDatabase, ev: EventMaker) -> None:
     a, b = pg_database.new_url(), pg_database.new_url()
     log = open_log(a, create=True)
     try:

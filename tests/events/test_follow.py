@@ -12,18 +12,22 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from comity.errors import ChainBroken
-from comity.events import EventLog, StoredEvent
+from comity.events import Event, EventLog, StoredEvent
 from comity.events._sqlite import SqliteLog
 from comity.events.follow import follow
 
+if TYPE_CHECKING:  # the fixtures' classes (tests/events/conftest.py)
+    from events.conftest import EventMaker
 
-def test_follow_yields_what_is_stored_then_what_arrives(log: EventLog, ev) -> None:
+
+def test_follow_yields_what_is_stored_then_what_arrives(log: EventLog, ev: EventMaker) -> None:
     log.append(ev.case("c1", 3))
-    script = [ev.case("c2", 2), [], [ev.asset("c1")], ev.case("c3", 4)]
+    script: list[list[Event]] = [ev.case("c2", 2), [], [ev.asset("c1")], ev.case("c3", 4)]
 
     def stop() -> bool:
         if script:
@@ -36,7 +40,7 @@ def test_follow_yields_what_is_stored_then_what_arrives(log: EventLog, ev) -> No
     assert seen == list(log.read())
 
 
-def test_follow_after_a_position_and_for_one_case(log: EventLog, ev) -> None:
+def test_follow_after_a_position_and_for_one_case(log: EventLog, ev: EventMaker) -> None:
     log.append([*ev.case("c1", 3), *ev.case("c2", 3), ev.asset("c1")])
     assert [s.position for s in follow(log, after=4, stop=lambda: True)] == [5, 6, 7]
     mine = list(follow(log, case_id="c1", stop=lambda: True))
@@ -44,7 +48,7 @@ def test_follow_after_a_position_and_for_one_case(log: EventLog, ev) -> None:
     assert list(follow(log, after=99, stop=lambda: True)) == []
 
 
-def test_follow_waits_between_rounds(log: EventLog, ev) -> None:
+def test_follow_waits_between_rounds(log: EventLog, ev: EventMaker) -> None:
     log.append([ev.opened("c1")])
     rounds: list[float] = []
 
@@ -73,7 +77,7 @@ class _Gappy:
         yield from (s for s in self._events if s.position > after and s.position != 2)
 
 
-def test_follow_refuses_a_gap(log: EventLog, ev) -> None:
+def test_follow_refuses_a_gap(log: EventLog, ev: EventMaker) -> None:
     stored = list(log.append(ev.case("c1", 3)).stored)
     gappy = _Gappy(stored)
     following = follow(gappy, stop=lambda: True)  # type: ignore[arg-type]
@@ -83,7 +87,7 @@ def test_follow_refuses_a_gap(log: EventLog, ev) -> None:
     assert info.value.position == 2
 
 
-def test_follow_an_sqlite_file_another_writer_appends_to(tmp_path: Path, ev) -> None:
+def test_follow_an_sqlite_file_another_writer_appends_to(tmp_path: Path, ev: EventMaker) -> None:
     path = tmp_path / "comity.db"
     SqliteLog(path).close()
     total = 40

@@ -9,6 +9,7 @@ read back as the same event with the same canonical body.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import attrs
 import pytest
@@ -33,7 +34,7 @@ def test_a_hostile_line_is_refused_naming_the_field(case: Hostile, log: EventLog
 
 
 # The same values in events built in Python, past the codec: the log refuses them too.
-_BUILT = {
+_BUILT: dict[str, Any] = {
     "expires_on": dt.date(9999, 12, 31),
     "occurred_at": dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC),
     "schema_version": 10**29,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 import attrs
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from comity.errors import ChainBroken, ConcurrencyConflict, DuplicateEventError, StoreError
 from comity.events import (
     GENESIS_HASH,
+    Event,
     EventLog,
     Head,
     StoredEvent,
@@ -24,6 +26,9 @@ from comity.events import (
     verify_records,
 )
 from comity.events._memory import MemoryLog
+
+if TYPE_CHECKING:  # the fixtures' classes (tests/events/conftest.py)
+    from events.conftest import EventMaker, FakeClock, LogFactory
 
 # The fixtures (tests/events/conftest.py): `log` a fresh log of the backend under test on
 # the `clock` fixture (a FakeClock), `log_factory` more logs of that backend, `ev` an
@@ -35,7 +40,7 @@ def positions(events: object) -> list[int]:
     return [s.position for s in events]  # type: ignore[attr-defined]
 
 
-def fill(log: EventLog, ev, clock=None) -> list[StoredEvent]:
+def fill(log: EventLog, ev: EventMaker, clock: FakeClock | None = None) -> list[StoredEvent]:
     """Three batches over three cases, interleaved; returns what was stored."""
     stored: list[StoredEvent] = []
     c1, c2, c3 = ev.case("c1", 4), ev.case("c2", 3), ev.case("c3", 2)
@@ -75,7 +80,7 @@ def test_an_empty_batch_stores_nothing(log: EventLog) -> None:
 # -- numbering ------------------------------------------------------------------------
 
 
-def test_append_numbers_position_globally_and_seq_per_case(log: EventLog, ev) -> None:
+def test_append_numbers_position_globally_and_seq_per_case(log: EventLog, ev: EventMaker) -> None:
     c1, c2 = ev.case("c1", 3), ev.case("c2", 2)
     batch = [c1[0], c2[0], c1[1], c2[1], c1[2]]
     result = log.append(batch)
@@ -99,7 +104,7 @@ def test_append_numbers_position_globally_and_seq_per_case(log: EventLog, ev) ->
     assert (log.last_seq("c1"), log.last_seq("c2"), log.last_seq("c3")) == (4, 2, 2)
 
 
-def test_numbering_stays_gapless_across_refused_appends(log: EventLog, ev) -> None:
+def test_numbering_stays_gapless_across_refused_appends(log: EventLog, ev: EventMaker) -> None:
     for i in range(24):
         case = f"c{i % 4}"
         if i % 5 == 3:  # a refused append in between must not consume numbers
@@ -113,7 +118,7 @@ def test_numbering_stays_gapless_across_refused_appends(log: EventLog, ev) -> No
     assert verify_records(log.raw_records()).records == len(stored)
 
 
-def test_what_is_read_back_is_what_append_returned(log: EventLog, ev) -> None:
+def test_what_is_read_back_is_what_append_returned(log: EventLog, ev: EventMaker) -> None:
     stored = fill(log, ev)
     assert list(log.read()) == stored
     assert list(log.read_case("c2")) == [s for s in stored if s.case_id == "c2"]
@@ -123,13 +128,13 @@ def test_what_is_read_back_is_what_append_returned(log: EventLog, ev) -> None:
 
 
 def test_no_api_updates_or_deletes(log: EventLog) -> None:
-    verbs = ("update", "delete", "remove", "truncate", "clear", "replace", "drop", "edit")
-    verbs += ("amend", "rewrite", "put", "set", "pop", "purge", "erase")
+    verbs: tuple[str, ...] = ("update", "delete", "remove", "truncate", "clear", "replace")
+    verbs += ("drop", "edit", "amend", "rewrite", "put", "set", "pop", "purge", "erase")
     public = [name for name in dir(log) if not name.startswith("_")]
     assert [n for n in public if n.lower().startswith(verbs)] == []
 
 
-def test_the_store_refuses_raw_update_and_delete(log_factory, ev) -> None:
+def test_the_store_refuses_raw_update_and_delete(log_factory: LogFactory, ev: EventMaker) -> None:
     log = log_factory()
     log.append(ev.case("c1", 3))
     head = log.head()
@@ -148,11 +153,11 @@ def test_the_store_refuses_raw_update_and_delete(log_factory, ev) -> None:
 # -- atomic batches -------------------------------------------------------------------
 
 
-def test_a_batch_with_a_clashing_id_stores_nothing(log: EventLog, ev) -> None:
+def test_a_batch_with_a_clashing_id_stores_nothing(log: EventLog, ev: EventMaker) -> None:
     log.append([ev.opened("c1", "dup")])
     head = log.head()
     clash = ev.opened("c2", "dup", title="another case")
-    batch = [ev.opened("c3"), ev.asset("c3"), clash, ev.asset("c3")]
+    batch: list[Event] = [ev.opened("c3"), ev.asset("c3"), clash, ev.asset("c3")]
     with pytest.raises(DuplicateEventError) as info:
         log.append(batch)
     assert info.value.event_id == "dup"
@@ -162,7 +167,7 @@ def test_a_batch_with_a_clashing_id_stores_nothing(log: EventLog, ev) -> None:
     assert log.last_seq("c3") == 0
 
 
-def test_a_batch_with_a_stale_expected_seq_stores_nothing(log: EventLog, ev) -> None:
+def test_a_batch_with_a_stale_expected_seq_stores_nothing(log: EventLog, ev: EventMaker) -> None:
     log.append([ev.opened("c1"), ev.opened("c2")])
     head = log.head()
     with pytest.raises(ConcurrencyConflict):
@@ -174,7 +179,9 @@ def test_a_batch_with_a_stale_expected_seq_stores_nothing(log: EventLog, ev) -> 
     assert log.last_seq("c1") == 1
 
 
-def test_one_id_twice_in_a_batch_with_different_content_is_refused(log: EventLog, ev) -> None:
+def test_one_id_twice_in_a_batch_with_different_content_is_refused(
+    log: EventLog, ev: EventMaker
+) -> None:
     a = ev.opened("c1", "x-1")
     with pytest.raises(DuplicateEventError) as info:
         log.append([a, ev.asset("c1"), attrs.evolve(a, title="changed")])
@@ -182,7 +189,7 @@ def test_one_id_twice_in_a_batch_with_different_content_is_refused(log: EventLog
     assert log.head() == Head(0, GENESIS_HASH)
 
 
-def test_one_event_twice_in_a_batch_is_stored_once(log: EventLog, ev) -> None:
+def test_one_event_twice_in_a_batch_is_stored_once(log: EventLog, ev: EventMaker) -> None:
     a, b = ev.opened("c1"), ev.asset("c1")
     result = log.append([a, b, a])
     assert [s.event for s in result.stored] == [a, b]
@@ -192,7 +199,7 @@ def test_one_event_twice_in_a_batch_is_stored_once(log: EventLog, ev) -> None:
 # -- idempotency ----------------------------------------------------------------------
 
 
-def test_reappending_identical_events_is_a_noop(log: EventLog, ev) -> None:
+def test_reappending_identical_events_is_a_noop(log: EventLog, ev: EventMaker) -> None:
     batch = ev.case("c1", 3)
     log.append(batch)
     head = log.head()
@@ -202,7 +209,7 @@ def test_reappending_identical_events_is_a_noop(log: EventLog, ev) -> None:
     assert_unchanged(log, head, 3)
 
 
-def test_a_partly_known_batch_stores_only_the_new_events(log: EventLog, ev) -> None:
+def test_a_partly_known_batch_stores_only_the_new_events(log: EventLog, ev: EventMaker) -> None:
     batch = ev.case("c1", 2)
     log.append(batch)
     new = ev.asset("c1")
@@ -211,8 +218,10 @@ def test_a_partly_known_batch_stores_only_the_new_events(log: EventLog, ev) -> N
     assert result.already_stored == tuple(sorted(e.event_id for e in batch))
 
 
-def test_a_retry_after_success_is_a_noop_even_with_its_old_expected_seq(log: EventLog, ev) -> None:
-    batch = [ev.opened("c1"), ev.asset("c1")]
+def test_a_retry_after_success_is_a_noop_even_with_its_old_expected_seq(
+    log: EventLog, ev: EventMaker
+) -> None:
+    batch: list[Event] = [ev.opened("c1"), ev.asset("c1")]
     log.append(batch, expected_seq=0)
     head = log.head()
     retry = log.append(batch, expected_seq=0)  # the writer never saw the first answer
@@ -221,7 +230,7 @@ def test_a_retry_after_success_is_a_noop_even_with_its_old_expected_seq(log: Eve
     assert log.head() == head
 
 
-def test_a_known_id_with_different_content_is_refused(log: EventLog, ev) -> None:
+def test_a_known_id_with_different_content_is_refused(log: EventLog, ev: EventMaker) -> None:
     original = ev.opened("c1", "case-1-opened")
     log.append([original, ev.asset("c1")])
     head = log.head()
@@ -241,7 +250,7 @@ def test_a_known_id_with_different_content_is_refused(log: EventLog, ev) -> None
 # -- optimistic concurrency -----------------------------------------------------------
 
 
-def test_expected_seq_guards_a_case(log: EventLog, ev) -> None:
+def test_expected_seq_guards_a_case(log: EventLog, ev: EventMaker) -> None:
     log.append([ev.opened("c1")], expected_seq=0)
     log.append([ev.asset("c1")], expected_seq=1)
     head = log.head()
@@ -253,14 +262,14 @@ def test_expected_seq_guards_a_case(log: EventLog, ev) -> None:
     assert log.append([ev.asset("c1")], expected_seq=2).stored[0].seq == 3
 
 
-def test_expected_seq_zero_means_a_new_case(log: EventLog, ev) -> None:
+def test_expected_seq_zero_means_a_new_case(log: EventLog, ev: EventMaker) -> None:
     log.append([ev.opened("c1")], expected_seq=0)
     with pytest.raises(ConcurrencyConflict) as info:
         log.append([ev.opened("c1")], expected_seq=0)
     assert (info.value.expected, info.value.actual) == (0, 1)
 
 
-def test_expected_seq_mapping_for_a_batch_over_several_cases(log: EventLog, ev) -> None:
+def test_expected_seq_mapping_for_a_batch_over_several_cases(log: EventLog, ev: EventMaker) -> None:
     log.append([ev.opened("c1"), ev.opened("c2")])
     result = log.append(
         [ev.asset("c1"), ev.asset("c2"), ev.opened("c3")], expected_seq={"c1": 1, "c2": 1, "c3": 0}
@@ -276,7 +285,7 @@ def test_expected_seq_mapping_for_a_batch_over_several_cases(log: EventLog, ev) 
     assert log.append([ev.asset("c1"), ev.asset("c2")], expected_seq={"c1": 2}).stored
 
 
-def test_an_integer_expected_seq_needs_a_one_case_batch(log: EventLog, ev) -> None:
+def test_an_integer_expected_seq_needs_a_one_case_batch(log: EventLog, ev: EventMaker) -> None:
     with pytest.raises(ValueError, match="mapping"):
         log.append([ev.opened("c1"), ev.opened("c2")], expected_seq=0)
     assert log.head() == Head(0, GENESIS_HASH)
@@ -285,7 +294,9 @@ def test_an_integer_expected_seq_needs_a_one_case_batch(log: EventLog, ev) -> No
 # -- record time ----------------------------------------------------------------------
 
 
-def test_recorded_at_is_set_by_the_store_in_utc(log: EventLog, ev, clock) -> None:
+def test_recorded_at_is_set_by_the_store_in_utc(
+    log: EventLog, ev: EventMaker, clock: FakeClock
+) -> None:
     plus_two = dt.timezone(dt.timedelta(hours=2))
     clock.set(dt.datetime(2024, 5, 15, 12, 0, 0, 123456, tzinfo=plus_two))
     calls = clock.calls
@@ -298,7 +309,7 @@ def test_recorded_at_is_set_by_the_store_in_utc(log: EventLog, ev, clock) -> Non
     assert {r.recorded_at for r in log.raw_records()} == {"2024-05-15T10:00:00.123456Z"}
 
 
-def test_recorded_at_never_goes_backwards(log: EventLog, ev, clock) -> None:
+def test_recorded_at_never_goes_backwards(log: EventLog, ev: EventMaker, clock: FakeClock) -> None:
     later, earlier = T0 + dt.timedelta(hours=1), T0 - dt.timedelta(days=3)
     clock.set(later)
     first = log.append([ev.opened("c1")]).stored[0]
@@ -314,7 +325,7 @@ def test_recorded_at_never_goes_backwards(log: EventLog, ev, clock) -> None:
 # -- the hash chain -------------------------------------------------------------------
 
 
-def test_the_hash_chain(log: EventLog, ev) -> None:
+def test_the_hash_chain(log: EventLog, ev: EventMaker) -> None:
     stored = fill(log, ev)
     raws = list(log.raw_records())
     prev = GENESIS_HASH
@@ -336,7 +347,7 @@ def test_the_hash_chain(log: EventLog, ev) -> None:
 
 
 def test_the_same_appends_give_the_same_bytes_in_every_backend(
-    log_factory, ev, new_clock, new_ev
+    log_factory: LogFactory, ev: EventMaker, new_clock: type[FakeClock], new_ev: type[EventMaker]
 ) -> None:
     clocks = new_clock(), new_clock()
     log = log_factory(clock=clocks[0])
@@ -352,14 +363,14 @@ def test_the_same_appends_give_the_same_bytes_in_every_backend(
 # -- reads ----------------------------------------------------------------------------
 
 
-def test_reads_are_lazy_iterators(log: EventLog, ev) -> None:
+def test_reads_are_lazy_iterators(log: EventLog, ev: EventMaker) -> None:
     fill(log, ev)
     for it in (log.read(), log.read_case("c1"), log.case_ids(), log.raw_records()):
         assert iter(it) is it
         assert not isinstance(it, list | tuple)
 
 
-def test_read_case_in_seq_order(log: EventLog, ev) -> None:
+def test_read_case_in_seq_order(log: EventLog, ev: EventMaker) -> None:
     stored = fill(log, ev)
     for case in ("c1", "c2", "c3"):
         mine = list(log.read_case(case))
@@ -368,13 +379,13 @@ def test_read_case_in_seq_order(log: EventLog, ev) -> None:
     assert list(log.read_case("nope")) == []
 
 
-def test_case_ids_are_sorted(log: EventLog, ev) -> None:
+def test_case_ids_are_sorted(log: EventLog, ev: EventMaker) -> None:
     for case in ("m", "b", "z", "a-1", "A", "b"):
         log.append([ev.opened(case) if log.last_seq(case) == 0 else ev.asset(case)])
     assert list(log.case_ids()) == sorted({"m", "b", "z", "a-1", "A"})
 
 
-def test_read_a_position_range(log: EventLog, ev) -> None:
+def test_read_a_position_range(log: EventLog, ev: EventMaker) -> None:
     stored = fill(log, ev)
     n = len(stored)
     assert positions(log.read()) == list(range(1, n + 1))
@@ -388,7 +399,7 @@ def test_read_a_position_range(log: EventLog, ev) -> None:
     assert positions(log.raw_records(after=7)) == list(range(8, n + 1))
 
 
-def test_reads_stream_past_any_page_size(log: EventLog, ev) -> None:
+def test_reads_stream_past_any_page_size(log: EventLog, ev: EventMaker) -> None:
     many = [ev.opened(f"case-{i:04d}") for i in range(700)]
     big = ev.case("big", 800)
     log.append(many + big)
@@ -398,7 +409,7 @@ def test_reads_stream_past_any_page_size(log: EventLog, ev) -> None:
     assert sum(1 for _ in log.raw_records()) == 1500
 
 
-def test_a_read_in_progress_sees_the_log_as_it_started(log: EventLog, ev) -> None:
+def test_a_read_in_progress_sees_the_log_as_it_started(log: EventLog, ev: EventMaker) -> None:
     log.append(ev.case("c1", 600))
     reading, by_case, cases = log.read(), log.read_case("c1"), log.case_ids()
     assert next(reading).position == 1
@@ -411,7 +422,9 @@ def test_a_read_in_progress_sees_the_log_as_it_started(log: EventLog, ev) -> Non
     assert log.head().position == 603
 
 
-def test_known_at_reads_what_had_been_recorded(log: EventLog, ev, clock) -> None:
+def test_known_at_reads_what_had_been_recorded(
+    log: EventLog, ev: EventMaker, clock: FakeClock
+) -> None:
     t1, t2, t3 = T0, T0 + dt.timedelta(days=1), T0 + dt.timedelta(days=2)
     clock.set(t1)
     log.append([ev.opened("c1"), ev.asset("c1")])
@@ -442,7 +455,9 @@ def test_known_at_reads_what_had_been_recorded(log: EventLog, ev, clock) -> None
 # -- copying a log --------------------------------------------------------------------
 
 
-def test_import_into_an_empty_store_keeps_every_byte(log_factory, ev, new_clock) -> None:
+def test_import_into_an_empty_store_keeps_every_byte(
+    log_factory: LogFactory, ev: EventMaker, new_clock: type[FakeClock]
+) -> None:
     source_clock = new_clock()
     source = log_factory(clock=source_clock)
     stored = fill(source, ev, source_clock)
@@ -459,7 +474,9 @@ def test_import_into_an_empty_store_keeps_every_byte(log_factory, ev, new_clock)
     assert verify_records(copy.raw_records()).records == len(stored) + 2
 
 
-def test_import_across_backends_keeps_the_head(log_factory, ev, new_clock) -> None:
+def test_import_across_backends_keeps_the_head(
+    log_factory: LogFactory, ev: EventMaker, new_clock: type[FakeClock]
+) -> None:
     reference = MemoryLog(clock=new_clock())
     fill(reference, ev)
     log = log_factory()
@@ -469,7 +486,7 @@ def test_import_across_backends_keeps_the_head(log_factory, ev, new_clock) -> No
     assert log.head() == back.head() == reference.head()
 
 
-def test_import_in_parts_continues_the_chain(log_factory, ev) -> None:
+def test_import_in_parts_continues_the_chain(log_factory: LogFactory, ev: EventMaker) -> None:
     source = log_factory()
     stored = fill(source, ev)
     copy = log_factory()
@@ -478,7 +495,9 @@ def test_import_in_parts_continues_the_chain(log_factory, ev) -> None:
     assert copy.head() == source.head()
 
 
-def test_import_refuses_a_position_that_does_not_follow(log_factory, ev) -> None:
+def test_import_refuses_a_position_that_does_not_follow(
+    log_factory: LogFactory, ev: EventMaker
+) -> None:
     source = log_factory()
     fill(source, ev)
     raws = list(source.raw_records())
@@ -492,7 +511,7 @@ def test_import_refuses_a_position_that_does_not_follow(log_factory, ev) -> None
     assert copy.head() == Head(3, raws[2].hash)
 
 
-def test_import_refuses_records_that_do_not_chain(log_factory, ev) -> None:
+def test_import_refuses_records_that_do_not_chain(log_factory: LogFactory, ev: EventMaker) -> None:
     source = log_factory()
     fill(source, ev)
     raws = list(source.raw_records())
@@ -510,7 +529,9 @@ def test_import_refuses_records_that_do_not_chain(log_factory, ev) -> None:
         assert copy.head() == Head(0, GENESIS_HASH)  # all or nothing
 
 
-def test_import_refuses_another_logs_history(log_factory, ev, new_ev) -> None:
+def test_import_refuses_another_logs_history(
+    log_factory: LogFactory, ev: EventMaker, new_ev: type[EventMaker]
+) -> None:
     source = log_factory()
     fill(source, ev)
     copy = log_factory()
@@ -522,7 +543,7 @@ def test_import_refuses_another_logs_history(log_factory, ev, new_ev) -> None:
     assert_unchanged(copy, head, 3)
 
 
-def test_import_refuses_an_event_id_already_stored(log_factory, ev) -> None:
+def test_import_refuses_an_event_id_already_stored(log_factory: LogFactory, ev: EventMaker) -> None:
     source = log_factory()
     fill(source, ev)
     raws = list(source.raw_records())

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -33,6 +33,9 @@ from comity.events.log import Tip
 from comity.events.store.url import redact_url
 from pgtest import PgDatabase, server_url, with_database
 
+if TYPE_CHECKING:  # the fixtures' classes (tests/events/conftest.py)
+    from events.conftest import FakeClock
+
 pytestmark = pytest.mark.postgres
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -44,7 +47,7 @@ def url(pg_database: PgDatabase) -> str:
 
 
 @pytest.fixture
-def store(url: str, clock) -> Iterator[PostgresLog]:
+def store(url: str, clock: FakeClock) -> Iterator[PostgresLog]:
     log = PostgresLog(url, clock=clock)
     yield log
     log.close()
@@ -122,7 +125,9 @@ def test_a_schema_that_is_not_a_comity_store_is_refused(url: str) -> None:
         PostgresLog(url)
 
 
-def test_the_schema_version_is_recorded_and_a_newer_one_refused(store: PostgresLog, url) -> None:
+def test_the_schema_version_is_recorded_and_a_newer_one_refused(
+    store: PostgresLog, url: str
+) -> None:
     with raw(url) as conn:
         row = conn.execute("SELECT application, schema_version FROM comity_meta").fetchone()
         assert row == ("comity-log", SCHEMA_VERSION)

@@ -14,8 +14,9 @@ import signal
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -28,6 +29,9 @@ from comity.errors import (
 from comity.events import AssetLocated, CaseOpened, Head, open_log, verify_records
 from comity.events._sqlite import APPLICATION_ID, SCHEMA_VERSION, SqliteLog
 
+if TYPE_CHECKING:  # the fixtures' classes (tests/events/conftest.py)
+    from events.conftest import EventMaker, FakeClock
+
 SPAWN = multiprocessing.get_context("spawn")
 
 
@@ -37,7 +41,7 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(path: Path, clock) -> SqliteLog:
+def store(path: Path, clock: FakeClock) -> Iterator[SqliteLog]:
     log = SqliteLog(path, clock=clock)
     yield log
     log.close()
@@ -96,7 +100,7 @@ def test_a_new_store_has_the_documented_schema(store: SqliteLog, path: Path) -> 
     assert store._connection().execute("PRAGMA synchronous").fetchone() == (2,)
 
 
-def test_opening_again_is_idempotent(path: Path, ev) -> None:
+def test_opening_again_is_idempotent(path: Path, ev: EventMaker) -> None:
     first = SqliteLog(path)
     first.append(ev.case("c1", 2))
     second = SqliteLog(path)  # create=True on an existing store changes nothing
@@ -108,7 +112,7 @@ def test_opening_again_is_idempotent(path: Path, ev) -> None:
     second.close()
 
 
-def test_open_log_names_sqlite_stores(path: Path, ev) -> None:
+def test_open_log_names_sqlite_stores(path: Path, ev: EventMaker) -> None:
     with_scheme = open_log(f"sqlite:///{path}", create=True)
     assert isinstance(with_scheme, SqliteLog)
     with_scheme.append(ev.case("c1", 2))
@@ -123,7 +127,7 @@ def test_open_log_names_sqlite_stores(path: Path, ev) -> None:
 # -- append-only ----------------------------------------------------------------------
 
 
-def test_triggers_refuse_update_and_delete(store: SqliteLog, path: Path, ev) -> None:
+def test_triggers_refuse_update_and_delete(store: SqliteLog, path: Path, ev: EventMaker) -> None:
     store.append(ev.case("c1", 3))
     head = store.head()
     conn = raw(path)
@@ -173,7 +177,7 @@ def verify_both(store: SqliteLog) -> Any:
     """`store.verify()` (rows straight from SQLite) and `verify_records` over
     `raw_records()` must agree: the same report, or ChainBroken at the same position
     (raised)."""
-    outcomes = []
+    outcomes: list[tuple[str, Any]] = []
     for check in (store.verify, lambda: verify_records(store.raw_records())):
         try:
             outcomes.append(("ok", check()))
@@ -188,7 +192,9 @@ def verify_both(store: SqliteLog) -> Any:
 
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 @pytest.mark.parametrize("what", sorted(ALTERATIONS))
-def test_verify_names_the_altered_position(store: SqliteLog, path: Path, ev, where, what) -> None:
+def test_verify_names_the_altered_position(
+    store: SqliteLog, path: Path, ev: EventMaker, where: str, what: str
+) -> None:
     for case in ("c1", "c2", "c3"):
         store.append(ev.case(case, 3))
     position = {"first": 1, "middle": 5, "last": 9}[where]
@@ -204,7 +210,9 @@ def test_verify_names_the_altered_position(store: SqliteLog, path: Path, ev, whe
     assert info.value.position == position
 
 
-def test_every_altered_byte_of_a_record_is_detected(store: SqliteLog, path: Path, ev) -> None:
+def test_every_altered_byte_of_a_record_is_detected(
+    store: SqliteLog, path: Path, ev: EventMaker
+) -> None:
     for case in ("c1", "c2"):
         store.append(ev.case(case, 3))
     drop_guards(path)
@@ -222,7 +230,7 @@ def test_every_altered_byte_of_a_record_is_detected(store: SqliteLog, path: Path
 
 
 def test_a_deleted_record_is_detected_but_a_cut_tail_needs_the_head(
-    store: SqliteLog, path: Path, ev
+    store: SqliteLog, path: Path, ev: EventMaker
 ) -> None:
     store.append(ev.case("c1", 5))
     head = store.head()
@@ -242,7 +250,7 @@ def test_a_deleted_record_is_detected_but_a_cut_tail_needs_the_head(
 
 
 def test_a_record_that_no_longer_decodes_is_reported_not_crashed_on(
-    store: SqliteLog, path: Path, ev
+    store: SqliteLog, path: Path, ev: EventMaker
 ) -> None:
     store.append(ev.case("c1", 3))
     drop_guards(path)
@@ -258,7 +266,7 @@ def test_a_record_that_no_longer_decodes_is_reported_not_crashed_on(
 
 
 def test_a_failure_inside_the_database_rolls_back_the_whole_batch(
-    store: SqliteLog, path: Path, ev
+    store: SqliteLog, path: Path, ev: EventMaker
 ) -> None:
     store.append(ev.case("c1", 2))
     head = store.head()
@@ -275,7 +283,7 @@ def test_a_failure_inside_the_database_rolls_back_the_whole_batch(
     assert list(store.case_ids()) == ["c1"]
 
 
-def test_a_store_locked_too_long_is_reported(path: Path, ev) -> None:
+def test_a_store_locked_too_long_is_reported(path: Path, ev: EventMaker) -> None:
     log = SqliteLog(path, busy_timeout=0.2)
     holder = raw(path)
     holder.execute("BEGIN IMMEDIATE")
@@ -287,7 +295,7 @@ def test_a_store_locked_too_long_is_reported(path: Path, ev) -> None:
     log.close()
 
 
-def test_a_closed_log_refuses_use(path: Path, ev) -> None:
+def test_a_closed_log_refuses_use(path: Path, ev: EventMaker) -> None:
     log = SqliteLog(path)
     log.append([ev.opened("c1")])
     reading = log.read()
@@ -321,7 +329,7 @@ def test_a_log_is_used_from_the_thread_that_opened_it(store: SqliteLog) -> None:
 
 
 def test_a_paused_read_does_not_block_writes_from_another_connection_or_its_own(
-    path: Path, ev
+    path: Path, ev: EventMaker
 ) -> None:
     reader = SqliteLog(path)
     writer = SqliteLog(path)
@@ -408,7 +416,9 @@ def test_a_store_from_a_newer_comity_is_refused(store: SqliteLog, path: Path) ->
 # -- reopening ------------------------------------------------------------------------
 
 
-def test_reopening_a_store_keeps_everything(path: Path, ev, new_clock) -> None:
+def test_reopening_a_store_keeps_everything(
+    path: Path, ev: EventMaker, new_clock: type[FakeClock]
+) -> None:
     clock = new_clock()
     log = SqliteLog(path, clock=clock)
     stored = [s for case in ("c1", "c2") for s in log.append(ev.case(case, 4)).stored]

@@ -1,5 +1,5 @@
 """Fixtures for the findings store's tests: the rule pack, and one store factory per
-backend (an SQLite file, a PostgreSQL schema); helpers live in findings_cases.py."""
+backend (an SQLite file, a PostgreSQL schema); helpers live in tests/findings_cases.py."""
 
 from __future__ import annotations
 

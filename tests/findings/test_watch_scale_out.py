@@ -12,12 +12,12 @@ import time
 from typing import Any
 
 import pytest
-from findings_cases import current_rows, folded_history, replay_document
 
 import strategies
 from comity.events import open_log
 from comity.findings import FindingsStore, Watcher
 from comity.rules import RulePack
+from findings_cases import current_rows, folded_history, replay_document
 from pgtest import PgDatabase
 
 
@@ -100,7 +100,7 @@ def test_a_watcher_standing_by_takes_over_from_one_killed(pg_database: PgDatabas
     log.append(events)
     command = [sys.executable, "-m", "comity.cli", "--store", url, "watch", "--interval", "0.2"]
 
-    def start() -> subprocess.Popen[str]:
+    def start() -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait_for(case_id: str) -> None:
@@ -111,7 +111,7 @@ def test_a_watcher_standing_by_takes_over_from_one_killed(pg_database: PgDatabas
         raise AssertionError(f"{case_id} never became visible")
 
     first = start()
-    second: subprocess.Popen[str] | None = None
+    second: subprocess.Popen[bytes] | None = None
     try:
         log.append(_two_events("TK-1"))
         wait_for("TK-1")  # the first watcher follows

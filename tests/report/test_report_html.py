@@ -11,13 +11,14 @@ import datetime as dt
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 import comity
 from comity.engine import CaseResult
 from comity.engine.replay import as_of_limit
-from comity.events import EventLog, StoredEvent
+from comity.events import AssetConfiscated, EventLog, StoredEvent, TransferDetected
 from comity.report import ReplayAt
 from comity.report.html import case_report_html
 from comity.report.labels import catalog
@@ -130,9 +131,9 @@ def test_amounts_are_the_decimal_strings_of_the_events(
     (panama,) = [r for r in results if r.case_id == "PA-2019-0117"]
     html = render(panama, log, pack, at)
     transfer = next(
-        s.event for s in log.read_case(panama.case_id) if s.event.TYPE == "transfer_detected"
+        s.event for s in log.read_case(panama.case_id) if isinstance(s.event, TransferDetected)
     )
-    amount = transfer.amount  # type: ignore[union-attr]
+    amount = transfer.amount
     assert f"{amount.currency} {amount.amount:,}" in html  # USD 380,000.00, exactly
 
 
@@ -143,9 +144,9 @@ def test_assets_are_marked_frozen_and_confiscated(
     page = parse(render(panama, log, pack, at))
     nodes = {a["data-asset"]: a["class"].split() for a in page.having("g") if "data-asset" in a}
     confiscated = {
-        s.event.asset_id  # type: ignore[union-attr]
+        s.event.asset_id
         for s in log.read_case(panama.case_id)
-        if s.event.TYPE == "asset_confiscated"
+        if isinstance(s.event, AssetConfiscated)
     }
     assert confiscated and all("confiscated" in nodes[a] for a in confiscated)
     # Spain's freeze of the Madrid account (A5) stood until Spain confiscated it.
@@ -205,11 +206,11 @@ def _message_ids() -> set[str]:
     ids.update(ics._SUMMARIES.values())
     ids.update(title for _, title in _CATEGORIES)
     ids.update(_case.KINDS)
-    ids.update(t.replace("_", " ") for t in types.AssetType.__args__)
+    ids.update(t.replace("_", " ") for t in get_args(types.AssetType))
     ids.update(("frozen", "seized", "confiscated", "confiscation ordered", "returned"))
     ids.update(("critical", "warning", "info", "open", "missed", "resolved"))
-    ids.update(o.replace("_", " ") for o in types.MlaOutcome.__args__)
-    ids.update(k for k in types.ProceedingKind.__args__ if k != "ncb_forfeiture")
+    ids.update(o.replace("_", " ") for o in get_args(types.MlaOutcome))
+    ids.update(k for k in get_args(types.ProceedingKind) if k != "ncb_forfeiture")
     return ids
 
 

@@ -26,9 +26,11 @@ def test_every_example_finding_reads_back_into_its_template(
         rule = pack.rule(finding.rule)
         values = template_values(rule.message, finding.message)
         assert values is not None, finding.message
-        again = PLACEHOLDER.sub(
-            lambda m, got=values: got[f"{m.group(1)}.{m.group(2)}"], rule.message
-        )
+
+        def put_back(m: re.Match[str], got: dict[str, str] = values) -> str:
+            return got[f"{m.group(1)}.{m.group(2)}"]
+
+        again = PLACEHOLDER.sub(put_back, rule.message)
         assert again == finding.message
 
 

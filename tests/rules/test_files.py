@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("make", "says"), CASES)
-def test_the_library_refuses_the_file(make, says: str, tmp_path: Path) -> None:
+def test_the_library_refuses_the_file(
+    make: Callable[[Path], None], says: str, tmp_path: Path
+) -> None:
     directory = _pack(tmp_path)
     make(directory)
     with pytest.raises(RulePackError) as info:
@@ -94,7 +97,9 @@ def test_the_library_refuses_the_file(make, says: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("make", "says"), CASES)
-def test_the_command_line_gives_one_error_line(make, says: str, tmp_path: Path) -> None:
+def test_the_command_line_gives_one_error_line(
+    make: Callable[[Path], None], says: str, tmp_path: Path
+) -> None:
     directory = _pack(tmp_path)
     make(directory)
     result = CliRunner().invoke(

@@ -93,8 +93,9 @@ def _utc(moment: dt.datetime, where: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def _text(value: Any, where: str) -> str:
-    """A TOML date or datetime in the event format's one text form."""
+def _text(value: Any, where: str) -> Any:
+    """A TOML date or datetime in the event format's one text form; other values as
+    they are."""
     if isinstance(value, dt.datetime):
         return _utc(value, where).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, dt.date):
@@ -246,11 +247,11 @@ class Scenario:
         if self.running is not None:
             left = list(result.open_deadlines)
             for expected in self.running:
-                match = next((d for d in left if not _running_differences(d, expected)), None)
-                if match is None:
+                running = next((d for d in left if not _running_differences(d, expected)), None)
+                if running is None:
                     problems.append(f"expected a running deadline {_describe_expected(expected)}")
                 else:
-                    left.remove(match)
+                    left.remove(running)
             for d in left:
                 problems.append(
                     f"a deadline runs that the scenario does not expect: {_describe_running(d)}"
@@ -262,7 +263,7 @@ class Scenario:
 
 
 def _same_kind(f: Finding, expected: Mapping[str, Any]) -> bool:
-    return f.code == expected["code"] and expected.get("rule", f.rule) == f.rule
+    return bool(f.code == expected["code"] and expected.get("rule", f.rule) == f.rule)
 
 
 def _list_diff(name: str, actual: Iterable[str], expected: Iterable[str]) -> str | None:

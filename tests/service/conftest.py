@@ -1,5 +1,5 @@
 """Fixtures of the service tests: a store per backend with tokens of every role, and a
-live server over it (see live.py)."""
+live server over it (see tests/live.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from live import Live, Server, make_tokens
 
 from comity.events import open_log, parse_jsonl
+from live import Live, Server, make_tokens
 from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from live import Live, Server, comity, event, make_tokens, problem
 
 
@@ -427,7 +428,11 @@ def test_deadlines_within(live: Live) -> None:
 
 
 def test_replay_is_the_document_of_comity_replay(live: Live) -> None:
-    cut = {"as_of": "2020-06-30", "known_at": "2100-01-01T00:00:00Z", "cases": ["PA-2019-0042"]}
+    cut: dict[str, Any] = {
+        "as_of": "2020-06-30",
+        "known_at": "2100-01-01T00:00:00Z",
+        "cases": ["PA-2019-0042"],
+    }
     answer = httpx.post(live.url + "/v1/replay", headers=live.auth("reader"), json=cut)
     assert answer.status_code == 200
     cli = comity(
@@ -438,7 +443,7 @@ def test_replay_is_the_document_of_comity_replay(live: Live) -> None:
         "--as-of",
         cut["as_of"],
         "--known-at",
-        cut["known_at"],  # type: ignore[arg-type]
+        cut["known_at"],
         "--case",
         "PA-2019-0042",
     ).stdout

@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from live import Live, Server, comity, event
-from sse_reader import Message, read_stream
 
 from comity.events import open_log
+from live import Live, Server, comity, event
+from sse_reader import Message, read_stream
 
 pytestmark = pytest.mark.slow
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from live import free_port
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -19,9 +19,11 @@ from comity.events._memory import MemoryLog
 D = dt.date
 
 
-def T(*parts: int) -> dt.datetime:
+def T(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
     """A UTC datetime."""
-    return dt.datetime(*parts, tzinfo=dt.UTC)
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
 
 
 class Case:

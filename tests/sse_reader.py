@@ -22,14 +22,14 @@ class Message:
 
 def read_stream(response: httpx.Response, last_id: str = "") -> Iterator[Message | str]:
     """Messages with data, and the last event id (a str) after an id-only message."""
-    event, data = "", []
+    event, data = "", list[str]()
     for line in response.iter_lines():
         if line == "":
             if data:
                 yield Message(event or "message", "\n".join(data), last_id)
             else:
                 yield last_id
-            event, data = "", []
+            event, data = "", list[str]()
             continue
         if line.startswith(":"):
             continue
