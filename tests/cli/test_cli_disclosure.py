@@ -292,8 +292,9 @@ def _rewrite(store: str, position: int, edit: Any, *, rechain: bool) -> None:
     db = sqlite3.connect(store, isolation_level=None)
     try:
         db.execute("DROP TRIGGER IF EXISTS audit_disclosures_no_update")
-        rows = db.execute("SELECT position, body, hash FROM audit_disclosures ORDER BY position")
-        rows = rows.fetchall()
+        rows = db.execute(
+            "SELECT position, body, hash FROM audit_disclosures ORDER BY position"
+        ).fetchall()
         prev = rows[position - 2][2] if position > 1 else "0" * 64
         db.execute("BEGIN")
         for pos, body, digest in rows[position - 1 :]:
