@@ -12,7 +12,7 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
@@ -126,6 +126,13 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
             err=True,
         )
 
+    told: set[tuple[str, str]] = set()
+
+    def failure(case_id: str, error: str) -> None:
+        # As it happens (a watcher may run for days); the rest stay current.
+        told.add((case_id, error))
+        click.echo("Error: " + _failed(case_id, error), err=True)
+
     with _stopping() as flag:
         watcher = Watcher(
             log,
@@ -134,6 +141,7 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
             clock=lambda: options.now(),
             progress=progress,
             stop=lambda: flag[0],
+            failure=failure,
         )
         if not once:
             click.echo(
@@ -163,6 +171,28 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
             "watcher led (live cases shared between watchers)",
             err=True,
         )
+    _exit_if_failures(log, told)
+
+
+def _failed(case_id: str, error: str) -> str:
+    return _("case {case} could not be replayed: {error}").format(case=case_id, error=error)
+
+
+def _exit_if_failures(
+    log: EventLog, told: Collection[tuple[str, str]] = (), cases: tuple[str, ...] = ()
+) -> None:
+    """Exit 4 if the store holds cases whose replay failed (of `cases`, or any), naming
+    each one not already `told`, as `comity replay` does; the other cases are current."""
+    store = open_store(log)
+    if store is None:
+        return
+    with store:
+        failures = store.failures(cases=cases)
+    for case_id, error in failures:
+        if (case_id, error) not in told:
+            click.echo("Error: " + _failed(case_id, error), err=True)
+    if failures:
+        click.get_current_context().exit(4)
 
 
 # --------------------------------------------------------------------------- findings
@@ -276,6 +306,7 @@ def findings_command(
         cases=shown.cases,
         asked_cases=cases,
     )
+    _exit_if_failures(log, cases=tuple(cases))
 
 
 # --------------------------------------------------------------------------- rules export
@@ -360,7 +391,8 @@ def current_store(log: EventLog, rulepack: str, at: ReplayAt) -> Iterator[Findin
         return
     with store:
         cut = store.cut()
-        if cut is None or cut.rulepack != rulepack:
+        if cut is None or cut.rulepack != rulepack or store.failures():
+            # A case that failed: the replay names it (exit 4) as it always does.
             yield None
             return
         as_of = at.as_of

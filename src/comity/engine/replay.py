@@ -59,6 +59,7 @@ __all__ = [
     "CaseSession",
     "Cause",
     "as_of_limit",
+    "case_failure",
     "replay_case",
     "replay_case_isolated",
     "replay_log",
@@ -517,11 +518,18 @@ def replay_case_isolated(
     try:
         return replay_case(events, pack, as_of=as_of, case_id=case_id)
     except Exception as exc:  # one case's failure, whatever it is, is reported for it
-        _log.debug("case %s could not be replayed", case_id, exc_info=True)
-        what = str(exc).splitlines()[0] if str(exc) else ""
-        if not isinstance(exc, ComityError):
-            what = f"{type(exc).__name__}: {what} (unexpected: report it with the case's events)"
-        return CaseResult.failed(case_id, what or type(exc).__name__)
+        return CaseResult.failed(case_id, case_failure(case_id, exc))
+
+
+def case_failure(case_id: str, exc: Exception) -> str:
+    """Why a case could not be replayed, in one line (`CaseResult.error`): a comity
+    error as it reads, anything else named as unexpected. Every replay of many cases
+    (`replay_log`, the findings store's watchers) words it the same way."""
+    _log.debug("case %s could not be replayed", case_id, exc_info=True)
+    what = str(exc).splitlines()[0] if str(exc) else ""
+    if not isinstance(exc, ComityError):
+        what = f"{type(exc).__name__}: {what} (unexpected: report it with the case's events)"
+    return what or type(exc).__name__
 
 
 def replay_log(
@@ -578,8 +586,12 @@ class CaseSession:
         self._all: list[StoredEvent] = arguments.stored_events(events, call="CaseSession")
         ordered = _order(self._all)
         self._run = _CaseRun(compiled(pack), case_id, ordered, (s.event_id for s in self._all))
-        for stored in ordered:
-            self._run.apply(stored)
+        try:
+            for stored in ordered:
+                self._run.apply(stored)
+        except BaseException:
+            self._run.close()  # a case that fails to replay must not keep its engine slot
+            raise
         # What the starting events raised is the result, not a change: forget it
         # without building the findings that take_changes would build.
         self._run.changed_raised, self._run.changed_resolved = [], []

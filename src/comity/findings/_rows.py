@@ -9,6 +9,7 @@ killed watcher, a cache miss or another watcher that took the case over.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ import orjson
 from comity.engine import CaseResult, Cause
 
 __all__ = [
+    "LEGAL_REF",
     "CaseRows",
     "FindingRow",
     "StaleStep",
@@ -26,7 +28,10 @@ __all__ = [
     "case_rows",
     "diff",
     "dump_update",
+    "failed",
+    "legal_sha",
     "load_update",
+    "pack_legal_basis",
     "replayed",
     "stored_row",
 ]
@@ -40,6 +45,49 @@ def _dump(value: Any) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
+#: How a row names a finding's legal basis: by the sha256 of its JSON, whose text is
+#: kept once in `findings_blobs` (content-addressed, as the rule pack archive is).
+#: A legal basis is the rule's citations and its parameters' sources: the same few
+#: kilobytes for every finding of a rule, most of each finding's JSON. Written in
+#: every row and history entry, it made the findings store four times the size of the
+#: log and its writes most of what a catch-up costs over a replay.
+LEGAL_REF = "sha256:"
+
+#: The reference of each legal basis text seen lately (texts repeat: a few per rule).
+_refs: dict[str, str] = {}
+
+
+def _legal_ref(text: str) -> str:
+    ref = _refs.get(text)
+    if ref is None:
+        if len(_refs) >= 4096:
+            _refs.clear()
+        ref = _refs[text] = LEGAL_REF + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return ref
+
+
+def pack_legal_basis(data: dict[str, Any], texts: dict[str, str]) -> bool:
+    """Put a reference in place of the finding's legal basis (in `data`, in place,
+    keeping the key's place), adding its text to `texts` (sha256 -> text); False if
+    it already is one (a row written in this form)."""
+    basis = data.get("legal_basis")
+    if not isinstance(basis, list):
+        return False
+    text = _dump(basis)
+    ref = _legal_ref(text)
+    texts[ref[len(LEGAL_REF) :]] = text
+    data["legal_basis"] = ref
+    return True
+
+
+def legal_sha(data: dict[str, Any]) -> str | None:
+    """The sha256 a packed finding's legal basis refers to (None if it holds the list)."""
+    basis = data.get("legal_basis")
+    if isinstance(basis, str) and basis.startswith(LEGAL_REF):
+        return basis[len(LEGAL_REF) :]
+    return None
+
+
 def breach_instant(breach_at: str) -> str:
     """An open deadline's breach as an instant (a day-based one shows only its date)."""
     return f"{breach_at}T00:00:00Z" if len(breach_at) == 10 else breach_at
@@ -47,11 +95,16 @@ def breach_instant(breach_at: str) -> str:
 
 @attrs.frozen
 class FindingRow:
-    """What a row of `findings_current` holds of a finding, and its place in its case."""
+    """What a row of `findings_current` holds of a finding, and its place in its case.
+
+    `body` is the finding's JSON (`Finding.to_json()`, compact, in field order) with
+    its legal basis packed (`pack_legal_basis`); `data` is that JSON parsed. The store
+    puts the legal basis back when it hands a finding out.
+    """
 
     finding_id: str
     rank: int
-    body: str  # the finding's JSON (`Finding.to_json()`), compact, in field order
+    body: str
     data: dict[str, Any]
 
     def columns(self, generation: int, changed_at: str) -> tuple[Any, ...]:
@@ -78,7 +131,7 @@ class FindingRow:
             d.get("resolved_at"),
             None if resolved_by is None else _dump(resolved_by),
             _dump(d["because"]),
-            _dump(d["legal_basis"]),
+            d["legal_basis"] if isinstance(d["legal_basis"], str) else _dump(d["legal_basis"]),
             None if deadline is None else _dump(deadline),
             d.get("superseded_by"),
             changed_at,
@@ -92,18 +145,31 @@ class CaseRows:
 
     findings: dict[str, FindingRow]
     deadlines: tuple[str, ...]  # each open deadline's JSON, in the result's order
+    #: The legal basis texts the findings' bodies refer to (sha256 -> text), where
+    #: they may not be stored yet: those of a computed case, or of rows written before
+    #: legal bases were kept apart (read back in the packed form, to compare).
+    texts: dict[str, str] = attrs.field(factory=dict)
 
 
 def case_rows(result: CaseResult) -> CaseRows:
     findings = {}
+    texts: dict[str, str] = {}
     for rank, finding in enumerate(result.findings):
         data = finding.to_json()
+        pack_legal_basis(data, texts)
         findings[finding.finding_id] = FindingRow(finding.finding_id, rank, _dump(data), data)
-    return CaseRows(findings, tuple(_dump(d.to_json()) for d in result.open_deadlines))
+    return CaseRows(findings, tuple(_dump(d.to_json()) for d in result.open_deadlines), texts)
 
 
-def stored_row(finding_id: str, rank: int, body: str) -> FindingRow:
-    return FindingRow(finding_id, rank, body, orjson.loads(body))
+def stored_row(
+    finding_id: str, rank: int, body: str, texts: dict[str, str] | None = None
+) -> FindingRow:
+    """A row read back; one written with its legal basis inline is packed (its text
+    added to `texts`), so that it compares equal to the same finding computed now."""
+    data = orjson.loads(body)
+    if texts is not None and pack_legal_basis(data, texts):
+        body = _dump(data)
+    return FindingRow(finding_id, rank, body, data)
 
 
 @attrs.frozen
@@ -123,6 +189,10 @@ class Update:
     #: by, `event` at `position` or `clock` at the instant `clock`.
     changes: tuple[tuple[str, str, str, str, int | None, str], ...]
     rows: CaseRows
+    #: (sha256, text) of the legal bases its rows and changes refer to.
+    texts: tuple[tuple[str, str], ...] = ()
+    #: Why the case could not be computed (`CaseResult.error`); it then has no rows.
+    error: str | None = None
 
 
 #: What caused one change of a finding: (cause, position, clock), given the finding's
@@ -183,6 +253,7 @@ def replayed(
         deadlines=new.deadlines if new.deadlines else None,
         changes=tuple(changes),
         rows=new,
+        texts=tuple(new.texts.items()),
     )
 
 
@@ -247,7 +318,36 @@ def diff(
         deadlines=None if old.deadlines == new.deadlines else new.deadlines,
         changes=tuple(changes),
         rows=new,
+        texts=tuple({**old.texts, **new.texts}.items()),
     )
+
+
+def failed(
+    case_id: str,
+    old: CaseRows,
+    error: str,
+    *,
+    cause: str,
+    expected: int | None,
+    position: int,
+    clock: str,
+) -> Update:
+    """A case whose replay failed, as a replay of many cases reports it: no findings and
+    no deadlines, and why (`CaseResult.failed`). What it held before is withdrawn, as
+    nothing comity can compute now stands for it; the case is computed again, from its
+    events, when the next event of it comes."""
+    empty = CaseRows({}, ())
+    update = diff(
+        case_id,
+        old,
+        empty,
+        cause=cause,
+        expected=expected,
+        position=position,
+        clock=clock,
+        next_at=None,
+    )
+    return attrs.evolve(update, error=error, texts=tuple(old.texts.items()))
 
 
 def dump_update(u: Update) -> str:
@@ -264,6 +364,8 @@ def dump_update(u: Update) -> str:
             "withdrawn": list(u.withdrawn),
             "deadlines": None if u.deadlines is None else list(u.deadlines),
             "changes": [list(c) for c in u.changes],
+            "texts": [list(t) for t in u.texts],
+            "error": u.error,
         }
     )
 
@@ -273,6 +375,7 @@ def load_update(text: str) -> Update:
     d = orjson.loads(text)
     upserts = tuple(stored_row(fid, int(rank), body) for fid, rank, body in d["upserts"])
     deadlines = None if d["deadlines"] is None else tuple(d["deadlines"])
+    texts: dict[str, str] = dict(d["texts"])
     return Update(
         case_id=d["case_id"],
         cause=d["cause"],
@@ -287,5 +390,7 @@ def load_update(text: str) -> Update:
             (fid, change, body, cause, position, clock)
             for fid, change, body, cause, position, clock in d["changes"]
         ),
-        rows=CaseRows({r.finding_id: r for r in upserts}, deadlines or ()),
+        rows=CaseRows({r.finding_id: r for r in upserts}, deadlines or (), texts),
+        texts=tuple(texts.items()),
+        error=d["error"],
     )

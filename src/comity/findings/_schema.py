@@ -219,20 +219,27 @@ def _v3() -> tuple[str, ...]:
     )
 
 
+def _v4(exists: str) -> tuple[str, ...]:
+    """Version 4: a case whose replay failed keeps why (`CaseResult.error`) on its row,
+    as a replay of many cases reports it, and has no findings or deadlines."""
+    return (f"ALTER TABLE findings_cases ADD COLUMN {exists}error text",)
+
+
 def _migrations(dialect: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
     if dialect == "postgres":
         return (
             (1, _v1('COLLATE "C"', "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")),
             (2, _v2("IF NOT EXISTS ")),
             (3, _v3()),
+            (4, _v4("IF NOT EXISTS ")),
         )
     # SQLite has no ADD COLUMN IF NOT EXISTS; its migration runs under the file's
     # write lock, in the transaction that records the version, so it runs once.
-    return ((1, _v1("", "INTEGER PRIMARY KEY")), (2, _v2("")), (3, _v3()))
+    return ((1, _v1("", "INTEGER PRIMARY KEY")), (2, _v2("")), (3, _v3()), (4, _v4("")))
 
 
 #: The schema this code writes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _META = """
 CREATE TABLE IF NOT EXISTS findings_meta (

@@ -31,7 +31,14 @@ from comity.events import EventLog, arguments
 from comity.events.store.url import parse_store_url
 from comity.events.time import format_instant, format_time, instant_of
 from comity.findings._db import LOCK_CLASS, Db, connect, utc_text
-from comity.findings._rows import CaseRows, StaleStep, Update, breach_instant, stored_row
+from comity.findings._rows import (
+    CaseRows,
+    StaleStep,
+    Update,
+    breach_instant,
+    legal_sha,
+    stored_row,
+)
 
 __all__ = [
     "BUCKETS",
@@ -165,8 +172,8 @@ _FINDING_COLUMNS = (
 )
 
 
-def _stored(row: Sequence[Any]) -> StoredFinding:
-    fid, case_id, code, severity, status, due, raised, resolved, juris, changed, body = row
+def _stored(row: Sequence[Any], data: dict[str, Any]) -> StoredFinding:
+    fid, case_id, code, severity, status, due, raised, resolved, juris, changed, _body = row
     return StoredFinding(
         finding_id=fid,
         case_id=case_id,
@@ -178,7 +185,7 @@ def _stored(row: Sequence[Any]) -> StoredFinding:
         resolved_at=resolved,
         jurisdictions=tuple(orjson.loads(juris)),
         changed_at=_parse(changed),
-        data=orjson.loads(body),
+        data=data,
     )
 
 
@@ -194,6 +201,10 @@ class FindingsStore:
     def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
         self.db: Db = connect(url, create=create)
+        #: Legal basis texts by sha256: read back (content-addressed, never stale),
+        #: and those this connection knows to be stored (written by a committed step).
+        self._texts: dict[str, str] = {}
+        self._stored_texts: set[str] = set()
 
     @classmethod
     def of(cls, log: EventLog, *, create: bool = True) -> FindingsStore:
@@ -315,7 +326,8 @@ class FindingsStore:
                 )
                 params.append(jurisdiction)
             rows = self.db.all(sql + " ORDER BY case_id, rank", params)
-        return cut, [_stored(r) for r in rows]
+            datas = self._unpack([r[-1] for r in rows])
+        return cut, [_stored(r, d) for r, d in zip(rows, datas, strict=True)]
 
     def case_of(self, finding_id: str) -> str | None:
         """The case of a finding of the current generation (finding ids are stable)."""
@@ -341,12 +353,10 @@ class FindingsStore:
             if wanted:
                 where += f" AND case_id IN ({','.join('?' * len(wanted))})"
                 params += wanted
-            case_ids = [
-                r[0]
-                for r in self.db.all(
-                    f"SELECT case_id FROM findings_cases WHERE {where} ORDER BY case_id", params
-                )
-            ]
+            case_ids = self.db.all(
+                f"SELECT case_id, error FROM findings_cases WHERE {where} ORDER BY case_id",
+                params,
+            )
             findings = self.db.all(
                 f"SELECT case_id, body FROM findings_current WHERE {where} ORDER BY case_id, rank",
                 params,
@@ -359,11 +369,14 @@ class FindingsStore:
 
         def documents() -> Iterator[dict[str, Any]]:
             fi = di = 0
-            for case_id in case_ids:
-                found = []
+            for case_id, error in case_ids:
+                if error is not None:  # as `CaseResult.failed(...).to_json()`
+                    yield {"case_id": case_id, "error": error}
+                    continue
+                start = fi
                 while fi < len(findings) and findings[fi][0] == case_id:
-                    found.append(orjson.loads(findings[fi][1]))
                     fi += 1
+                found = self._unpack([body for _, body in findings[start:fi]])
                 running = []
                 while di < len(deadlines) and deadlines[di][0] == case_id:
                     running.append(orjson.loads(deadlines[di][1]))
@@ -371,6 +384,25 @@ class FindingsStore:
                 yield {"case_id": case_id, "findings": found, "open_deadlines": running}
 
         return cut, documents()
+
+    def failures(self, *, cases: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """(case, why) of each case of the current generation (all, or those named)
+        whose replay failed, in case-id order: it has no findings in the store, as a
+        replay reports no findings for it, and its error is what a replay reports."""
+        with self.db.read():
+            cut = self.cut()
+            if cut is None:
+                return []
+            sql = (
+                "SELECT case_id, error FROM findings_cases WHERE generation = ? "
+                "AND error IS NOT NULL"
+            )
+            params: list[Any] = [cut.generation]
+            wanted = sorted(set(cases))
+            if wanted:
+                sql += f" AND case_id IN ({','.join('?' * len(wanted))})"
+                params += wanted
+            return [(r[0], r[1]) for r in self.db.all(sql + " ORDER BY case_id", params)]
 
     def open_deadlines(
         self, *, cases: Iterable[str] = (), breach_until: str | dt.datetime | None = None
@@ -440,6 +472,10 @@ class FindingsStore:
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
+        rows = self.db.all(
+            sql + " ORDER BY id" + ("" if limit is None else f" LIMIT {int(limit)}"), params
+        )
+        datas = self._unpack([r[10] for r in rows])
         return [
             Change(
                 id=int(r[0]),
@@ -452,12 +488,36 @@ class FindingsStore:
                 position=None if r[7] is None else int(r[7]),
                 clock=r[8],
                 recorded_at=_parse(r[9]),
-                data=orjson.loads(r[10]),
+                data=data,
             )
-            for r in self.db.all(
-                sql + " ORDER BY id" + ("" if limit is None else f" LIMIT {int(limit)}"), params
-            )
+            for r, data in zip(rows, datas, strict=True)
         ]
+
+    def _unpack(self, bodies: Sequence[str]) -> list[dict[str, Any]]:
+        """Findings' JSON as stored, with their legal bases put back in place: exactly
+        `Finding.to_json()`."""
+        datas = [orjson.loads(b) for b in bodies]
+        refs = {sha for d in datas if (sha := legal_sha(d)) is not None}
+        missing = sorted(refs - self._texts.keys())
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            for sha, text in self.db.all(
+                "SELECT sha256, content FROM findings_blobs WHERE sha256 IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                self._texts[sha] = text
+        for d in datas:
+            sha = legal_sha(d)
+            if sha is not None:
+                text = self._texts.get(sha)
+                if text is None:
+                    raise StoreUnavailable(
+                        f"{self.db.where}: the findings store lacks the legal basis with "
+                        f"sha256 {sha}; rebuild it (drop its tables, run `comity watch`)"
+                    )
+                d["legal_basis"] = orjson.loads(text)
+        return datas
 
     # -- what watchers use -------------------------------------------------------------
     def start_generation(self, rulepack: str, clock: dt.datetime, now: dt.datetime) -> Cut:
@@ -520,8 +580,9 @@ class FindingsStore:
         return [r[0] for r in rows]
 
     def case_rows(self, generation: int, case_id: str) -> CaseRows:
+        texts: dict[str, str] = {}
         findings = {
-            r[0]: stored_row(r[0], int(r[1]), r[2])
+            r[0]: stored_row(r[0], int(r[1]), r[2], texts)
             for r in self.db.all(
                 "SELECT finding_id, rank, body FROM findings_current "
                 "WHERE generation = ? AND case_id = ?",
@@ -536,7 +597,7 @@ class FindingsStore:
                 (generation, case_id),
             )
         )
-        return CaseRows(findings, deadlines)
+        return CaseRows(findings, deadlines, texts)
 
     def write_step(
         self,
@@ -594,39 +655,52 @@ class FindingsStore:
                 )
                 if done.rowcount != 1:
                     raise StaleStep()
-            self._write_updates(g, cut.rulepack, updates, stamp)
-            return (
-                None
-                if not advance
-                else attrs.evolve(
-                    cut,
-                    position=position,
-                    as_of=_parse(clock_text),
-                    known_at=known_at if known_at is not None else cut.known_at,
-                )
+            texts = self._write_updates(g, cut.rulepack, updates, stamp)
+        self._stored_texts.update(texts)  # committed
+        return (
+            None
+            if not advance
+            else attrs.evolve(
+                cut,
+                position=position,
+                as_of=_parse(clock_text),
+                known_at=known_at if known_at is not None else cut.known_at,
             )
+        )
 
-    def _write_updates(self, g: int, rulepack: str, updates: Sequence[Update], stamp: str) -> None:
+    def _write_updates(
+        self, g: int, rulepack: str, updates: Sequence[Update], stamp: str
+    ) -> set[str]:
         """Every case of a step, a table at a time: one statement per table for the
         whole step (executemany), not several per case, as a build writes thousands of
-        cases. Each case row is still compared and set: the row counts must add up."""
+        cases. Each case row is still compared and set: the row counts must add up.
+        Returns the sha256 of the legal basis texts now stored (once committed)."""
         db = self.db
+        texts = {
+            sha: text for u in updates for sha, text in u.texts if sha not in self._stored_texts
+        }
+        db.executemany(
+            "INSERT INTO findings_blobs (sha256, content) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            sorted(texts.items()),
+        )
         fresh = [
-            (g, u.case_id, u.position, u.clock, u.next_at) for u in updates if u.expected is None
+            (g, u.case_id, u.position, u.clock, u.next_at, u.error)
+            for u in updates
+            if u.expected is None
         ]
         moved = [
-            (u.position, u.clock, u.next_at, g, u.case_id, u.expected)
+            (u.position, u.clock, u.next_at, u.error, g, u.case_id, u.expected)
             for u in updates
             if u.expected is not None
         ]
         if fresh and db.executemany(
             "INSERT INTO findings_cases (generation, case_id, position, clock, "
-            "next_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "next_at, error) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             fresh,
         ) != len(fresh):
             raise StaleStep()
         if moved and db.executemany(
-            "UPDATE findings_cases SET position = ?, clock = ?, next_at = ? "
+            "UPDATE findings_cases SET position = ?, clock = ?, next_at = ?, error = ? "
             "WHERE generation = ? AND case_id = ? AND position = ?",
             moved,
         ) != len(moved):
@@ -701,6 +775,7 @@ class FindingsStore:
                 for fid, change, body, cause, position, clock in u.changes
             ],
         )
+        return set(texts)
 
     # -- sharing a build between watchers ------------------------------------------------
     def _epoch(self) -> str:

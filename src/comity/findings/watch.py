@@ -38,6 +38,7 @@ import attrs
 import orjson
 
 from comity.engine import CaseSession
+from comity.engine.replay import case_failure
 from comity.errors import ComityError, GenerationRetired, InvalidArgument
 from comity.events import EventLog, StoredEvent, follow
 from comity.events.arguments import described
@@ -49,6 +50,7 @@ from comity.findings._rows import (
     case_rows,
     diff,
     dump_update,
+    failed,
     load_update,
     replayed,
 )
@@ -189,7 +191,9 @@ class Watcher:
 
     `clock` gives real time (tests and benchmarks pass a fixed one); `progress` is
     called during a build; `stop` is polled between cases and steps, so that a
-    signal handler can end `run` cleanly.
+    signal handler can end `run` cleanly. A case whose replay fails is stored as
+    failed (`FindingsStore.failures`) and the others go on, as `replay_log` does;
+    `failure` is called with the case and why, once its step is written.
     """
 
     def __init__(
@@ -202,6 +206,7 @@ class Watcher:
         clock: Callable[[], dt.datetime] = wall_clock,
         progress: Callable[[Progress], None] | None = None,
         stop: Callable[[], bool] | None = None,
+        failure: Callable[[str, str], None] | None = None,
     ) -> None:
         if not isinstance(log, EventLog):
             raise InvalidArgument(
@@ -213,6 +218,7 @@ class Watcher:
                 f"{described(pack)}"
             )
         self.log = log
+        self._failure = failure
         self.pack = pack
         self._owns_store = store is None
         self.store = store if store is not None else FindingsStore.of(log)
@@ -382,8 +388,16 @@ class Watcher:
             raise
         for case_id, live in lives:
             self._keep(case_id, live)
+        self._report(updates)
         assert new is not None
         return new
+
+    def _report(self, updates: Sequence[Update]) -> None:
+        """Tell `failure` of the cases of a written step that could not be computed."""
+        if self._failure is not None:
+            for u in updates:
+                if u.error is not None:
+                    self._failure(u.case_id, u.error)
 
     def _cases(
         self, g: int, events: Sequence[StoredEvent], clock: dt.datetime, bucket: int | None = None
@@ -416,7 +430,8 @@ class Watcher:
                     cut, case_id, states.get(case_id), by_case.get(case_id, []), clock, position
                 )
                 updates.append(update)
-                lives.append((case_id, live))
+                if live is not None:
+                    lives.append((case_id, live))
         except BaseException:
             for _, live in lives:
                 live.session.close()
@@ -492,6 +507,7 @@ class Watcher:
             raise
         for case_id, live in lives:
             self._keep(case_id, live)
+        self._report(updates)
         assert new is not None
         return new
 
@@ -566,7 +582,9 @@ class Watcher:
         new_events: Sequence[StoredEvent],
         clock: dt.datetime,
         position: int,
-    ) -> tuple[Update, _Live]:
+    ) -> tuple[Update, _Live | None]:
+        """The case's update for this step and its live session (None if it failed:
+        the next event of it computes it again from its events)."""
         g = cut.generation
         live = self._cache.pop(case_id, None)
         if live is not None and (
@@ -574,9 +592,20 @@ class Watcher:
         ):
             live.session.close()
             live = None
+        case_position = new_events[-1].position if new_events else (state[0] if state else 0)
+        cause = "event" if new_events else "clock"
+        expected = None if state is None else state[0]
+        # The store's reads come first: an error of theirs is the store's, not the case's.
+        events: list[StoredEvent] = []
         if live is not None:
-            session, deferred, old = live.session, live.deferred, live.rows
-            try:
+            old = live.rows
+        else:
+            events = [e for e in self.log.read_case(case_id) if e.position <= position]
+            old = self.store.case_rows(g, case_id) if state is not None else _EMPTY
+        session: CaseSession | None = None
+        try:
+            if live is not None:
+                session, deferred = live.session, live.deferred
                 for e in new_events:
                     if _instant(e) > clock:
                         deferred.append(e)
@@ -590,30 +619,39 @@ class Watcher:
                     session.apply(d)
                 deferred = [d for d in deferred if _instant(d) > clock]
                 _quiet_advance(session, clock)
-            except BaseException:
-                session.close()
-                raise
-        else:
-            events = [e for e in self.log.read_case(case_id) if e.position <= position]
-            session, deferred = self._session(case_id, events, clock)
-            old = self.store.case_rows(g, case_id) if state is not None else _EMPTY
-        case_position = new_events[-1].position if new_events else (state[0] if state else 0)
-        try:
+            else:
+                session, deferred = self._session(case_id, events, clock)
             rows = case_rows(session.result())
+            update = diff(
+                case_id,
+                old,
+                rows,
+                cause=cause,
+                expected=expected,
+                position=case_position,
+                clock=_text(clock),
+                next_at=self._next_at(session, deferred),
+                attribute=_attribution(session, new_events, state[1] if state else None, clock),
+            )
+        except Exception as exc:  # this case's failure: reported for it, the rest go on
+            if session is not None:
+                session.close()
+            elif live is not None:
+                live.session.close()
+            error = case_failure(case_id, exc)
+            return failed(
+                case_id,
+                old,
+                error,
+                cause=cause,
+                expected=expected,
+                position=case_position,
+                clock=_text(clock),
+            ), None
         except BaseException:
-            session.close()
+            if session is not None:
+                session.close()
             raise
-        update = diff(
-            case_id,
-            old,
-            rows,
-            cause="event" if new_events else "clock",
-            expected=None if state is None else state[0],
-            position=case_position,
-            clock=_text(clock),
-            next_at=self._next_at(session, deferred),
-            attribute=_attribution(session, new_events, state[1] if state else None, clock),
-        )
         return update, _Live(g, session, case_position, deferred, rows)
 
     @staticmethod
@@ -709,6 +747,7 @@ class Watcher:
             advance=False,
             leases=(self._owner, LEASE_S, list(batch.held.items())),
         )
+        self._report(batch.updates)
         batch.updates.clear()
         batch.held = {b: False for b, whole in batch.held.items() if not whole}
         batch.flushed = time.monotonic()
@@ -750,8 +789,12 @@ class Watcher:
                 and (state[2] is None or state[2] > _text(clock))
             ):
                 continue  # written by an earlier, interrupted build
-            session, deferred = self._session(case_id, events, clock, keep=False)
+            since = {e.position for e in events if state is not None and e.position > state[0]}
+            # Read first: an error of the store's is not the case's.
+            old = _EMPTY if state is None else self.store.case_rows(g, case_id)
+            session: CaseSession | None = None
             try:
+                session, deferred = self._session(case_id, events, clock, keep=False)
                 rows = case_rows(session.result())
                 next_at = self._next_at(session, deferred)
                 if state is None:
@@ -764,10 +807,9 @@ class Watcher:
                         next_at=next_at,
                     )
                 else:  # written before, by a build or a step: record what differs
-                    since = {e.position for e in events if e.position > state[0]}
                     update = diff(
                         case_id,
-                        self.store.case_rows(g, case_id),
+                        old,
                         rows,
                         cause="event" if since else "clock",
                         expected=state[0],
@@ -778,8 +820,19 @@ class Watcher:
                             session, [e for e in events if e.position in since], state[1], clock
                         ),
                     )
+            except Exception as exc:  # this case's failure: reported for it, the rest go on
+                update = failed(
+                    case_id,
+                    old,
+                    case_failure(case_id, exc),
+                    cause="event" if state is None or since else "clock",
+                    expected=None if state is None else state[0],
+                    position=case_position,
+                    clock=clock_text,
+                )
             finally:
-                session.close()
+                if session is not None:
+                    session.close()
             batch.updates.append(update)
             now = time.monotonic()
             if len(batch.updates) >= BUILD_CASES or now - batch.flushed >= BUILD_SECONDS:
