@@ -181,7 +181,7 @@ def test_watch_and_findings_name_the_failing_case_and_exit_4(
 ) -> None:
     monkeypatch.setattr(cli_options, "_now", lambda: NOW)
     url = f"sqlite:///{tmp_path / 'comity.db'}"
-    log = open_log(url)
+    log = open_log(url, create=True)
     log.append(_case("A", "seizure") + _case("B", "freeze") + _case("C", "seizure"))
     log.close()
     runner = CliRunner()
