@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from findings_cases import Clock, current_rows, folded_history, replay_document
 
 from comity.cli import cli
 from comity.cli import options as cli_options
@@ -26,6 +25,7 @@ from comity.engine import replay_log
 from comity.events import EVENT_TYPES, Event, open_log
 from comity.findings import FindingsStore, Watcher
 from comity.rules import RulePack, load_pack
+from findings_cases import Clock, current_rows, folded_history, replay_document
 
 BAD_RULE = """
 [[rule]]
