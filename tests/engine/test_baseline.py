@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 import durable_rules_engine as core
-from engine_cases import Case, D, store_events
 
 from comity.engine import replay_case
 from comity.engine.baseline import (
@@ -22,6 +21,7 @@ from comity.engine.baseline import (
     valid_time_order,
 )
 from comity.rules import RulePack
+from engine_cases import Case, D, store_events
 
 AS_OF = D(2021, 12, 31)
 

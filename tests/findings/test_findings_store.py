@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from findings_cases import Clock, current_rows, folded_history, lapse_case, replay_document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from comity.events import Event, open_log
 from comity.findings import FindingsStore, Watcher, export_pack
 from comity.rules import RulePack, load_pack
 from comity.rules.pack import builtin_dirs
+from findings_cases import Clock, current_rows, folded_history, lapse_case, replay_document
 
 PROPERTY = settings(
     max_examples=6,

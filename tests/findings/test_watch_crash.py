@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from findings_cases import current_rows, folded_history, replay_document
 
 import strategies
 from comity.events import open_log
 from comity.findings import FindingsStore
 from comity.rules import RulePack
+from findings_cases import current_rows, folded_history, replay_document
 
 
 @pytest.mark.slow

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from live import Live, Server, event, problem
-from sse_reader import Message, read_stream
 
 from comity.events import open_log
 from comity.events.jsonl import parse_values
 from comity.findings import FindingsStore
+from live import Live, Server, event, problem
+from sse_reader import Message, read_stream
 
 
 def _collect(
