@@ -67,6 +67,10 @@ class Compiled:
         self.deadline_fields: dict[tuple[str, int], frozenset[str]] = {}
         self.finding_copy: dict[str, tuple[tuple[str, str, str], ...]] = {}
         self.warnings_for: dict[str, list[Rule]] = {}
+        # Per fact kind, every field any registered pattern tests (its own conditions,
+        # negated or not, and references to it from other patterns): what durable is
+        # given of an event's facts. A kind no pattern names is not sent at all.
+        self._kind_fields: dict[str, set[str]] = {}
         for rule in pack.rules:
             if rule.warning is not None:
                 self.warnings_for.setdefault(rule.warning.deadline, []).append(rule)
@@ -74,11 +78,14 @@ class Compiled:
             self._findings(rule)
             for c in range(len(rule.deadline)):
                 self._deadline(rule, c)
+        self.fact_fields: dict[str, frozenset[str]] = {
+            kind: frozenset(fields) for kind, fields in self._kind_fields.items()
+        }
         self.ruleset = DurableRuleset(f"comity_{pack.digest[:16]}", self._rules)
 
     def _add(self, name: str, lines: Sequence[str | Pattern], part: Part) -> None:
         try:
-            _, rule = compile_patterns(lines)
+            patterns, rule = compile_patterns(lines)
         except LanguageError as exc:
             raise exc.at(f"{part.rule.source}: rule {part.rule.id}") from None
         if part.kind == "resolve":
@@ -92,6 +99,14 @@ class Compiled:
             self._seen.add(same)
         self._rules[name] = rule
         self.parts[name] = part
+        kinds = {p.name: p.kind for p in patterns if not p.negated}
+        for p in patterns:
+            own = self._kind_fields.setdefault(p.kind, set())
+            for group in p.conditions:
+                for c in group:
+                    own.add(c.field)
+                    if c.is_ref:
+                        self._kind_fields.setdefault(kinds[c.value[0]], set()).add(c.value[1])
 
     def _findings(self, rule: Rule) -> None:
         """A finding rule's alternatives, and the resolutions of each."""

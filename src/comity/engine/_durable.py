@@ -152,6 +152,10 @@ class DurableSession:
         self.sid = sid
         self.fired: list[Firing] = []
         self._next = 0
+        # id -> the whole fact as the caller asserted it. durable is given only the
+        # fields its rules test (`only`), so a firing's bindings are read back from
+        # here: the handlers see every field, durable parses and echoes few.
+        self._facts: dict[str, dict[str, Any]] = {}
         # durable stores the session's own state as a message with id "sid-<sid>" in
         # the same 32-bit index as the facts: its hash is taken from the start, as is
         # the anchor fact's (see DurableRuleset._release).
@@ -187,10 +191,13 @@ class DurableSession:
                 return
             self._acted = True
             message = started[1]
+            facts = self._facts
             try:
                 while message is not None:
                     # One rule's match per action: {rule name: {binding: fact}}.
                     ((rule_name, bindings),) = _loads(message).items()
+                    for name, bound in bindings.items():
+                        bindings[name] = facts.get(bound["id"], bound)
                     self.fired.append((rule_name, bindings))
                     message = _core.complete_and_start_action(handle, state)
             except BaseException:
@@ -210,8 +217,8 @@ class DurableSession:
         """Assert a flat fact; returns it with the `id` and `sid` it was given.
 
         With `only`, durable gets just those fields (and `t`): the fields its rules
-        test. Bindings that durable hands back then hold only those fields too; the
-        caller keeps the whole fact, as returned here.
+        test. A firing's bindings are the whole facts all the same (the session keeps
+        them by id until they are retracted).
         """
         if self._closed:
             raise EngineError("the session is closed")
@@ -224,6 +231,7 @@ class DurableSession:
         else:
             sent = {k: stored[k] for k in ("t", *only) if k in stored}
             sent[ALWAYS], sent["id"], sent["sid"] = 1, stored["id"], self.sid
+            self._facts[stored["id"]] = stored
             self._call(_core.assert_fact, sent)
         return stored
 
@@ -233,6 +241,7 @@ class DurableSession:
         # durable finds a fact to retract by its id and session alone (events.c,
         # ACTION_RETRACT_FACT): the rest of a large fact would only be encoded and parsed.
         self._call(_core.retract_fact, {"sid": self.sid, "id": stored["id"], "t": stored.get("t")})
+        self._facts.pop(stored["id"], None)
         self._live_hashes.discard(fnv1a_32(str(stored["id"])))
 
     def take_fired(self) -> list[Firing]:
@@ -242,6 +251,7 @@ class DurableSession:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._facts.clear()
             self._ruleset._release(self)
 
     def __enter__(self) -> DurableSession:

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from comity.engine._bindings import Bindings, listed, value_of
-from comity.engine._compiler import FINDING, ON_DEADLINE, Compiled, Part, compiled
+from comity.engine._compiler import FINDING, Compiled, Part, compiled
 from comity.engine._deadlines import (
     Agenda,
     Deadline,
@@ -162,9 +162,11 @@ class _CaseRun:
         With `process` False (inside a handler) the firings wait for the loop that
         called the handler, in the order they came, as every handler's own do.
         """
-        self.session.assert_fact(fact)
-        if process:
-            self._process()
+        only = self.compiled.fact_fields.get(fact["t"])
+        if only is not None:  # else no rule tests facts of this kind: nothing can fire
+            self.session.assert_fact(fact, only=only)
+            if process:
+                self._process()
         for change in self.standing.changes(fact):
             old = self.standing_facts.pop((change.kind, change.group), None)
             if old is not None:
@@ -196,9 +198,6 @@ class _CaseRun:
         while fired := self.session.take_fired():
             for name, bindings in fired:
                 part = self.compiled.parts[name]
-                if part.kind in ON_DEADLINE:
-                    # durable holds only the fields its rules test: read the whole fact
-                    bindings["d"] = self.agenda[bindings["d"]["id"]].fact
                 getattr(self, "_on_" + part.kind)(part, bindings)
 
     def _events_of(self, bindings: Bindings, names: Iterable[str]) -> tuple[str, ...]:
