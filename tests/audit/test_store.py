@@ -120,7 +120,7 @@ def test_reopening_migrates_once_and_needs_a_store(tmp_path: Path) -> None:
     for _ in range(3):
         open_audit_store(url).close()
     db = sqlite3.connect(url)
-    assert db.execute("SELECT name, version FROM comity_layers").fetchall() == [("audit", 1)]
+    assert db.execute("SELECT name, version FROM comity_layers").fetchall() == [("audit", 2)]
     db.close()
     with pytest.raises(StoreUnavailable, match="cannot open"):
         open_audit_store(str(tmp_path / "missing.db"))

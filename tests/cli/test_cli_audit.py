@@ -163,3 +163,22 @@ def test_prove_inclusion_and_consistency(store: str, key: Path, tmp_path: Path) 
     )
     assert run(store, "prove").exit_code == 2
     assert run(store, "prove", "--position", "96").exit_code == 3
+
+
+def test_verify_from_checkpoint_reads_only_what_came_after(
+    store: str, key: Path, tmp_path: Path
+) -> None:
+    _checkpoint(store, key, tmp_path)
+    no_record = run(store, "verify", "--from-checkpoint")  # nothing verified yet: reads all
+    assert no_record.exit_code == 0, no_record.output
+    assert "not read again" not in no_record.output
+    again = run(store, "verify", "--from-checkpoint")
+    assert again.exit_code == 0, again.output
+    assert "95 records, head " in again.output
+    assert "records 1 to 95 were verified at " in again.output
+    assert "not read again" in again.output
+    plain = run(store, "verify")
+    assert plain.exit_code == 0 and "not read again" not in plain.output
+    ATTACKS["the last N deleted"](Tables(store))
+    cut = run(store, "verify", "--from-checkpoint")
+    assert cut.exit_code == 1 and "Error:" in cut.output and "verified earlier" in cut.output

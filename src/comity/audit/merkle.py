@@ -23,6 +23,7 @@ from comity.errors import ProofError
 
 __all__ = [
     "EMPTY_ROOT",
+    "CompactRange",
     "MerkleTree",
     "consistency_proof",
     "inclusion_proof",
@@ -75,6 +76,49 @@ def root_of(leaves: Iterable[bytes]) -> bytes:
     """The Merkle tree hash of the given leaf data, in order."""
     sha = hashlib.sha256
     return _root_of_hashes([sha(_LEAF + d).digest() for d in leaves])
+
+
+class CompactRange:
+    """The roots of the perfect subtrees that make up the first `size` leaves: at most
+    one per bit of `size`, enough to extend the tree and give its root at any later
+    size without the earlier leaves (the compact range [0, size) of transparency-dev's
+    merkle package). Verification keeps one beside the record it verified up to.
+    """
+
+    def __init__(self, size: int = 0, nodes: Sequence[bytes] = ()) -> None:
+        if len(nodes) != size.bit_count() or any(len(n) != HASH_SIZE for n in nodes):
+            raise ProofError(f"a compact range of {size} leaves has {size.bit_count()} nodes")
+        self.size = size
+        self._nodes = list(nodes)
+
+    @property
+    def nodes(self) -> tuple[bytes, ...]:
+        return tuple(self._nodes)
+
+    def copy(self) -> CompactRange:
+        return CompactRange(self.size, self._nodes)
+
+    def append(self, data: bytes) -> None:
+        self.append_hash(hashlib.sha256(_LEAF + data).digest())
+
+    def append_hash(self, leaf: bytes) -> None:
+        """Add one leaf hash: merge equal-sized subtrees as a binary counter carries."""
+        node, size = leaf, self.size
+        nodes = self._nodes
+        while size & 1:
+            node = hashlib.sha256(_NODE + nodes.pop() + node).digest()
+            size >>= 1
+        nodes.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """RFC 6962's root of the leaves so far: the subtrees folded from the right."""
+        if not self._nodes:
+            return EMPTY_ROOT
+        node = self._nodes[-1]
+        for left in reversed(self._nodes[:-1]):
+            node = hashlib.sha256(_NODE + left + node).digest()
+        return node
 
 
 class MerkleTree:

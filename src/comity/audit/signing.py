@@ -94,6 +94,9 @@ def sign_head(
 class StoredVerdict:
     checkpoint: StoredCheckpoint
     problem: str | None  # None: the log still gives the checkpoint's root at its size
+    # When the root was not computed again: the record time of the verification that
+    # found it held (its records precede the one verification started from).
+    since: str | None = None
 
 
 def check_stored(

@@ -22,7 +22,13 @@ from comity.events.codec import canonical_json
 from comity.events.log import GENESIS_HASH as GENESIS
 from comity.events.log import _chain as chain
 
-__all__ = ["AuditStore", "StoredCheckpoint", "StoredDisclosure", "open_audit_store"]
+__all__ = [
+    "AuditStore",
+    "StoredCheckpoint",
+    "StoredDisclosure",
+    "StoredVerification",
+    "open_audit_store",
+]
 
 LAYER = "audit"
 _GUARDS_SQLITE = tuple(
@@ -54,6 +60,14 @@ _TABLES = (
     "CREATE TABLE audit_disclosure_cases ("
     " position BIGINT NOT NULL, case_id TEXT NOT NULL, PRIMARY KEY (case_id, position))",
 )
+# Version 2: what full verifications found, so that the next one can start there
+# (docs/audit.md, "Verifying from a checkpoint"). Append-only like the rest.
+_VERIFIED = (
+    "CREATE TABLE audit_verified ("
+    " id BIGINT PRIMARY KEY, checkpoint_id BIGINT NOT NULL, size BIGINT NOT NULL,"
+    " hash TEXT NOT NULL, frontier TEXT NOT NULL, root TEXT NOT NULL,"
+    " recorded_at TEXT NOT NULL)"
+)
 MIGRATIONS = (
     Migration(
         sqlite=(*_TABLES, *_GUARDS_SQLITE),
@@ -61,6 +75,22 @@ MIGRATIONS = (
             _TABLES[0].replace("id INTEGER PRIMARY KEY", "id BIGINT PRIMARY KEY"),
             *_TABLES[1:],
             *_GUARDS_PG,
+        ),
+    ),
+    Migration(
+        sqlite=(
+            _VERIFIED,
+            *(
+                "CREATE TRIGGER IF NOT EXISTS audit_verified_no_"
+                f"{op.lower()} BEFORE {op} ON audit_verified "
+                "BEGIN SELECT RAISE(ABORT, 'comity audit_verified is append-only'); END"
+                for op in ("UPDATE", "DELETE")
+            ),
+        ),
+        postgres=(
+            _VERIFIED,
+            "CREATE TRIGGER audit_verified_no_change BEFORE UPDATE OR DELETE OR TRUNCATE "
+            "ON audit_verified FOR EACH STATEMENT EXECUTE FUNCTION comity_audit_append_only()",
         ),
     ),
 )
@@ -73,6 +103,22 @@ class StoredCheckpoint:
     size: int
     root: str  # base64, as in the note
     note: str
+    recorded_at: str
+
+
+@attrs.frozen(kw_only=True)
+class StoredVerification:
+    """A full verification's result at a checkpoint: the chain was sound through
+    record `size`, whose stored hash is `hash`; `frontier` is the compact range of
+    the first `size - 1` leaves (hex, comma-separated), which with that hash gives
+    `root`, the root of the stored checkpoint `checkpoint_id` (base64)."""
+
+    id: int
+    checkpoint_id: int
+    size: int
+    hash: str
+    frontier: str
+    root: str
     recorded_at: str
 
 
@@ -149,6 +195,54 @@ class AuditStore:
     def latest_checkpoint(self, origin: str) -> StoredCheckpoint | None:
         found = self.checkpoints(origin)
         return found[-1] if found else None
+
+    # ---------------------------------------------------------------- verifications
+
+    def add_verification(
+        self,
+        *,
+        checkpoint_id: int,
+        size: int,
+        hash: str,
+        frontier: str,
+        root: str,
+        recorded_at: str,
+    ) -> StoredVerification:
+        with self._t.transaction() as cur:
+            (next_id,) = cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM audit_verified")[0]
+            cur.execute(
+                "INSERT INTO audit_verified "
+                "(id, checkpoint_id, size, hash, frontier, root, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (next_id, checkpoint_id, size, hash, frontier, root, recorded_at),
+            )
+        return StoredVerification(
+            id=int(next_id),
+            checkpoint_id=checkpoint_id,
+            size=size,
+            hash=hash,
+            frontier=frontier,
+            root=root,
+            recorded_at=recorded_at,
+        )
+
+    def latest_verification(self) -> StoredVerification | None:
+        rows = self._t.query(
+            "SELECT id, checkpoint_id, size, hash, frontier, root, recorded_at "
+            "FROM audit_verified ORDER BY id DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return StoredVerification(
+            id=int(r[0]),
+            checkpoint_id=int(r[1]),
+            size=int(r[2]),
+            hash=r[3],
+            frontier=r[4],
+            root=r[5],
+            recorded_at=r[6],
+        )
 
     # ------------------------------------------------------------ disclosure record
 

@@ -18,10 +18,11 @@ import click
 from comity.audit.checkpoint import parse_checkpoint
 from comity.audit.keys import KEY_ENV, load_signer, load_verifier, write_keypair
 from comity.audit.logtree import verify_signed
-from comity.audit.merkle import MerkleTree, verify_consistency, verify_inclusion
+from comity.audit.merkle import verify_consistency, verify_inclusion
 from comity.audit.note import MAX_NOTE_BYTES
-from comity.audit.signing import LOGS, LogName, check_stored, sign_head, tree_of, which_log
+from comity.audit.signing import LOGS, sign_head, tree_of, which_log
 from comity.audit.store import AuditStore, StoredDisclosure, open_audit_store
+from comity.audit.verification import verify_store
 from comity.cli import Context, pass_context
 from comity.cli._streams import write, write_lines, write_text_lines
 from comity.cli.options import AS_OF, format_option
@@ -115,40 +116,60 @@ def checkpoint(context: Context, key: str | None, which: str) -> None:
     metavar="FILE",
     help="The public key (FILE.pub of keygen) the checkpoint must be signed by.",
 )
+@click.option(
+    "--from-checkpoint",
+    "incremental",
+    is_flag=True,
+    help="Read only the records after the last stored checkpoint a full verify found sound.",
+)
 @pass_context
-def verify(context: Context, against: str | None, public_key: str | None) -> None:
+def verify(
+    context: Context, against: str | None, public_key: str | None, incremental: bool
+) -> None:
     """Check the hash chain and every stored checkpoint; exit 1 naming what broke.
 
-    With --against and --public-key, also check the log against a checkpoint signed
-    before: a log cut at its end, rolled back, or rewritten with every hash
-    recomputed is caught only this way.
+    Every record is read. With --from-checkpoint, only those after the last stored
+    checkpoint that a full verify found sound (the records up to it are not read
+    again: see docs/audit.md). With --against and --public-key, also check the log
+    against a checkpoint signed before: a log cut at its end, rolled back, or
+    rewritten with every hash recomputed is caught only this way.
     """
     if (against is None) != (public_key is None):
         raise click.UsageError("--against and --public-key go together")
     verifier = load_verifier(public_key) if public_key is not None else None
     note = _read_note(against) if against is not None else None
     log = context.log
-    report = log.verify()
-    noun = "record" if report.records == 1 else "records"
-    click.echo(f"{report.records} {noun}, head {report.head.hash}")
     audit = _audit(context)
     try:
+        found = verify_store(log, audit, now=dt.datetime.now(dt.UTC), incremental=incremental)
+        report = found.report
+        noun = "record" if report.records == 1 else "records"
+        click.echo(f"{report.records} {noun}, head {report.head.hash}")
+        if found.since is not None:
+            click.echo(
+                f"records 1 to {found.since.size} were verified at {found.since.recorded_at} "
+                "(a stored checkpoint held) and not read again; plain verify reads them"
+            )
         count, _ = audit.verify_disclosures()
         if count:
             noun = "record" if count == 1 else "records"
             click.echo(f"disclosure record: {count} {noun}, chain intact")
         problems = []
-        trees: dict[LogName, MerkleTree] = {}
-        for verdict in check_stored(log, audit, trees):
+        for verdict in found.verdicts:
             cp = verdict.checkpoint
-            if verdict.problem is None:
-                click.echo(f"stored checkpoint {cp.origin} at size {cp.size}: holds")
-            else:
+            if verdict.problem is not None:
                 problems.append(
                     f"stored checkpoint {cp.origin} at size {cp.size}: {verdict.problem}"
                 )
+            elif verdict.since is not None:
+                click.echo(
+                    f"stored checkpoint {cp.origin} at size {cp.size}: held at {verdict.since}"
+                )
+            else:
+                click.echo(f"stored checkpoint {cp.origin} at size {cp.size}: holds")
         if note is not None and verifier is not None:
             which = which_log(parse_checkpoint(note).origin)
+            trees = found.trees
             tree = trees[which] if which in trees else tree_of(log, audit, which)
             result = verify_signed(note, verifier, tree)
             click.echo(

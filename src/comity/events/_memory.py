@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from comity.errors import StoreError
 from comity.events import arguments
@@ -20,6 +21,7 @@ from comity.events.log import (
     check_range,
     content_of,
     plan_append,
+    verify_from,
     verify_records,
 )
 from comity.events.types import Event
@@ -137,8 +139,22 @@ class MemoryLog:
     def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
         yield from self._rows[max(after, 0) :]
 
-    def verify(self) -> VerifyReport:
-        return verify_records(self.raw_records())
+    def verify(self, *, after: Head | None = None) -> VerifyReport:
+        if after is None:
+            return verify_records(self.raw_records())
+        rows = self._rows
+
+        def row_at(position: int) -> tuple[Any, ...] | None:
+            if not 0 < position <= len(rows):
+                return None
+            r = rows[position - 1]
+            return (r.position, r.case_id, r.seq, r.event_id, r.recorded_at, r.body, r.hash)
+
+        def seq_before(case_id: str, position: int) -> int:
+            return max((r.seq for r in rows[:position] if r.case_id == case_id), default=0)
+
+        start = verify_from(after, len(rows), row_at, seq_before)
+        return verify_records(self.raw_records(after=after.position), start)
 
     def import_records(self, records: Iterable[RawRecord]) -> int:
         rows: list[RawRecord] = []

@@ -503,6 +503,13 @@ class PostgresLog(RowReads):
         row = self._one("SELECT COALESCE(max(seq), 0) FROM events WHERE case_id = %s", (case_id,))
         return int(row[0]) if row else 0
 
+    def _seq_before(self, case_id: str, position: int) -> int:
+        row = self._one(
+            "SELECT COALESCE(max(seq), 0) FROM events WHERE case_id = %s AND position <= %s",
+            (case_id, position),
+        )
+        return int(row[0]) if row else 0
+
     def head(self) -> Head:
         row = self._one("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
         return Head(0, GENESIS_HASH) if row is None else Head(int(row[0]), row[1])

@@ -389,6 +389,13 @@ class SqliteLog(RowReads):
         row = self._one("SELECT COALESCE(MAX(seq), 0) FROM events WHERE case_id = ?", (case_id,))
         return int(row[0]) if row else 0
 
+    def _seq_before(self, case_id: str, position: int) -> int:
+        row = self._one(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE case_id = ? AND position <= ?",
+            (case_id, position),
+        )
+        return int(row[0]) if row else 0
+
     def _last_seqs(self, cases: Collection[str]) -> dict[str, int]:
         wanted = sorted(cases)
         found = dict.fromkeys(wanted, 0)

@@ -49,6 +49,7 @@ __all__ = [
     "RowReads",
     "StoredEvent",
     "Tip",
+    "VerifyFrom",
     "VerifyReport",
     "batch_last_seq",
     "check_import",
@@ -58,6 +59,7 @@ __all__ = [
     "format_recorded_at",
     "plan_append",
     "record_of_row",
+    "verify_from",
     "verify_records",
     "verify_rows",
 ]
@@ -432,7 +434,22 @@ class VerifyReport:
     head: Head
 
 
-def verify_records(records: Iterable[RawRecord]) -> VerifyReport:
+@attrs.frozen(kw_only=True)
+class VerifyFrom:
+    """Where an incremental verification starts: a record verified before.
+
+    `head` is the position and the stored hash of that record as a full verification
+    found them; `recorded_at` its record time; `seq_before(case_id)` the largest seq a
+    case has at or before that position (0 if none), looked up only for the cases
+    the newer records name.
+    """
+
+    head: Head
+    recorded_at: str
+    seq_before: Callable[[str], int]
+
+
+def verify_records(records: Iterable[RawRecord], start: VerifyFrom | None = None) -> VerifyReport:
     """Recompute the chain; raise ChainBroken naming the first bad position.
 
     The checks are `verify_rows`', on records instead of rows.
@@ -447,10 +464,10 @@ def verify_records(records: Iterable[RawRecord]) -> VerifyReport:
                 )
             yield (r.position, r.case_id, r.seq, r.event_id, r.recorded_at, r.body, r.hash)
 
-    return verify_rows(rows())
+    return verify_rows(rows(), start)
 
 
-def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyReport:
+def verify_rows(rows: Iterable[Sequence[Any]], start: VerifyFrom | None = None) -> VerifyReport:
     """Recompute the chain over rows in `RAW_COLUMNS` order; raise ChainBroken naming the
     first bad position. The SQL backends verify the rows they fetch, without building
     a RawRecord for each (a fifth of verify's time).
@@ -461,10 +478,17 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyReport:
     decreases. Bodies are not parsed: they were canonical JSON when hashed, and an
     unaltered byte string stays so (imports, where bodies come from elsewhere, do
     parse and re-encode them: `check_import`).
+
+    With `start`, `rows` are the records after `start.head`, which chain from its hash
+    and continue its record time and each case's seq (see `VerifyFrom`).
     """
     prev, expected_position = GENESIS_HASH, 1
     last_recorded = ""
     seqs: dict[str, int] = {}
+    seq_before: Callable[[str], int] = _no_seq
+    if start is not None:
+        prev, expected_position = start.head.hash, start.head.position + 1
+        last_recorded, seq_before = start.recorded_at, start.seq_before
     for pos, case_id, seq, event_id, recorded_at, body, hash_ in rows:
         if pos != expected_position:
             raise ChainBroken(expected_position, f"position {expected_position} is missing")
@@ -476,13 +500,55 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyReport:
             raise ChainBroken(pos, "hash mismatch: the record or an earlier one was altered")
         if not _body_agrees(body, pos, case_id, seq, event_id, recorded_at):
             raise ChainBroken(pos, "the indexed columns disagree with the hashed record")
-        if seq != seqs.get(case_id, 0) + 1:
+        last_seq = seqs.get(case_id)
+        if last_seq is None:
+            last_seq = seq_before(case_id)
+        if seq != last_seq + 1:
             raise ChainBroken(pos, f"case {case_id!r} seq {seq} breaks the sequence")
         seqs[case_id] = seq
         if recorded_at < last_recorded:
             raise ChainBroken(pos, "recorded_at goes backwards")
         last_recorded, prev, expected_position = recorded_at, hash_, pos + 1
     return VerifyReport(records=expected_position - 1, head=Head(expected_position - 1, prev))
+
+
+def _no_seq(case_id: str) -> int:
+    return 0
+
+
+def verify_from(
+    after: Head,
+    bound: int,
+    row_at: Callable[[int], Sequence[Any] | None],
+    seq_before: Callable[[str, int], int],
+) -> VerifyFrom | None:
+    """Where a verification that trusts the records up to `after` starts, once the
+    store is checked still to hold that record with that hash (ChainBroken if not).
+
+    `row_at(position)` is the stored row there (RAW_COLUMNS order) or None;
+    `seq_before(case_id, position)` a case's largest seq at or before a position.
+    None when `after` is the empty log's head (a full verification).
+    """
+    pos = after.position
+    if pos == 0:
+        return None
+    if pos > bound:
+        raise ChainBroken(
+            bound + 1,
+            f"the log ends at position {bound}, before position {pos} that was verified "
+            "earlier: records were removed or an older copy restored",
+        )
+    row = row_at(pos)
+    if row is None or row[0] != pos:
+        raise ChainBroken(pos, f"position {pos}, verified earlier, is missing")
+    if row[6] != after.hash:
+        raise ChainBroken(
+            pos,
+            "hash mismatch: the stored hash is not the one verified earlier (the record or "
+            "an earlier one was altered, or the log rewritten)",
+        )
+    recorded_at = row[4] if type(row[4]) is str else ""
+    return VerifyFrom(head=after, recorded_at=recorded_at, seq_before=lambda c: seq_before(c, pos))
 
 
 class RowReads:
@@ -558,22 +624,40 @@ class RowReads:
         rows = self._gapless(self._raw_rows(after, None, None), after, end, gaps=False)
         yield from map(record_of_row, rows)
 
-    def verify(self) -> VerifyReport:
+    def _seq_before(self, case_id: str, position: int) -> int:
+        """The case's largest seq at or before `position` (0 if none)."""
+        raise NotImplementedError
+
+    def _row_at(self, position: int) -> Sequence[Any] | None:
+        rows = list(self._raw_rows(position - 1, position, None))
+        return rows[0] if rows else None
+
+    def verify(self, *, after: Head | None = None) -> VerifyReport:
         """`verify_rows` over every record up to the head seen at the start, then the
         checks a hash chain cannot make: that the scan reached that head, that every
         other count of the records agrees, and the database's own integrity check.
-        Anything the scan cannot read is damage (StoreDamaged), not a store error."""
-        read = 0
+        Anything the scan cannot read is damage (StoreDamaged), not a store error.
+
+        With `after` (a head a full verification found), only the records after it
+        are read: the store must still hold that record with that hash, and the newer
+        records must chain from it. The records up to it, the counts and the
+        database's integrity check are not read again (docs/store.md says what that
+        still guarantees)."""
+        first = 0 if after is None else after.position
+        read = first
 
         def counted() -> Iterator[Sequence[Any]]:
             nonlocal read
-            for row in self._raw_rows(0, bound, None):
+            for row in self._raw_rows(first, bound, None):
                 yield row
                 read = row[0] if type(row[0]) is int else read
 
         try:
             bound = self._head_position()
-            report = verify_rows(counted())
+            start = None
+            if after is not None:
+                start = verify_from(after, bound, self._row_at, self._seq_before)
+            report = verify_rows(counted(), start)
             if report.records != bound:
                 raise StoreDamaged(
                     report.records + 1,
@@ -581,14 +665,15 @@ class RowReads:
                     f"is {bound}: records from position {report.records + 1} are missing "
                     "or unreadable",
                 )
-            for what, count in self._counts(bound).items():
+            counts = self._counts(bound) if start is None else {}
+            for what, count in counts.items():
                 if count != bound:
                     raise StoreDamaged(
                         0,
                         f"{what} holds {count} records up to position {bound}, where the "
                         f"table holds {report.records}",
                     )
-            problems = self._integrity()
+            problems = self._integrity() if start is None else []
         except (ChainBroken, StoreUnavailable):
             raise
         except StoreError as exc:
@@ -647,8 +732,9 @@ class EventLog(Protocol):
         """The last position and its hash."""
         ...
 
-    def verify(self) -> VerifyReport:
-        """`verify_records` over the whole log, by the backend's fastest read."""
+    def verify(self, *, after: Head | None = None) -> VerifyReport:
+        """`verify_records` over the whole log, by the backend's fastest read; with
+        `after`, over the records after that head only (see `RowReads.verify`)."""
         ...
 
     def raw_records(self, *, after: int = 0) -> Iterator[RawRecord]:
