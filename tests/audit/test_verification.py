@@ -216,9 +216,7 @@ def test_the_record_and_its_checkpoint_must_agree_when_the_log_was_rewritten(
     rng = CompactRange()
     for row in rows[:-1]:
         rng.append(bytes.fromhex(row[6]))
-    _insert_verification(
-        store, hash=rows[-1][6], frontier=",".join(n.hex() for n in rng.nodes)
-    )
+    _insert_verification(store, hash=rows[-1][6], frontier=",".join(n.hex() for n in rng.nodes))
     with pytest.raises(VerificationFailed, match="checkpoint 1's root"):
         _verify(store)
 
