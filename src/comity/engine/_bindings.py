@@ -42,12 +42,14 @@ def listed(refs: Sequence[str], bindings: Bindings) -> tuple[str, ...]:
     rule, and adds nothing.
     """
     values: set[str] = set()
+    copied: set[str] | None = None  # the bindings the deadline fact holds copies of
     for ref in refs:
         binding, field = ref.split(".", 1)
-        if binding not in bindings and not any(
-            k.startswith(binding + "__") for k in bindings.get("d", {})
-        ):
-            continue
+        if binding not in bindings:
+            if copied is None:
+                copied = {k.split("__", 1)[0] for k in bindings.get("d", ()) if "__" in k}
+            if binding not in copied:
+                continue
         values.update(str(value_of(bindings, binding, field)).split(","))
     values.discard("")
     return tuple(sorted(values))

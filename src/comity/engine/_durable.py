@@ -15,9 +15,10 @@ hazards and the bugs found"):
    corrupts its heap) deleting the state of a session in which no rule action has
    run yet, so such a session first asserts the fact of the adapter's own anchor
    rule, whose action runs.
-3. Facts get explicit ids, allocated per session so that no two live facts share a
-   32-bit FNV-1a hash, nor share it with the session's state message (`sid-<sid>`);
-   an unexpected MessageObservedException is a bug, re-raised.
+3. Facts get explicit ids from one table per process in which no two ids share a
+   32-bit FNV-1a hash, nor share one with any session's state message (`sid-<sid>`)
+   or the anchor fact; a session takes them in order. An unexpected
+   MessageObservedException is a bug, re-raised.
 4. Session ids come from the same pool, chosen so that their hashes differ.
 5. Joins on `id`/`sid` are refused by the rule language compiler (rules/language.py).
 6. No Python code runs inside durable: a firing is read from the action message and
@@ -65,6 +66,58 @@ def fnv1a_32(text: str) -> int:
     return h
 
 
+def _sid_pool() -> list[str]:
+    """Session ids with pairwise distinct hashes (hazard 4), the last handed out first."""
+    seen: set[int] = set()
+    pool: list[str] = []
+    n = 0
+    while len(pool) < MAX_SESSIONS:
+        n += 1
+        sid = str(n)
+        h = fnv1a_32(sid)
+        if h not in seen:
+            seen.add(h)
+            pool.append(sid)
+    pool.reverse()
+    return pool
+
+
+_SIDS = _sid_pool()
+
+
+class _IdTable:
+    """Fact ids in the order sessions use them (`f1`, `f2`, ...), skipping any whose
+    hash another id in the table, or a reserved hash, already has (hazard 3). One
+    table per process, extended as long sessions need more: an id is hashed once,
+    not once for each session that uses it."""
+
+    def __init__(self, reserved: set[int]) -> None:
+        self._ids: list[str] = []
+        self._taken = set(reserved)
+        self._candidate = 0
+        self._lock = threading.Lock()
+
+    def get(self, n: int) -> str:
+        """The `n`th id (from 0)."""
+        ids = self._ids
+        if n < len(ids):
+            return ids[n]
+        with self._lock:
+            while len(ids) <= n:
+                self._candidate += 1
+                candidate = f"f{self._candidate}"
+                h = fnv1a_32(candidate)
+                if h not in self._taken:
+                    self._taken.add(h)
+                    ids.append(candidate)
+        return ids[n]
+
+
+#: durable stores each session's own state as a message `sid-<sid>` in the index the
+#: facts use, and the adapter's anchor fact has its own id: their hashes are reserved.
+_FACT_IDS = _IdTable({fnv1a_32(f"sid-{sid}") for sid in _SIDS} | {fnv1a_32(_ANCHOR)})
+
+
 # durable's result codes for an assert or retract (rules.h).
 _OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 
@@ -97,23 +150,8 @@ class DurableRuleset:
             self._handle: int = _core.create_ruleset(name, _dumps(definition))
         except Exception as exc:  # durable raises its bare error type for bad definitions
             raise EngineError(f"durable-rules refused ruleset {name}: {exc}") from exc
-        self._free_sids = self._sid_pool()
+        self._free_sids = list(_SIDS)
         self._live: dict[str, DurableSession] = {}
-
-    @staticmethod
-    def _sid_pool() -> list[str]:
-        seen: set[int] = set()
-        pool: list[str] = []
-        n = 0
-        while len(pool) < MAX_SESSIONS:
-            n += 1
-            sid = str(n)
-            h = fnv1a_32(sid)
-            if h not in seen:
-                seen.add(h)
-                pool.append(sid)
-        pool.reverse()
-        return pool
 
     def definition(self) -> dict[str, Any]:
         """The ruleset as durable-rules was given it (JSON-ready; a copy)."""
@@ -151,27 +189,19 @@ class DurableSession:
         self._ruleset = ruleset
         self.sid = sid
         self.fired: list[Firing] = []
-        self._next = 0
+        self._next = 0  # the index of the session's next fact id in _FACT_IDS
         # id -> the whole fact as the caller asserted it. durable is given only the
         # fields its rules test (`only`), so a firing's bindings are read back from
         # here: the handlers see every field, durable parses and echoes few.
         self._facts: dict[str, dict[str, Any]] = {}
-        # durable stores the session's own state as a message with id "sid-<sid>" in
-        # the same 32-bit index as the facts: its hash is taken from the start, as is
-        # the anchor fact's (see DurableRuleset._release).
-        self._live_hashes: set[int] = {fnv1a_32(f"sid-{sid}"), fnv1a_32(_ANCHOR)}
         self._closed = False
         self._touched = False  # a call reached durable
         self._acted = False  # a rule action ran for this session
 
     def _new_id(self) -> str:
-        while True:
-            self._next += 1
-            candidate = f"f{self._next}"
-            h = fnv1a_32(candidate)
-            if h not in self._live_hashes:  # hazard 3
-                self._live_hashes.add(h)
-                return candidate
+        n = self._next
+        self._next = n + 1
+        return _FACT_IDS.get(n)
 
     def _call(self, operation: Any, fact: dict[str, Any]) -> None:
         """Hand `fact` to durable's `operation` (assert or retract), then take every
@@ -242,7 +272,6 @@ class DurableSession:
         # ACTION_RETRACT_FACT): the rest of a large fact would only be encoded and parsed.
         self._call(_core.retract_fact, {"sid": self.sid, "id": stored["id"], "t": stored.get("t")})
         self._facts.pop(stored["id"], None)
-        self._live_hashes.discard(fnv1a_32(str(stored["id"])))
 
     def take_fired(self) -> list[Firing]:
         fired, self.fired = self.fired, []

@@ -108,6 +108,7 @@ class _CaseRun:
         self.clock = ""  # the clock fact's instant: moves only on agenda instants
         self.horizon = ""  # the latest instant reached, by an event or the clock
         self.applying: StoredEvent | None = None  # the event whose facts are asserted
+        self._applying_now: tuple[str, str] | None = None  # its instant and display
         self.agenda = Agenda()
         self.findings: dict[str, Open] = {}
         self.order: list[str] = []
@@ -117,6 +118,10 @@ class _CaseRun:
         self.changed_resolved: list[str] = []
         # fid -> [what raised it, what resolved it]
         self.causes: dict[str, list[Cause | None]] = {}
+        self._handlers = {
+            kind: getattr(self, "_on_" + kind)
+            for kind in ("raise", "resolve", "start", "breach", "met", "warn", "wresolve")
+        }
 
     def close(self) -> None:
         self.session.close()
@@ -147,6 +152,7 @@ class _CaseRun:
         self.advance(inst)
         self.events.append(stored)
         self.applying = stored
+        self._applying_now = None
         try:
             for fact in self.projector.facts(stored.event):
                 self._assert(fact)
@@ -180,7 +186,7 @@ class _CaseRun:
 
     def _cause(self) -> Cause:
         if self.applying is not None:
-            return Cause(self.applying.position, instant(self.applying.event.occurred_at))
+            return Cause(self.applying.position, self._now()[0])
         return Cause(None, self.clock)
 
     def _now(self) -> tuple[str, str]:
@@ -188,17 +194,21 @@ class _CaseRun:
         applied, or (on a tick of the clock, e.g. a breach) the clock itself, never the
         last event before it."""
         if self.applying is not None:
-            occurred = self.applying.event.occurred_at
-            return instant(occurred), format_time(occurred)
+            now = self._applying_now
+            if now is None:
+                occurred = self.applying.event.occurred_at
+                now = self._applying_now = (instant(occurred), format_time(occurred))
+            return now
         return self.clock, display(self.clock, day_based=True)
 
     # -- firings -----------------------------------------------------------------------
     def _process(self) -> None:
         """Handle firings until none are left (handlers assert facts that fire more)."""
+        parts, handlers = self.compiled.parts, self._handlers
         while fired := self.session.take_fired():
             for name, bindings in fired:
-                part = self.compiled.parts[name]
-                getattr(self, "_on_" + part.kind)(part, bindings)
+                part = parts[name]
+                handlers[part.kind](part, bindings)
 
     def _events_of(self, bindings: Bindings, names: Iterable[str]) -> tuple[str, ...]:
         out: set[str] = set()
