@@ -150,7 +150,8 @@ class DurableRuleset:
             self._handle: int = _core.create_ruleset(name, _dumps(definition))
         except Exception as exc:  # durable raises its bare error type for bad definitions
             raise EngineError(f"durable-rules refused ruleset {name}: {exc}") from exc
-        self._free_sids = list(_SIDS)
+        # The pool's first MAX_SESSIONS sids (read here, so that a smaller bound holds).
+        self._free_sids = _SIDS[len(_SIDS) - MAX_SESSIONS :]
         self._live: dict[str, DurableSession] = {}
 
     def definition(self) -> dict[str, Any]:
