@@ -14,6 +14,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import hypothesis.strategies as st
@@ -27,7 +28,7 @@ from comity.audit import generate_signer
 from comity.audit.merkle import CompactRange, MerkleTree
 from comity.audit.signing import sign_head
 from comity.audit.store import MIGRATIONS, open_audit_store
-from comity.audit.verification import verify_store
+from comity.audit.verification import Verification, verify_store
 from comity.errors import ChainBroken, VerificationFailed
 from comity.events import Event
 from comity.events._tables import open_side_tables
@@ -71,7 +72,7 @@ def _sign(url: str, name: str = "comity.test") -> None:
         audit.close()
 
 
-def _verify(url: str, *, incremental: bool = True):  # type: ignore[no-untyped-def]
+def _verify(url: str, *, incremental: bool = True) -> Verification:
     log, audit = open_log(url, create=False), open_audit_store(url)
     try:
         return verify_store(log, audit, now=NOW, incremental=incremental)
@@ -156,7 +157,7 @@ def test_a_newer_record_edited_is_caught(store: str) -> None:
         _verify(store)
 
 
-def _insert_verification(url: str, **changes: object) -> None:
+def _insert_verification(url: str, **changes: Any) -> None:
     """A record of a verification written into the table directly (as a forger would)."""
     audit = open_audit_store(url)
     mark = audit.latest_verification()

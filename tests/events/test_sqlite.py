@@ -14,7 +14,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -178,7 +178,11 @@ def verify_both(store: SqliteLog) -> Any:
     `raw_records()` must agree: the same report, or ChainBroken at the same position
     (raised)."""
     outcomes: list[tuple[str, Any]] = []
-    for check in (store.verify, lambda: verify_records(store.raw_records())):
+    checks: tuple[Callable[[], Any], ...] = (
+        store.verify,
+        lambda: verify_records(store.raw_records()),
+    )
+    for check in checks:
         try:
             outcomes.append(("ok", check()))
         except ChainBroken as exc:
