@@ -193,7 +193,7 @@ def test_a_forged_record_of_a_verification_is_refused(store: str, field: str) ->
     mark = _verify(store, incremental=False).recorded
     assert mark is not None
     other = hashlib.sha256(b"forged").hexdigest()
-    changes: dict[str, object] = {
+    changes: dict[str, dict[str, Any]] = {
         "hash": {"hash": other},
         "frontier": {"frontier": ",".join([other] * len(mark.frontier.split(",")))},
         "size": {"size": mark.size - 1},
