@@ -193,13 +193,13 @@ def test_a_forged_record_of_a_verification_is_refused(store: str, field: str) ->
     mark = _verify(store, incremental=False).recorded
     assert mark is not None
     other = hashlib.sha256(b"forged").hexdigest()
-    changes: dict[str, dict[str, Any]] = {
+    forgeries: dict[str, dict[str, Any]] = {
         "hash": {"hash": other},
         "frontier": {"frontier": ",".join([other] * len(mark.frontier.split(",")))},
         "size": {"size": mark.size - 1},
         "checkpoint_id": {"checkpoint_id": 99},
-    }[field]
-    _insert_verification(store, **changes)
+    }
+    _insert_verification(store, **forgeries[field])
     with pytest.raises(VerificationFailed, match="the audit tables were altered"):
         _verify(store)
     assert _verify(store, incremental=False).since is None  # a full one still runs
