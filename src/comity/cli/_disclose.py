@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -164,22 +164,21 @@ class Recorder:
     def deliver(
         self,
         capture: Capture,
+        shown: Shown,
         *,
         basis: Basis,
         request: Mapping[str, Any],
-        media_type: str,
-        finding_ids: Iterable[str] = (),
-        cases: Iterable[str] = (),
         asked_cases: Sequence[str] = (),
         out: str | None = None,
         to_stdout: bool = True,
         pack: RulePack | None = None,
     ) -> str:
-        """Record the captured output, then write it (to `out`, else stdout unless not
-        `to_stdout`: the caller delivers it, as `rules export` moves its directory in
-        place); the record's id. The rule `pack` the output was derived with is
-        archived in the store first (once per digest), so that `audit reproduce` can
-        load it again after the built-in pack or a `--rules` directory has changed."""
+        """Record the captured output and what `shown` gathered of it, then write it
+        (to `out`, else stdout unless not `to_stdout`: the caller delivers it, as
+        `rules export` moves its directory in place); the record's id. The rule `pack`
+        the output was derived with is archived in the store first (once per digest), so
+        that `audit reproduce` can load it again after the built-in pack or a `--rules`
+        directory has changed."""
         if pack is not None:
             self._archive(pack)
         sha256, size = capture.digest()
@@ -188,10 +187,10 @@ class Recorder:
             kind=self.kind,
             actor=self.actor,
             output=OutputDigest(sha256, size),
-            media_type=media_type,
+            media_type=shown.media_type,
             inputs=disclosure_inputs(basis, cases=asked_cases, request=request),
-            finding_ids=finding_ids,
-            cases=cases,
+            finding_ids=shown.finding_ids,
+            cases=shown.cases,
             purpose=self.purpose,
             recipients=self.recipients,
         )

@@ -22,7 +22,7 @@ import click
 
 from comity import i18n
 from comity.cli import current, options, pass_log
-from comity.cli._disclose import Recorder, disclosure_options
+from comity.cli._disclose import Recorder, Shown, disclosure_options
 from comity.cli._progress import EventsBar, wants_bar
 from comity.cli._streams import Capture, capturing, write_bytes
 from comity.cli.options import KNOWN_AT, case_option, format_option
@@ -299,11 +299,9 @@ def findings_command(
             shown = render_findings(at, basis, request, found, documents)
     recorder.deliver(
         capture,
+        shown,
         basis=basis,
         request=request,
-        media_type=shown.media_type,
-        finding_ids=shown.finding_ids,
-        cases=shown.cases,
         asked_cases=cases,
     )
     _exit_if_failures(log, cases=tuple(cases))
@@ -354,9 +352,9 @@ def rules_export(log: EventLog, digest: str, directory: str) -> None:
                 write_bytes(tree_listing(staged))
             recorder.deliver(
                 capture,
+                Shown(MEDIA_TYPES["pack"]),
                 basis=basis,
                 request=request,
-                media_type=MEDIA_TYPES["pack"],
                 out=None,
                 to_stdout=False,
             )

@@ -240,11 +240,9 @@ def replay(
         shown = render_replay(Env(log=log, pack=pack, basis=basis, at=at), request, results)
     recorder.deliver(
         capture,
+        shown,
         basis=basis,
         request=request,
-        media_type=shown.media_type,
-        finding_ids=shown.finding_ids,
-        cases=shown.cases,
         asked_cases=cases,
         pack=pack,
     )
@@ -333,11 +331,9 @@ def explain(
         shown = render_explain(Env(log=log, pack=pack, basis=basis, at=at), request, found)
     recorder.deliver(
         capture,
+        shown,
         basis=basis,
         request=request,
-        media_type=shown.media_type,
-        finding_ids=shown.finding_ids,
-        cases=shown.cases,
         asked_cases=[found.case_id],
         pack=pack,
     )
@@ -476,11 +472,9 @@ def deadlines(
             shown = render_deadlines(env, request, running, tally)
     recorder.deliver(
         capture,
+        shown,
         basis=basis,
         request=request,
-        media_type=shown.media_type,
-        finding_ids=shown.finding_ids,
-        cases=shown.cases,
         asked_cases=cases,
         out=out,
         pack=pack,
@@ -568,10 +562,9 @@ def cases_command(
         shown = render_cases(Env(log=log, pack=pack, basis=basis, at=at), request, summaries)
     recorder.deliver(
         capture,
+        shown,
         basis=basis,
         request=request,
-        media_type=shown.media_type,
-        cases=shown.cases,
         asked_cases=cases,
         pack=pack,
     )

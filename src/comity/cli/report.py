@@ -78,11 +78,9 @@ def report(
         click.get_current_context().exit(4)
     recorder.deliver(
         capture,
+        shown,
         basis=basis,
         request=request,
-        media_type=shown.media_type,
-        finding_ids=shown.finding_ids,
-        cases=shown.cases,
         asked_cases=[case_id],
         out=out,
         pack=pack,

@@ -283,10 +283,9 @@ def log_command(log: EventLog, case_id: str | None, fmt: str) -> None:
         return
     recorder.deliver(
         capture,
+        shown,
         basis=basis,
         request=request,
-        media_type=shown.media_type,
-        cases=shown.cases,
         asked_cases=[case_id] if case_id is not None else [],
     )
 
