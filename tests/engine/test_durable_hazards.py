@@ -33,7 +33,7 @@ from durable import engine as durable_engine
 from comity.engine import CaseSession, replay_case, replay_log
 from comity.engine import _compiler as compiler
 from comity.engine import _durable as adapter
-from comity.engine import replay as replay_module
+from comity.engine import _run as run_module
 from comity.errors import EngineError, RulePackError
 from comity.events._memory import MemoryLog
 from comity.rules import RulePack, load_pack
@@ -595,7 +595,7 @@ def test_reasserting_the_clock_raises_each_finding_once(
 
     Without the cure (findings forgotten before each raise) O1's warning moves to the
     next tick in its window (O2's lapse, 25 March): shown at the end by patching
-    `_CaseRun._raise`.
+    `CaseRun._raise`.
     """
     stored = store_events(_lapsing_order().events)["L1"]
     result = replay_case(stored, pack, as_of=D(2020, 6, 1))
@@ -615,13 +615,13 @@ def test_reasserting_the_clock_raises_each_finding_once(
         assert sorted(raised) == ["DL-001", "DL-001", "NS-003", "NS-003"]
         assert session.result() == result
 
-    original = replay_module._CaseRun._raise
+    original = run_module.CaseRun._raise
 
     def forgetful(self: Any, rule: Any, key: Any, bindings: Any, **kw: Any) -> None:
         self.findings.pop(self._fid(rule, self._events_of(bindings, key), bindings), None)
         original(self, rule, key, bindings, **kw)
 
-    monkeypatch.setattr(replay_module._CaseRun, "_raise", forgetful)
+    monkeypatch.setattr(run_module.CaseRun, "_raise", forgetful)
     uncured = replay_case(stored, pack, as_of=D(2020, 6, 1))
     assert ("NS-003", D(2020, 3, 25)) in {(f.rule, f.raised_at) for f in uncured.findings}
 

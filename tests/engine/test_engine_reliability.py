@@ -415,20 +415,20 @@ def test_a_comity_error_in_one_case_is_its_message(
     pack: RulePack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An engine error mid-case (durable's session abandoned) leaves the next case whole."""
-    from comity.engine import replay as replay_module
+    from comity.engine import _run as run_module
 
     stored = store_events(three_cases())
     clean = {
         cid: replay_case(events, pack, as_of=D(2021, 12, 31)) for cid, events in stored.items()
     }
-    real = replay_module._CaseRun.apply
+    real = run_module.CaseRun.apply
 
-    def apply(run: replay_module._CaseRun, event: StoredEvent) -> None:
+    def apply(run: run_module.CaseRun, event: StoredEvent) -> None:
         real(run, event)
         if run.case_id == "A" and event.seq == 3:
             raise EngineError("durable-rules failed on assert_fact clock: error code: 311")
 
-    monkeypatch.setattr(replay_module._CaseRun, "apply", apply)
+    monkeypatch.setattr(run_module.CaseRun, "apply", apply)
     log = open_log("memory:")
     log.append(s.event for case in stored.values() for s in case)
     results = list(replay_log(log, pack, as_of=D(2021, 12, 31)))

@@ -29,7 +29,7 @@ hazards and the bugs found"):
 7. MessageNotHandledException (a fact no rule uses) is normal in a replay: ignored.
 8. No durable timers: the caller's event-time clock is a fact it re-asserts.
 9. A re-fired match (the clock re-asserted) is reported again; callers dedupe by
-   identity (engine/replay.py emits each finding once).
+   identity (engine/_run.py emits each finding once).
 14. No `durable.lang` registry: rulesets are JSON dicts given to our own host, one
     host per rule-pack digest.
 """

@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from comity.engine import replay as _replay
+from comity.engine import _run
 from comity.engine._compiler import compiled
 from comity.engine._durable import DurableSession
 from comity.engine._facts import FactProjector, instant
@@ -51,7 +51,7 @@ def durable_rules(pack: RulePack) -> dict[str, dict[str, Any]]:
 
 def valid_time_order(events: Iterable[StoredEvent]) -> list[StoredEvent]:
     """The order a replay applies a case's events in: valid time, then seq."""
-    return _replay._order(events)
+    return _run.applied(events)
 
 
 def projected_facts(events: Iterable[StoredEvent]) -> list[list[dict[str, Any]]]:
@@ -100,9 +100,9 @@ def durable_trace(
 ) -> list[Op]:
     """Every assert and retract a full replay of the case (as `replay_case` runs it)
     makes of durable, in order; each fact carries `sid`, to replay under that session."""
-    limit = _replay.as_of_limit(as_of)
+    limit = _run.as_of_limit(as_of)
     ordered = [s for s in valid_time_order(events) if instant(s.event.occurred_at) <= limit]
-    run = _replay._CaseRun(compiled(pack), ordered[0].case_id if ordered else "")
+    run = _run.CaseRun(compiled(pack), ordered[0].case_id if ordered else "")
     recorder = _RecordingSession(run.session, sid)
     run.session = recorder  # type: ignore[assignment]
     try:

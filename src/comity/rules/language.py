@@ -311,7 +311,7 @@ def rebind(pattern: Pattern, into: str, bindings: Iterable[str]) -> Pattern:
 
     `a.jurisdiction` becomes `into.a__jurisdiction`: the engine copies a raised
     finding's matched facts into one `finding` fact, so that a resolution joins two
-    facts rather than re-matching the whole rule (see engine/replay.py).
+    facts rather than re-matching the whole rule (see engine/_compiler.py).
     """
     names = set(bindings)
 
