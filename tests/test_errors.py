@@ -34,6 +34,7 @@ from comity.errors import (
     LanguageError,
     NoteFormatError,
     NotRecorded,
+    PreviousExportError,
     Problem,
     ProofError,
     RulePackError,
@@ -42,6 +43,7 @@ from comity.errors import (
     StoreError,
     StoreUnavailable,
     UnknownFinding,
+    UnknownRule,
     VerificationFailed,
 )
 from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
@@ -62,6 +64,8 @@ SAMPLES: list[ComityError] = [
     LanguageError("unbalanced parenthesis"),
     NoteFormatError("checkpoint.txt: not a signed note"),
     UnknownFinding("no replay of the store produced finding f-123"),
+    UnknownRule("XX-999"),
+    PreviousExportError("--previous old.ics: not one iCalendar object (VCALENDAR)"),
     StoreError("a read of the log ended early"),
     ConcurrencyConflict("PA-2024-0001", 2, 3),
     DuplicateEventError("pa1-1"),
@@ -171,6 +175,9 @@ def test_structured_errors_keep_their_fields_and_messages() -> None:
         (InvalidArgument, ValueError),
         (InvalidArgument, TypeError),
         (UnknownFinding, LookupError),
+        (UnknownRule, KeyError),
+        (UnknownRule, ValueError),
+        (PreviousExportError, ValueError),
         (StoreUnavailable, OSError),
         (EngineError, RuntimeError),
     ],
@@ -183,6 +190,25 @@ def test_each_error_refines_the_builtin_it_is(cls: type[ComityError], builtin: t
 def test_language_errors_are_rule_pack_errors() -> None:
     assert LanguageError.__mro__[1:3] == (RulePackError, InvalidInput)
     assert LanguageError("x").exit_code == 3
+
+
+def test_an_unknown_rule_is_comitys_error_naming_the_id() -> None:
+    """It was a bare KeyError: a KeyError still (code catching that keeps working), but
+    one comity error among the others, saying what to do."""
+    with pytest.raises(UnknownRule) as info:
+        comity.load_pack().rule("XX-999")
+    assert info.value.rule_id == "XX-999" and info.value.exit_code == 3
+    assert str(info.value) == (
+        "the rule pack has no rule 'XX-999'; `comity rules list` shows the rules it holds"
+    )
+
+
+def test_a_previous_export_that_is_not_one_is_bad_input() -> None:
+    from comity.report.ics import read_export
+
+    with pytest.raises(PreviousExportError, match="not an iCalendar file") as info:
+        read_export(b"not a calendar\r\n")
+    assert isinstance(info.value, InvalidInput) and info.value.exit_code == 3
 
 
 def test_a_store_unavailable_is_an_os_error_that_prints_its_message() -> None:

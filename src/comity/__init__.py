@@ -46,6 +46,7 @@ from comity.errors import (
     LanguageError,
     NoteFormatError,
     NotRecorded,
+    PreviousExportError,
     Problem,
     ProofError,
     RulePackError,
@@ -54,6 +55,7 @@ from comity.errors import (
     StoreError,
     StoreUnavailable,
     UnknownFinding,
+    UnknownRule,
     VerificationFailed,
 )
 from comity.events import (
@@ -96,6 +98,7 @@ __all__ = [
     "NoteFormatError",
     "OpenDeadline",
     "ParameterSource",
+    "PreviousExportError",
     "Problem",
     "ProofError",
     "RulePack",
@@ -108,6 +111,7 @@ __all__ = [
     "StoredEvent",
     "StoredFinding",
     "UnknownFinding",
+    "UnknownRule",
     "VerificationFailed",
     "Watcher",
     "__version__",

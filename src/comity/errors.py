@@ -13,6 +13,8 @@ working: a bad value is a ValueError, an unreachable store an OSError::
     |   |   +-- LanguageError        a rule's pattern is malformed or could never match
     |   +-- NoteFormatError          a checkpoint, signed note or key file is malformed
     |   +-- UnknownFinding [LookupError]  `explain` was given an id no replay produced
+    |   +-- UnknownRule [KeyError]   the rule pack has no rule of the id asked for
+    |   +-- PreviousExportError      a `--previous` calendar is not an export comity wrote
     |   +-- InvalidArgument [TypeError]  a library call was given the wrong kind of value
     +-- StoreError                   exit 4: the log could not do what was asked
     |   +-- ConcurrencyConflict      a case's expected last seq was stale
@@ -53,6 +55,7 @@ __all__ = [
     "LanguageError",
     "NotRecorded",
     "NoteFormatError",
+    "PreviousExportError",
     "Problem",
     "ProofError",
     "RulePackError",
@@ -61,6 +64,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "UnknownFinding",
+    "UnknownRule",
     "VerificationFailed",
 ]
 
@@ -246,6 +250,31 @@ class EngineError(ComityError, RuntimeError):
 class UnknownFinding(InvalidInput, LookupError):
     """No replay of the store produced the finding id asked about (a LookupError, as a
     missing key is, and an InvalidInput: the id given was wrong)."""
+
+
+class UnknownRule(InvalidInput, KeyError):
+    """`RulePack.rule(rule_id)` was asked for a rule the pack does not hold.
+
+    A KeyError (what the lookup raised before it was comity's own, so code catching
+    that keeps working) and an InvalidInput: the id given was wrong. `rule_id` is the
+    id asked for; `str()` is the message, not KeyError's quoted key.
+    """
+
+    def __init__(self, rule_id: str) -> None:
+        self.rule_id = rule_id
+        super().__init__(rule_id)
+
+    def __str__(self) -> str:
+        return (
+            f"the rule pack has no rule {self.rule_id!r}; `comity rules list` shows the "
+            "rules it holds"
+        )
+
+
+class PreviousExportError(InvalidInput):
+    """A calendar given as the previous export (`comity deadlines --format ics
+    --previous FILE`) is not one comity wrote; `str()` says why. A ValueError, as it
+    was before it joined the tree."""
 
 
 class GenerationRetired(ComityError):

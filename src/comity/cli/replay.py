@@ -487,7 +487,7 @@ def _previous_export(path: str) -> bytes:
     try:
         read_export(data)
     except PreviousExportError as exc:
-        raise InvalidInput(f"--previous {path}: {exc}") from None
+        raise PreviousExportError(f"--previous {path}: {exc}") from None
     return data
 
 

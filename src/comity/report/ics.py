@@ -39,6 +39,7 @@ import icalendar
 
 from comity.audit.basis import Basis
 from comity.engine import CountedPeriod, Finding, OpenDeadline
+from comity.errors import PreviousExportError
 from comity.events.codec import format_time
 from comity.report.at import ReplayAt
 from comity.report.deadlines import breach_instant, horizon
@@ -60,10 +61,6 @@ __all__ = [
 _DOMAIN = "deadlines.comity"
 #: What each event's X-COMITY-STATE says: a running deadline, or a final word on one.
 RUNNING, MISSED, MET = "running", "missed", "met"
-
-
-class PreviousExportError(ValueError):
-    """The `--previous` file is not an export this module wrote; `str()` says why."""
 
 
 def deadline_uid(case_id: str, rule: str, ref: str) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from comity.errors import InvalidArgument, RulePackError
+from comity.errors import InvalidArgument, RulePackError, UnknownRule
 from comity.events.codec import canonical_json
 from comity.i18n import LANGUAGES
 from comity.rules._check import check_keys, check_rule
@@ -528,7 +528,7 @@ class RulePack:
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
-        raise KeyError(rule_id)
+        raise UnknownRule(rule_id)
 
 
 @attrs.frozen
