@@ -308,6 +308,190 @@ def test_a_deadline_clause_names_only_what_its_patterns_bind(tmp_path: Path) -> 
         load_pack(tmp_path)
 
 
+# --------------------------------------------------------------------- named conditions
+
+_CONDITIONS = """
+    [conditions]
+    requested_there = 'r: request where to == a.jurisdiction and asset_id == a.asset_id'
+    extended = 'x: extension where order_id == d.ref'
+"""
+_NAMED = """
+    [[rule]]
+    id = "USR-001"
+    code = "user_check"
+    category = "overlap"
+    severity = "info"
+    title = "A user rule"
+    description = "A rule from a user's directory."
+    message = "Asset {a.asset_id} abroad"
+    jurisdictions = ["a.jurisdiction"]
+    when = ['c: case', 'a: asset where jurisdiction != c.lead', '{when}']
+    resolved_by = [['{resolver}']]
+    [[rule.legal_basis]]
+    instrument = "Test"
+    article = "1"
+    reference = "https://example.org/"
+    confidence = "unverified"
+
+    [[rule]]
+    id = "USR-DL"
+    code = "user_lapse"
+    category = "deadline"
+    severity = "warning"
+    title = "t"
+    description = "d"
+    message = "Order {o.order_id} lapsed on {d.due}"
+    [[rule.deadline]]
+    when = ['o: issued where expires_on != ""']
+    ref = "o.order_id"
+    last_day = "o.expires_on"
+    met_by = [['{met}'], ['l: lifted where order_id == d.ref']]
+    [[rule.legal_basis]]
+    instrument = "Test"
+    article = "1"
+    reference = "https://example.org/"
+    confidence = "unverified"
+"""
+_NAMES = {"when": "not requested_there", "resolver": "requested_there", "met": "extended"}
+
+
+def _named_dir(
+    tmp_path: Path, name: str = "named", *, conditions: str = _CONDITIONS, **fields: str
+) -> Path:
+    directory = tmp_path / name
+    (directory / "rules").mkdir(parents=True)
+    text = textwrap.dedent(conditions) + textwrap.dedent(_NAMED)
+    for key, value in {**_NAMES, **fields}.items():
+        if key in _NAMES:
+            text = text.replace("{" + key + "}", value)
+        else:  # a change to the text itself
+            assert key in text, key
+            text = text.replace(key, value)
+    (directory / "rules" / "mine.toml").write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_a_named_condition_compiles_as_if_written_out(tmp_path: Path) -> None:
+    """Naming is for the reader: the rules, their digest and what durable is given are
+    those of the same file with each condition written where it is named."""
+    from comity.engine._compiler import compiled
+
+    request = "r: request where to == a.jurisdiction and asset_id == a.asset_id"
+    named = load_pack(_named_dir(tmp_path), builtin=False)
+    written = load_pack(
+        _named_dir(
+            tmp_path,
+            "written",
+            conditions="",
+            when=f"not {request}",
+            resolver=request,
+            met="x: extension where order_id == d.ref",
+        ),
+        builtin=False,
+    )
+    assert named.rules[0].when == (
+        ("c: case", "a: asset where jurisdiction != c.lead", f"not {request}"),
+    )
+    assert named.rules[0].resolved_by == ((request,),)
+    assert named.rules[1].deadline[0].met_by == (
+        ("x: extension where order_id == d.ref",),
+        ("l: lifted where order_id == d.ref",),
+    )
+    assert [r.to_json() for r in named.rules] == [r.to_json() for r in written.rules]
+    assert named.digest == written.digest
+    definition = compiled(named).ruleset.definition()
+    assert definition == compiled(written).ruleset.definition()
+    assert definition["USR-001|w0"]["all"][2] == {
+        "r_2$not": {
+            "$and": [
+                {"t": "request"},
+                {"to": {"a": "jurisdiction"}},
+                {"asset_id": {"a": "asset_id"}},
+                {"one": {"a": "one"}},
+            ]
+        }
+    }
+    assert definition["USR-001|w0|r0"]["all"][1] == {
+        "r": {
+            "$and": [
+                {"t": "request"},
+                {"to": {"_f": "a__jurisdiction"}},
+                {"asset_id": {"_f": "a__asset_id"}},
+                {"one": {"_f": "one"}},
+            ]
+        }
+    }
+
+
+_IN = "rule USR-001.when[0], pattern 3"
+NAMED_ERRORS = [
+    (
+        {"when": "not requested_ther"},
+        f"{_IN}: column 5 of 'not requested_ther': no condition 'requested_ther' in this "
+        "file (did you mean 'requested_there'?); this file names: extended, requested_there",
+    ),
+    (
+        {"resolver": "requested"},
+        "rule USR-001.resolved_by[0], pattern 1: column 1 of 'requested': no condition "
+        "'requested' in this file (did you mean 'requested_there'?); this file names: "
+        "extended, requested_there",
+    ),
+    (
+        {"met": "extnded"},
+        "rule USR-DL.deadline[0].met_by[0], pattern 1: column 1 of 'extnded': no "
+        "condition 'extnded' in this file (did you mean 'extended'?); this file names: "
+        "extended, requested_there",
+    ),
+    (
+        {"met": "l: lifted where order_id == d.ref"},
+        "conditions.extended: no rule of this file uses this condition; use it in a "
+        "pattern (or `not` it), or remove it",
+    ),
+    (
+        {"'x: extension where order_id == d.ref'": "'x: extension where order_id = d.ref'"},
+        "conditions.extended: column 29 of 'x: extension where order_id = d.ref': cannot "
+        "read '= d.ref'",
+    ),
+    (
+        {"'x: extension where order_id == d.ref'": "'not x: extension where order_id == d.ref'"},
+        "conditions.extended: column 1 of 'not x: extension where order_id == d.ref': a "
+        "condition is written without `not`; write `not extended` in the rule where it must "
+        "not hold",
+    ),
+    (
+        {"extended = ": "Extended = "},
+        "conditions.Extended: a condition's name is lower-case letters, digits and _, "
+        "starting with a letter",
+    ),
+    (
+        {"to == a.jurisdiction and asset_id": "to == a.jurisdictoin and asset_id"},
+        f"{_IN}: column 28 of 'not r: request where to == a.jurisdictoin and asset_id == "
+        "a.asset_id': a has no field 'jurisdictoin' (did you mean 'jurisdiction'?)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), NAMED_ERRORS)
+def test_a_named_condition_that_is_not_there_or_not_used_is_refused_at_load(
+    tmp_path: Path, fields: dict[str, str], message: str
+) -> None:
+    directory = _named_dir(tmp_path, **fields)
+    with pytest.raises(RulePackError) as info:
+        load_pack(directory)
+    assert str(info.value) == f"{directory / 'rules' / 'mine.toml'}: {message}"
+
+
+def test_a_name_in_a_file_without_conditions_says_how_to_name_one(tmp_path: Path) -> None:
+    directory = _pack_dir(tmp_path, pattern="not requested_there")
+    with pytest.raises(LanguageError) as info:
+        load_pack(directory)
+    assert str(info.value) == (
+        f"{directory / 'rules' / 'mine.toml'}: {_WHERE}: column 5 of 'not requested_there': "
+        "no condition 'requested_there' in this file; name it in the file's [conditions] "
+        "table, or write the pattern out (binding: kind where ...)"
+    )
+
+
 # --------------------------------------------------------------------- what durable builds
 
 

@@ -32,6 +32,7 @@ from comity.errors import InvalidArgument, RulePackError, UnknownRule
 from comity.events.codec import canonical_json
 from comity.i18n import LANGUAGES
 from comity.rules._check import check_keys, check_rule
+from comity.rules._conditions import CONDITIONS, expand_conditions
 from comity.rules.files import RuleFileError, read_toml
 from comity.rules.language import LanguageError, Pattern, compile_patterns, parse_pattern
 from comity.rules.params import ParameterSet, load_parameters
@@ -494,14 +495,18 @@ def _load_rule_file(path: Path, label: str) -> list[Rule]:
         data = read_toml(path)
     except RuleFileError as exc:
         raise RulePackError(f"{label}: {exc}") from None
-    unknown = set(data) - {"rule"}
+    unknown = set(data) - {"rule", CONDITIONS}
     if unknown:
         raise _fail(
-            label, ", ".join(sorted(unknown)), "unknown top-level key; rules go in [[rule]] tables"
+            label,
+            ", ".join(sorted(unknown)),
+            "unknown top-level key; rules go in [[rule]] tables, named conditions in "
+            f"[{CONDITIONS}]",
         )
     tables = data.get("rule", [])
     if not isinstance(tables, list):
         raise _fail(label, "rule", "expected [[rule]] tables")
+    tables = expand_conditions(tables, data.get(CONDITIONS), label)
     rules = []
     for n, table in enumerate(tables):
         if isinstance(table, dict):
