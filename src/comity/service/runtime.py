@@ -164,9 +164,3 @@ class Runtime:
                 f"({self.settings.request_timeout:g} s); ask for less (fewer cases) or retry",
                 headers={"Retry-After": "1"},
             ) from None
-
-    def close_current(self) -> None:
-        stores: Stores | None = getattr(self._local, "stores", None)
-        if stores is not None:
-            stores.close()
-            self._local.stores = None

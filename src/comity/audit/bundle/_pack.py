@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from comity.audit.bundle.layout import pack_member, sha256_hex
+from comity.audit.bundle.layout import pack_member
 from comity.errors import RulePackError
 from comity.findings.archive import pack_files
 from comity.rules import RulePack, load_pack
@@ -72,8 +72,3 @@ def load_members(members: Mapping[str, bytes]) -> RulePack:
                 (base / role / file).write_bytes(data)
             dirs.append(base)
         return load_pack(*dirs, builtin=False)
-
-
-def files_digest(members: Mapping[str, bytes]) -> dict[str, str]:
-    """sha256 of each pack member, for the manifest."""
-    return {name: sha256_hex(data) for name, data in members.items() if name.startswith("pack/")}
