@@ -459,6 +459,10 @@ NAMED_ERRORS = [
         "not hold",
     ),
     (
+        {"extended = ": "where = ", "'extended'": "'where'"},
+        "conditions.where: 'where' is a word of the rule language; name the condition otherwise",
+    ),
+    (
         {"extended = ": "Extended = "},
         "conditions.Extended: a condition's name is lower-case letters, digits and _, "
         "starting with a letter",

@@ -35,6 +35,8 @@ __all__ = ["CONDITIONS", "expand_conditions"]
 CONDITIONS = "conditions"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+#: The language's own words: `not not` or a condition called `where` would misread.
+_WORDS = frozenset({"not", "where", "and", "in", "true", "false"})
 #: A pattern that is only a name, negated or not: a pattern proper always has `:`.
 _REFERENCE = re.compile(r"^(?P<indent>\s*)(?P<not>not\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
 
@@ -51,6 +53,10 @@ def _conditions(raw: Any, file: str) -> dict[str, str]:
             raise RulePackError(
                 f"{where}: a condition's name is lower-case letters, digits and _, "
                 "starting with a letter"
+            )
+        if name in _WORDS:
+            raise RulePackError(
+                f"{where}: {name!r} is a word of the rule language; name the condition otherwise"
             )
         if not isinstance(text, str) or not text.strip():
             raise RulePackError(f"{where}: expected a pattern string, got {text!r}")
