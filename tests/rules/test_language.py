@@ -496,6 +496,19 @@ def test_a_name_in_a_file_without_conditions_says_how_to_name_one(tmp_path: Path
     )
 
 
+def test_a_deadline_met_by_two_patterns_at_once_is_refused_at_load(tmp_path: Path) -> None:
+    """The breach rule tests `not` each way of meeting the deadline; an alternative of
+    two patterns loaded and failed the first replay that compiled the pack."""
+    directory = _named_dir(tmp_path, **{"[['extended'], ['l: lifted": "[['extended', 'l: lifted"})
+    with pytest.raises(RulePackError) as info:
+        load_pack(directory)
+    assert str(info.value) == (
+        f"{directory / 'rules' / 'mine.toml'}: rule USR-DL.deadline[0].met_by[0]: each "
+        "alternative is one pattern, got 2; write each act that meets the deadline as an "
+        "alternative of its own"
+    )
+
+
 # --------------------------------------------------------------------- what durable builds
 
 

@@ -371,6 +371,14 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
         positive = [p.name for p in pats if not p.negated]
         met_by = _alternatives(clause, "met_by", file, cw)
         for m, alt in enumerate(met_by):
+            if len(alt) != 1:
+                # The breach rule tests `not` each alternative: one pattern each.
+                raise _fail(
+                    file,
+                    f"{cw}.met_by[{m}]",
+                    f"each alternative is one pattern, got {len(alt)}; write each act "
+                    "that meets the deadline as an alternative of its own",
+                )
             _check_patterns(alt, file, f"{cw}.met_by[{m}]", ["d"])
         parameter = _str(clause, "parameter", file, cw, required=False)
         last_day = _binding_ref(
