@@ -463,6 +463,14 @@ NAMED_ERRORS = [
         "conditions.where: 'where' is a word of the rule language; name the condition otherwise",
     ),
     (
+        {"conditions": "conditions = 'x: extension'\n"},
+        "conditions: expected a table of name = 'pattern' ([conditions])",
+    ),
+    (
+        {"extended = 'x: extension where order_id == d.ref'": "extended = 3"},
+        "conditions.extended: expected a pattern string, got 3",
+    ),
+    (
         {"extended = ": "Extended = "},
         "conditions.Extended: a condition's name is lower-case letters, digits and _, "
         "starting with a letter",
