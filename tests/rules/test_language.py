@@ -532,6 +532,22 @@ def test_in_of_more_values_than_durable_builds_in_time_is_refused(tmp_path: Path
     assert compiled(pack).parts  # the ruleset builds
 
 
+def test_a_deadline_met_in_more_ways_than_its_breach_rule_can_test_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The breach rule tests the deadline, the clock and `not` each way of meeting it:
+    past MAX_PATTERNS the pack loaded and the first replay failed to compile it."""
+    many = ", ".join(f"['l{n}: lifted where order_id == d.ref']" for n in range(MAX_PATTERNS - 2))
+    directory = _named_dir(tmp_path, **{"['l: lifted where order_id == d.ref']]": many + "]"})
+    with pytest.raises(RulePackError) as info:
+        load_pack(directory)
+    assert str(info.value) == (
+        f"{directory / 'rules' / 'mine.toml'}: rule USR-DL.deadline[0].met_by: "
+        f"{MAX_PATTERNS - 1} alternatives, more than the {MAX_PATTERNS - 2} a deadline's "
+        "breach rule can test in durable-rules; split the clause"
+    )
+
+
 def test_more_patterns_than_durable_builds_in_time_are_refused() -> None:
     lines = ["c: case", *(f"a{n}: asset where jurisdiction != c.lead" for n in range(MAX_PATTERNS))]
     with pytest.raises(LanguageError, match=f"{MAX_PATTERNS + 1} patterns in one alternative"):

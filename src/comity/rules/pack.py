@@ -34,7 +34,13 @@ from comity.i18n import LANGUAGES
 from comity.rules._check import check_keys, check_rule
 from comity.rules._conditions import CONDITIONS, expand_conditions
 from comity.rules.files import RuleFileError, read_toml
-from comity.rules.language import LanguageError, Pattern, compile_patterns, parse_pattern
+from comity.rules.language import (
+    MAX_PATTERNS,
+    LanguageError,
+    Pattern,
+    compile_patterns,
+    parse_pattern,
+)
 from comity.rules.params import ParameterSet, load_parameters
 
 __all__ = [
@@ -370,6 +376,14 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
         pats = _check_patterns(c_when, file, f"{cw}.when")
         positive = [p.name for p in pats if not p.negated]
         met_by = _alternatives(clause, "met_by", file, cw)
+        if len(met_by) + 2 > MAX_PATTERNS:
+            # The breach rule is the deadline, the clock and `not` each alternative.
+            raise _fail(
+                file,
+                f"{cw}.met_by",
+                f"{len(met_by)} alternatives, more than the {MAX_PATTERNS - 2} a deadline's "
+                "breach rule can test in durable-rules; split the clause",
+            )
         for m, alt in enumerate(met_by):
             if len(alt) != 1:
                 # The breach rule tests `not` each alternative: one pattern each.
