@@ -41,6 +41,7 @@ from comity.errors import (
     SignatureError,
     StoreDamaged,
     StoreError,
+    StoreReadOnly,
     StoreUnavailable,
     UnknownFinding,
     UnknownRule,
@@ -71,6 +72,7 @@ SAMPLES: list[ComityError] = [
     DuplicateEventError("pa1-1"),
     DuplicateEventError("pa1-1", "it occurs twice in this batch"),
     StoreUnavailable("comity.db: no comity store there; run `comity init`"),
+    StoreReadOnly("comity.db: the file or its directory is read-only"),
     ChainBroken(7, "hash mismatch"),
     StoreDamaged(5, "records from position 5 are missing"),
     EngineError("durable refused the ruleset"),
@@ -179,6 +181,7 @@ def test_structured_errors_keep_their_fields_and_messages() -> None:
         (UnknownRule, ValueError),
         (PreviousExportError, ValueError),
         (StoreUnavailable, OSError),
+        (StoreReadOnly, OSError),
         (EngineError, RuntimeError),
     ],
 )

@@ -20,6 +20,8 @@ working: a bad value is a ValueError, an unreachable store an OSError::
     |   +-- ConcurrencyConflict      a case's expected last seq was stale
     |   +-- DuplicateEventError      exit 3: an event_id is known with different content
     |   +-- StoreUnavailable [OSError]  the store cannot be opened, created or reached
+    |   |   +-- StoreReadOnly        the store can be read but refuses every write (a
+    |   |                            read-only file, a PostgreSQL standby)
     |   +-- ChainBroken              exit 1: the stored hash chain does not verify
     |       +-- StoreDamaged         exit 1: records missing or unreadable, or the
     |                                database's own integrity check failed
@@ -62,6 +64,7 @@ __all__ = [
     "SignatureError",
     "StoreDamaged",
     "StoreError",
+    "StoreReadOnly",
     "StoreUnavailable",
     "UnknownFinding",
     "UnknownRule",
@@ -212,6 +215,16 @@ class StoreUnavailable(StoreError, OSError):
     An OSError too (as a file that cannot be opened or a server that cannot be
     reached is), so that code which catches OSError around opening a store catches
     this; it carries only its message (no errno), which `str` prints as it is.
+    """
+
+
+class StoreReadOnly(StoreUnavailable):
+    """The store is there and reads, but refuses every write: a file or directory
+    without write permission, a PostgreSQL hot standby or read-only session.
+
+    Its own class so that a front end that must record before it shows (the disclosure
+    record) can tell "this store cannot take the record" (:class:`NotRecorded`, exit 5)
+    from "the store cannot be reached" (exit 4, as every other command says it).
     """
 
 

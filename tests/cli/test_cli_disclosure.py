@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 from comity.cli import cli
 from comity.rules.params import builtin_params_dir
 from pgtest import PgDatabase, pg_database  # noqa: F401
+from tcp_proxy import refusing_after, unused_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PANAMA_FILE = EXAMPLES / "panama-drug-trafficking.jsonl"
@@ -400,3 +401,35 @@ def test_reproduce_needs_an_id_or_all(store: str) -> None:
     unknown = invoke(store, "audit", "reproduce", "no-such-id")
     assert unknown.exit_code == 3
     assert "no such disclosure record" in unknown.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("args", [("replay",), ("deadlines", "--format", "json"), ("log",)])
+def test_a_server_gone_before_the_record_opens_is_a_store_error(
+    pg_database: PgDatabase,  # noqa: F811
+    args: tuple[str, ...],
+) -> None:
+    """The log opened, then the server went: a store error (exit 4), as every other
+    command reports an unreachable store, not "this store cannot take the record"
+    (exit 5); nothing shown, nothing recorded."""
+    url = pg_database.new_url()
+    ok(invoke(url, "init"))
+    ok(invoke(url, "ingest", str(QUICKSTART)))
+    with refusing_after(url, allow=1) as flaky:
+        result = invoke(flaky, *args)
+    assert result.exit_code == 4, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and "cannot connect to the PostgreSQL server" in line
+    assert line.endswith("nothing was shown")
+    assert records(url) == []
+
+
+@pytest.mark.parametrize("args", [("replay",), ("audit", "log"), ("audit", "reproduce", "--all")])
+def test_a_server_nobody_listens_on_is_a_store_error(args: tuple[str, ...]) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{unused_port()}/comity"
+    result = invoke(url, *args)
+    assert result.exit_code == 4, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and "cannot connect to the PostgreSQL server" in line

@@ -7,8 +7,10 @@ later re-derive the output (`comity audit reproduce`) and compare. The record is
 appended to the store's disclosure log (:mod:`comity.audit.store`): append-only,
 hash-chained, covered by `comity verify` and by checkpoints of its own origin.
 
-A store that cannot take the record (read-only, unreachable) is :class:`NotRecorded`
-(exit 5): the caller must then show nothing, so that nothing is shown unrecorded.
+A store that cannot take the record (read-only, a standby, a refused write) is
+:class:`NotRecorded` (exit 5); one that cannot be reached is
+:class:`~comity.errors.StoreUnavailable` (exit 4, a store error as anywhere else).
+Either way the caller must show nothing, so that nothing is shown unrecorded.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import attrs
 
 from comity.audit.basis import Basis
 from comity.audit.store import AuditStore
-from comity.errors import InvalidInput, NotRecorded, StoreError
+from comity.errors import InvalidInput, NotRecorded, StoreError, StoreReadOnly, StoreUnavailable
 from comity.events.log import format_recorded_at
 
 __all__ = ["KINDS", "OutputDigest", "disclosure_inputs", "record_disclosure"]
@@ -92,7 +94,8 @@ def record_disclosure(
     :func:`disclosure_inputs`);
     `cases` are the cases the output showed (what `audit log --case` finds it by).
     `now` is the record time (default: the wall clock; this is a front end's record,
-    never the engine's). A store that refuses the write is :class:`NotRecorded`.
+    never the engine's). A store that refuses the write is :class:`NotRecorded`; one
+    that cannot be reached, :class:`~comity.errors.StoreUnavailable`.
     """
     if kind not in KINDS:
         raise InvalidInput(f"disclosure kind {kind!r}: expected one of {', '.join(KINDS)}")
@@ -123,6 +126,15 @@ def record_disclosure(
     }
     try:
         audit.record(data, cases=shown)
+    except StoreUnavailable as exc:
+        if not isinstance(exc, StoreReadOnly):  # unreachable, not refusing: exit 4
+            raise StoreUnavailable(
+                f"{audit.where}: the disclosure could not be recorded ({exc}); nothing was shown"
+            ) from None
+        raise NotRecorded(
+            f"{audit.where}: the disclosure could not be recorded ({exc}); "
+            "nothing was shown. Use a store comity can write to"
+        ) from None
     except StoreError as exc:
         raise NotRecorded(
             f"{audit.where}: the disclosure could not be recorded ({exc}); "

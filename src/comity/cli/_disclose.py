@@ -7,7 +7,9 @@ exports) takes :func:`disclosure_options` (`--actor`, `--purpose`, `--recipient`
 - `--no-record` is refused there (:class:`~comity.errors.NotRecorded`, exit 5): comity
   never shows case data unrecorded, and a flag that would make it is an error rather
   than silently ignored, so that a script relying on it learns at once;
-- the store's disclosure record is opened; a store that cannot take it is NotRecorded.
+- the store's disclosure record is opened; a store that reads but refuses writes (a
+  read-only file, a standby) is NotRecorded; one that cannot be reached (a server gone
+  since the log was opened) is StoreUnavailable, exit 4, as for every other command.
 
 The command then renders into a capture (:class:`comity.cli._streams.Capture`, not
 stdout), and :meth:`Recorder.deliver` records one disclosure (the SHA-256 of exactly
@@ -34,7 +36,7 @@ from comity.audit.store import AuditStore, open_audit_store
 from comity.cli import current
 from comity.cli._files import write_output
 from comity.cli._streams import Capture
-from comity.errors import InvalidInput, NotRecorded, StoreError
+from comity.errors import InvalidInput, NotRecorded, StoreReadOnly, StoreUnavailable
 from comity.events import EventLog
 from comity.report import ReplayAt
 from comity.rules import RulePack
@@ -130,11 +132,15 @@ class Recorder:
         context.log  # noqa: B018 - the store must exist before any table is made in it
         try:
             self.audit: AuditStore = open_audit_store(context.url, context.where)
-        except StoreError as exc:
+        except StoreReadOnly as exc:
             raise NotRecorded(
                 f"{context.where}: the disclosure record cannot be opened for writing "
                 f"({exc}); nothing was shown. Use a store comity can write to"
             ) from None
+        except StoreUnavailable as exc:
+            # Unreachable (a server gone since the log was opened): a store error, exit
+            # 4 as for every other command, not "this store cannot take the record".
+            raise StoreUnavailable(f"{exc}; nothing was shown") from None
         ctx.call_on_close(self.audit.close)
 
     def _archive(self, pack: RulePack) -> None:
@@ -144,11 +150,13 @@ class Recorder:
         try:
             with FindingsStore.of(context.log, create=True) as store:
                 archive_pack(store, pack, context.rule_dirs)
-        except StoreError as exc:
+        except StoreReadOnly as exc:
             raise NotRecorded(
                 f"{context.where}: the rule pack of the output could not be archived "
                 f"({exc}); nothing was shown. Use a store comity can write to"
             ) from None
+        except StoreUnavailable as exc:
+            raise StoreUnavailable(f"{exc}; nothing was shown") from None
 
     def basis(
         self,

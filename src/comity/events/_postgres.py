@@ -47,6 +47,7 @@ from comity.errors import (
     ConcurrencyConflict,
     DuplicateEventError,
     StoreError,
+    StoreReadOnly,
     StoreUnavailable,
 )
 from comity.events import arguments
@@ -330,7 +331,7 @@ class PostgresLog(RowReads):
                 "privilege (docs/store.md: roles)"
             )
         if isinstance(exc, pgerrors.ReadOnlySqlTransaction):
-            return StoreUnavailable(f"{where}: the server is read-only ({text})")
+            return StoreReadOnly(f"{where}: the server is read-only ({text})")
         if isinstance(exc, pgerrors.QueryCanceled):
             return StoreUnavailable(f"{where}: the statement was cancelled ({text}); try again")
         if isinstance(exc, psycopg.OperationalError):

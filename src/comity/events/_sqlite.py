@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from comity.errors import ChainBroken, ConcurrencyConflict, StoreError, StoreUnavailable
+from comity.errors import (
+    ChainBroken,
+    ConcurrencyConflict,
+    StoreError,
+    StoreReadOnly,
+    StoreUnavailable,
+)
 from comity.events import arguments
 from comity.events.codec import parse_utc_datetime
 from comity.events.log import (
@@ -272,7 +278,7 @@ class SqliteLog(RowReads):
         if "closed" in lowered:
             return StoreUnavailable(f"{where}: this log has been closed")
         if "readonly" in lowered or "read-only" in lowered:
-            return StoreUnavailable(f"{where}: the file or its directory is read-only")
+            return StoreReadOnly(f"{where}: the file or its directory is read-only")
         if "unable to open" in lowered:
             return StoreUnavailable(f"{where}: the file cannot be opened ({text})")
         if isinstance(exc, sqlite3.ProgrammingError) and "thread" in lowered:

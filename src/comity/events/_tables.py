@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from comity.errors import StoreUnavailable
+from comity.errors import StoreReadOnly, StoreUnavailable
 from comity.events.store.url import parse_store_url
 
 __all__ = ["Migration", "SideTables", "open_side_tables"]
@@ -78,6 +78,15 @@ class _Cursor:
         return self._run(sql, params)
 
 
+def _sqlite_refusal(where: str, doing: str, exc: sqlite3.Error) -> StoreUnavailable:
+    """A write SQLite refused: read-only (the file, its directory, the mount), told apart
+    from a file that cannot be opened at all."""
+    text = str(exc)
+    if "readonly" in text.lower() or "read-only" in text.lower():
+        return StoreReadOnly(f"{where}: the file or its directory is read-only ({text})")
+    return StoreUnavailable(f"{where}: {doing} ({text})")
+
+
 class _SqliteTables:
     def __init__(self, target: str, where: str, *, memory: bool) -> None:
         self.where = where
@@ -127,9 +136,9 @@ class _SqliteTables:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreUnavailable(f"{self.where}: cannot write ({exc})") from None
+                raise _sqlite_refusal(self.where, "cannot write", exc) from None
             try:
-                yield _Cursor(lambda sql, params: self._rows(conn, sql, params))
+                yield _Cursor(lambda sql, params: self._write_rows(conn, sql, params))
             except BaseException:
                 with suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
@@ -139,7 +148,18 @@ class _SqliteTables:
             except sqlite3.Error as exc:
                 with suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                raise StoreUnavailable(f"{self.where}: cannot commit ({exc})") from None
+                raise _sqlite_refusal(self.where, "cannot commit", exc) from None
+
+    def _write_rows(
+        self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        try:
+            return self._rows(conn, sql, params)
+        except sqlite3.OperationalError as exc:
+            lowered = str(exc).lower()
+            if "readonly" in lowered or "read-only" in lowered:
+                raise _sqlite_refusal(self.where, "cannot write", exc) from None
+            raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -199,6 +219,11 @@ class _PostgresTables:
                 conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, self._lock_key))
                 yield _Cursor(lambda sql, params: self._rows(conn, sql, params))
         except self._psycopg.Error as exc:
+            if isinstance(exc, self._psycopg.errors.ReadOnlySqlTransaction):
+                raise StoreReadOnly(
+                    f"{self.where}: the server is read-only (a standby, or a read-only "
+                    "session); nothing was written"
+                ) from None
             raise StoreUnavailable(
                 f"{self.where}: the write did not complete ({type(exc).__name__}); "
                 "nothing was written"
