@@ -14,14 +14,17 @@ import json
 import re
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from comity.cli import cli
 from comity.rules.params import builtin_params_dir
+from live import Server, event, make_tokens
 from pgtest import PgDatabase, pg_database  # noqa: F401
 from tcp_proxy import refusing_after, unused_port
 
@@ -248,13 +251,26 @@ def _week_of_use(store: str, tmp_path: Path) -> tuple[list[str], str]:
     finding = json.loads(jsonl.stdout.splitlines()[0])["finding_id"]
     ids.append(record_id(ok(invoke(store, "explain", finding))))
     ids.append(record_id(ok(invoke(store, "explain", finding, "--known-at", day1))))
+    before_watch = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     ok(invoke(store, "watch", "--once"))
     for args in (
         ("findings",),
         ("findings", "--format", "json"),
         ("findings", "--open", "--format", "jsonl"),
+        # chosen by the findings store's history of changes, not by a replay
+        ("findings", "--since", before_watch),
+        ("findings", "--since", before_watch, "--case", PANAMA, "--format", "json"),
     ):
         ids.append(record_id(ok(invoke(store, *args))))
+    # the key holder signs the head; a bundle for an authority abroad is proved against it
+    key = tmp_path / "signing.key"
+    ok(invoke(store, "keygen", "--out", str(key)))
+    ok(invoke(store, "checkpoint", "--key", str(key)))
+    bundle = tmp_path / "bundle.zip"
+    made = ok(invoke(store, "audit", "bundle", "--case", PANAMA, "--out", str(bundle)))
+    (bundled,) = ID.findall(made.stdout)  # `audit bundle` reports on stdout
+    ids.append(bundled)
+    ids.append(record_id(ok(invoke(store, "deadlines", "--format", "json"))))  # a basis with it
     replayed = ok(invoke(store, "replay", "--format", "json"))
     ids.append(record_id(replayed))
     digest = json.loads(replayed.stdout)["rulepack"]
@@ -275,7 +291,16 @@ def _reproduced(result: Result) -> dict[str, str]:
 def test_reproduce_all_reproduces_a_week_of_use(store: str, tmp_path: Path) -> None:
     ids, _finding = _week_of_use(store, tmp_path)
     kinds = {r["kind"] for r in records(store)}
-    assert kinds == {"replay", "explain", "deadlines", "findings", "cases", "report", "export"}
+    assert kinds == {
+        "replay",
+        "explain",
+        "deadlines",
+        "findings",
+        "cases",
+        "report",
+        "export",
+        "bundle",
+    }
     known_ats = {r["inputs"]["known_at"] for r in records(store)}
     assert len(known_ats) >= 5  # several record times, the defaults' and given ones
     result = ok(invoke(store, "audit", "reproduce", "--all"))
@@ -433,3 +458,86 @@ def test_a_server_nobody_listens_on_is_a_store_error(args: tuple[str, ...]) -> N
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith("Error: ") and "cannot connect to the PostgreSQL server" in line
+
+
+def test_reproduce_covers_the_reads_of_the_service(store: str, tmp_path: Path) -> None:
+    """Issue 11 item 4 over HTTP: every read a case system made through `comity serve`
+    during the week (a live server on 127.0.0.1) is rendered again by the service's own
+    functions at the recorded cut, and compared; a forged digest is DIFFERS."""
+    ids, finding = _week_of_use(store, tmp_path)
+    tokens = make_tokens(store)
+    server = Server(store, tmp_path).start()
+    http: list[str] = []
+    try:
+        auth = {"Authorization": f"Bearer {tokens['reader']}"}
+        since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        appended = httpx.post(
+            server.url + "/v1/events",
+            json=[
+                event("PA-2026-0001", "http-1"),
+                event("PA-2026-0001", "http-2", "asset_located"),
+            ],
+            headers={"Authorization": f"Bearer {tokens['writer']}"},
+            timeout=30,
+        )
+        assert appended.status_code == 201, appended.text
+        reads = [
+            ("GET", f"/v1/cases/{PANAMA}/findings", None),
+            ("GET", f"/v1/cases/{PANAMA}/findings?open=true", None),
+            ("GET", "/v1/findings", None),
+            ("GET", f"/v1/findings?case={PANAMA}&severity=warning", None),
+            ("GET", f"/v1/findings?since={since}", None),  # by the history, after the append
+            ("GET", "/v1/findings?since=2000-01-01T00:00:00Z&open=true", None),
+            ("GET", f"/v1/findings/{finding}", None),
+            ("GET", "/v1/deadlines", None),
+            ("GET", f"/v1/deadlines?within=3650&case={PANAMA}", None),
+            ("GET", f"/v1/cases/{PANAMA}/events", None),
+            ("GET", "/v1/cases/PA-2026-0001/events?known_at=2099-01-01T00:00:00Z", None),
+            ("POST", "/v1/replay", {"as_of": "2021-06-30", "cases": [PANAMA]}),
+            ("POST", "/v1/replay", {}),
+        ]
+        for method, path, body in reads:
+            for _attempt in range(100):  # the service's watcher applies the append at once
+                answer = httpx.request(
+                    method, server.url + path, json=body, headers=auth, timeout=60
+                )
+                if answer.status_code != 503:
+                    break
+                time.sleep(0.1)
+            assert answer.status_code == 200, (path, answer.text)
+            http.append(answer.headers["Comity-Disclosure"])
+        audited = httpx.get(
+            server.url + "/v1/checkpoints/latest",
+            headers={"Authorization": f"Bearer {tokens['auditor']}"},
+            timeout=30,
+        )
+        assert audited.status_code == 200, audited.text
+        checkpoint_read = audited.headers["Comity-Disclosure"]
+    finally:
+        server.stop()
+    by_id = {r["record_id"]: r for r in records(store)}
+    assert {by_id[i]["kind"] for i in http} == {"http"}
+    assert {by_id[i]["actor"] for i in http} == {"reader"}
+    result = ok(invoke(store, "audit", "reproduce", "--all"))
+    verdicts = _reproduced(result)
+    lines = {line.split(" ", 1)[0]: line for line in result.stdout.splitlines()}
+    # what the service keeps no rendering of (the audit tables) says so, and why
+    assert verdicts.pop(checkpoint_read) == "not reproduced"
+    assert "GET /v1/checkpoints/latest" in lines[checkpoint_read]
+    assert set(ids) | set(http) <= set(verdicts)
+    assert set(verdicts.values()) == {"reproduced"}, result.stdout
+
+    def forged(data: dict[str, Any]) -> None:
+        data["output"]["sha256"] = hashlib.sha256(b"what was really shown").hexdigest()
+
+    positions = {r["record_id"]: r["position"] for r in records(store)}
+    tampered = [http[4], http[6], ids[-4]]  # a `since` read, an explanation, the bundle
+    assert by_id[ids[-4]]["kind"] == "bundle"
+    for record in tampered:
+        _rewrite(store, positions[record], forged, rechain=True)
+    result = invoke(store, "audit", "reproduce", "--all")
+    assert result.exit_code == 1
+    verdicts = _reproduced(result)
+    assert [verdicts.pop(r) for r in tampered] == ["DIFFERS"] * 3
+    verdicts.pop(checkpoint_read)
+    assert set(verdicts.values()) == {"reproduced"}

@@ -105,11 +105,16 @@ class Basis:
     known_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        cp = self.checkpoint
         return {
             "as_of": self.as_of,
             "known_at": self.known_at,
             "log": self.head.to_json(),
-            "checkpoint": self.checkpoint,
+            # in this order whatever order it came in: a basis read back from a
+            # disclosure record (canonical JSON, keys sorted) gives the same bytes
+            "checkpoint": None
+            if cp is None
+            else {"origin": cp["origin"], "size": cp["size"], "root": cp["root"]},
             "rulepack": self.rulepack,
             "versions": dict(self.versions),
         }

@@ -266,14 +266,16 @@ def findings_command(
                         for c in missing
                     )
                 )
-        cut, found = store.findings(
-            cases=cases,
-            open_only=open_only,
-            code=code,
-            jurisdiction=jurisdiction,
-            severity=severity,
-            since=_since(since),
-        )
+        with store.db.read():  # one snapshot: the findings and the history they chose by
+            cut, found = store.findings(
+                cases=cases,
+                open_only=open_only,
+                code=code,
+                jurisdiction=jurisdiction,
+                severity=severity,
+                since=_since(since),
+            )
+            seen = store.history_head() if since is not None else None
         at = cut_at(cut)
         basis = recorder.basis(log, cut.rulepack, at)
         request = {
@@ -284,6 +286,14 @@ def findings_command(
             "jurisdiction": jurisdiction,
             "severity": severity,
             "since": None if since is None else format_time(since),
+            # what `audit reproduce` needs to choose by the history again
+            "history": None
+            if seen is None
+            else {
+                "generation": cut.generation,
+                "seen": seen,
+                "since": _since(since).isoformat(),  # type: ignore[union-attr]
+            },
             "format": fmt,
             "lang": i18n.language(),
         }

@@ -32,6 +32,7 @@ from comity.audit.basis import Basis
 from comity.cli._disclose import Shown
 from comity.cli._streams import write, write_bytes, write_lines, write_styled_lines
 from comity.cli._streams import write_text_lines as _write_text_lines
+from comity.cli.served import History, Unrendered, as_stored, changed_at
 from comity.engine import CaseResult, Finding, OpenDeadline, replay_log
 from comity.engine.replay import as_of_limit
 from comity.events import EventLog, StoredEvent
@@ -409,15 +410,12 @@ def render_findings(
 
 
 def _findings_by_replay(
-    env: Env, request: Mapping[str, Any]
+    env: Env, request: Mapping[str, Any], history: History
 ) -> tuple[list[StoredFinding], list[dict[str, Any]]]:
     """What the findings store held at the recorded cut, by a replay at that cut: its
-    current findings are, by the store's contract, `replay` at its cut."""
-    if request["since"]:
-        raise NotRederived(
-            "--since chose findings by the findings store's change history, which a "
-            "replay does not give"
-        )
+    current findings are, by the store's contract, `replay` at its cut. A `--since`
+    read chose by when the store changed each finding: the history up to the entry
+    the read saw (recorded with it) says it again."""
     at = env.at
     results = list(
         replay_log(
@@ -426,33 +424,30 @@ def _findings_by_replay(
     )
     if any(r.error is not None for r in results):
         raise NotRederived("a case no longer replays at the recorded cut")
-    found: list[StoredFinding] = []
-    for result in sorted(results, key=lambda r: r.case_id):
-        for f in result.findings:
-            data = f.to_json()
-            if request["open"] and not f.is_open:
-                continue
-            if request["code"] and f.code != request["code"]:
-                continue
-            if request["severity"] and f.severity != request["severity"]:
-                continue
-            if request["jurisdiction"] and request["jurisdiction"] not in f.jurisdictions:
-                continue
-            found.append(
-                StoredFinding(
-                    finding_id=f.finding_id,
-                    case_id=f.case_id,
-                    code=f.code,
-                    severity=f.severity,
-                    status="open" if f.is_open else "resolved",
-                    due=data["due"],
-                    raised_at=data["raised_at"],
-                    resolved_at=data["resolved_at"],
-                    jurisdictions=tuple(f.jurisdictions),
-                    changed_at=at.known_at,
-                    data=data,
-                )
+    changed, since = None, None
+    if request["since"]:
+        seen = request.get("history")
+        if seen is None:
+            raise NotRederived(
+                "--since chose findings by the findings store's change history, and the "
+                "record (made before records kept the history entry the read saw) does not "
+                "say how far"
             )
+        changed = changed_at(history(int(seen["generation"])), int(seen["seen"]))
+        since = dt.datetime.fromisoformat(seen["since"])
+    try:
+        found, _ = as_stored(
+            results,
+            changed=changed,
+            fallback=at.known_at,
+            open_only=request["open"],
+            code=request["code"],
+            severity=request["severity"],
+            jurisdiction=request["jurisdiction"],
+            since=since,
+        )
+    except Unrendered as exc:
+        raise NotRederived(str(exc)) from None
     documents = [r.to_json() for r in sorted(results, key=lambda r: r.case_id)]
     return found, documents
 
@@ -592,10 +587,12 @@ def rederive(
     basis: Basis,
     request: Mapping[str, Any],
     export_pack: Callable[[str, Path], None],
+    history: History,
 ) -> None:
     """Render the recorded `request` again into the current capture, at the recorded
     `basis` (whose log head the caller checked), with `pack` (the recorded one).
-    `export_pack(digest, dir)` writes an archived pack (for `rules export`)."""
+    `export_pack(digest, dir)` writes an archived pack (for `rules export`);
+    `history(generation)` is the findings store's history (for `findings --since`)."""
     command = request.get("command")
     lang = request.get("lang", i18n.DEFAULT)
     if command == "log":
@@ -629,7 +626,7 @@ def rederive(
             else:
                 render_deadlines(env, request, None, tally)
         elif command == "findings":
-            found, documents = _findings_by_replay(env, request)
+            found, documents = _findings_by_replay(env, request, history)
             render_findings(env.at, basis, request, found, documents)
         elif command == "report":
             render_report(env, request)

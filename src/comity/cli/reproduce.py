@@ -24,6 +24,8 @@ record says which of these it is:
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
@@ -34,16 +36,18 @@ import attrs
 import click
 
 from comity.audit.basis import Basis, LogHead, covered_head, versions
+from comity.audit.bundle import bundle_content
 from comity.audit.store import AuditStore, StoredDisclosure, open_audit_store
 from comity.cli import Context, pass_context
 from comity.cli._streams import Capture, capturing
 from comity.cli.options import parse_time
 from comity.cli.outputs import NotRederived, rederive
+from comity.cli.served import Unrendered, rederive_http
 from comity.errors import ComityError, InvalidInput, RulePackError, VerificationFailed
 from comity.events import EventLog
 from comity.events.log import GENESIS_HASH
 from comity.events.log import _chain as chain
-from comity.findings import FindingsStore, export_pack
+from comity.findings import Change, FindingsStore, export_pack
 from comity.rules import RulePack, load_pack
 
 __all__ = ["COMMANDS", "Verdict", "reproduce_records"]
@@ -91,7 +95,10 @@ class _Packs:
     """The rule packs records name: the one this command line loads, else the store's
     archive (`rules export`), each loaded once."""
 
-    def __init__(self, context: Context, log: EventLog, stack: ExitStack) -> None:
+    def __init__(
+        self, context: Context, log: EventLog, stack: ExitStack, audit: AuditStore
+    ) -> None:
+        self.audit = audit
         self._context = context
         self._log = log
         self._stack = stack
@@ -116,6 +123,13 @@ class _Packs:
         report = export_pack(store, digest, target)
         if report.problem is not None:
             raise NotRederived(f"the archived pack {digest} does not load back: {report.problem}")
+
+    def history(self, generation: int) -> list[Change]:
+        """The findings store's history of one generation (what `since` chose by)."""
+        store = self.store()
+        if store is None:
+            raise Unrendered("the read chose by the findings store's history; there is none now")
+        return store.history(generation=generation)
 
     def get(self, digest: str) -> RulePack | str:
         """The pack of `digest`, or why there is none."""
@@ -185,9 +199,14 @@ def _one(log: EventLog, packs: _Packs, stored: StoredDisclosure, intact: bool) -
     data = stored.data()
     inputs: dict[str, Any] = data.get("inputs") or {}
     request: dict[str, Any] = inputs.get("request") or {}
-    if stored.kind in ("http", "bundle") or "command" not in request:
-        other = {"http": "the HTTP service", "bundle": "`audit bundle` (`audit check` checks it)"}
-        return NOT_REPRODUCED, f"an output of {other.get(stored.kind, 'another front end')}"
+    if stored.kind == "http" and "read" not in request:
+        return NOT_REPRODUCED, (
+            "a read of the HTTP service that keeps no rendering of its own to derive "
+            f"again ({request.get('method')} {request.get('path')}: the audit tables or "
+            "the stream), or recorded before reads kept what re-derives them"
+        )
+    if stored.kind not in ("http", "bundle") and "command" not in request:
+        return NOT_REPRODUCED, "an output of another front end"
     recorded_head = LogHead(position=int(inputs["log"]["position"]), hash=inputs["log"]["hash"])
     now_head = _head_now(log, inputs)
     if now_head != recorded_head:
@@ -198,13 +217,11 @@ def _one(log: EventLog, packs: _Packs, stored: StoredDisclosure, intact: bool) -
         )
     digest = inputs.get("rulepack")
     pack: RulePack | None = None
-    if digest is not None and request["command"] != "rules export":
+    if digest is not None and request.get("command") != "rules export":
         found = packs.get(digest)
         if isinstance(found, str):
             return NOT_REPRODUCED, found
         pack = found
-    elif request["command"] == "log":
-        pack = None
     basis = Basis(
         head=recorded_head,
         checkpoint=inputs.get("checkpoint"),
@@ -213,17 +230,12 @@ def _one(log: EventLog, packs: _Packs, stored: StoredDisclosure, intact: bool) -
         as_of=inputs.get("as_of"),
         known_at=inputs.get("known_at"),
     )
-    capture = Capture()
     try:
-        with capturing(capture):
-            rederive(log, pack, basis, request, packs.export)
-        sha256, size = capture.digest()
-    except NotRederived as exc:
+        sha256, size = _derive(log, pack, basis, stored.kind, request, packs)
+    except (NotRederived, Unrendered) as exc:
         return NOT_REPRODUCED, str(exc)
     except ComityError as exc:
         return NOT_REPRODUCED, f"it could not be derived again: {exc}"
-    finally:
-        capture.close()
     output = data["output"]
     if (sha256, size) == (output["sha256"], output["bytes"]):
         return REPRODUCED, f"sha256 {sha256}"
@@ -238,13 +250,80 @@ def _one(log: EventLog, packs: _Packs, stored: StoredDisclosure, intact: bool) -
     )
 
 
+def _bundle_again(
+    log: EventLog,
+    pack: RulePack | None,
+    basis: Basis,
+    request: dict[str, Any],
+    audit: AuditStore,
+) -> bytes:
+    """The manifest of a bundle made again: the same records, proofs against the same
+    stored checkpoint, the replay at the same cut, the pack files it named."""
+    if "made_at" not in request or not isinstance(request["pack"].get("members"), list):
+        raise NotRederived("a bundle recorded before bundles kept what makes them again")
+    if pack is None:
+        raise NotRederived("the record names no rule pack")
+    said = request["checkpoint"]
+    note = next(
+        (
+            c.note
+            for c in audit.checkpoints()
+            if c.origin == said["origin"] and c.size == said["size"]
+        ),
+        None,
+    )
+    if note is None:
+        raise NotRederived(
+            f"the checkpoint {said['origin']} at size {said['size']} it was proved against is "
+            "no longer stored"
+        )
+    as_of = request["as_of"]
+    content = bundle_content(
+        log,
+        pack,
+        case_id=request["case"],
+        as_of=dt.datetime.fromisoformat(as_of) if "T" in as_of else dt.date.fromisoformat(as_of),
+        known_at=dt.datetime.fromisoformat(request["known_at"]),
+        basis=basis,
+        note=note,
+        pack_digests=[(name, digest) for name, digest in request["pack"]["members"]],
+        layers=request["pack"]["layers"],
+        made_at=request["made_at"],
+    )
+    return content.manifest
+
+
+def _derive(
+    log: EventLog,
+    pack: RulePack | None,
+    basis: Basis,
+    kind: str,
+    request: dict[str, Any],
+    packs: _Packs,
+) -> tuple[str, int]:
+    """The SHA-256 and length of the output derived again."""
+    if kind == "http":
+        output = rederive_http(log, pack, basis, request["read"], packs.history)
+        return hashlib.sha256(output).hexdigest(), len(output)
+    if kind == "bundle":
+        output = _bundle_again(log, pack, basis, request, packs.audit)
+        return hashlib.sha256(output).hexdigest(), len(output)
+    capture = Capture()
+    try:
+        with capturing(capture):
+            rederive(log, pack, basis, request, packs.export, packs.history)
+        return capture.digest()
+    finally:
+        capture.close()
+
+
 def reproduce_records(
     context: Context, audit: AuditStore, record_id: str | None
 ) -> Iterator[Verdict]:
     """The verdict on each record (all, or the one `record_id`), oldest first."""
     log = context.log
     with ExitStack() as stack:
-        packs = _Packs(context, log, stack)
+        packs = _Packs(context, log, stack, audit)
         for stored, intact in _chained(audit):
             if record_id is not None and stored.record_id != record_id:
                 continue

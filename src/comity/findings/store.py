@@ -493,6 +493,13 @@ class FindingsStore:
             for r, data in zip(rows, datas, strict=True)
         ]
 
+    def history_head(self) -> int:
+        """The id of the last change recorded (0: none): what a read that chose by the
+        history (`findings(since=...)`) saw, so that it can be derived again later,
+        the history being append-only."""
+        row = self.db.one("SELECT MAX(id) FROM findings_history", ())
+        return 0 if row is None or row[0] is None else int(row[0])
+
     def _unpack(self, bodies: Sequence[str]) -> list[dict[str, Any]]:
         """Findings' JSON as stored, with their legal bases put back in place: exactly
         `Finding.to_json()`."""

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from comity.audit import basis_of, disclosure_inputs, record_disclosure
+from comity.audit.basis import Basis
 from comity.service.auth import Caller, runtime_of
 from comity.service.problems import HttpProblem
 from comity.service.runtime import Stores
@@ -24,12 +25,17 @@ from comity.service.runtime import Stores
 __all__ = ["disclose", "record_read"]
 
 
-def _request(request: Request) -> dict[str, Any]:
-    return {
+def _request(request: Request, read: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The request as it came, and (`read`) what the route read, as it read it: what
+    `comity audit reproduce` renders again (:mod:`comity.service.render`)."""
+    info: dict[str, Any] = {
         "method": request.method,
         "path": request.url.path,
         "query": sorted(request.query_params.multi_items()),
     }
+    if read is not None:
+        info["read"] = dict(read)
+    return info
 
 
 def record_read(
@@ -44,10 +50,13 @@ def record_read(
     rulepack: str | None = None,
     as_of: dt.date | dt.datetime | None = None,
     known_at: dt.datetime | None = None,
+    basis: Basis | None = None,
 ) -> str:
-    """Record one read in the disclosure record; returns its id."""
+    """Record one read in the disclosure record; returns its id. `basis` is what the
+    answer stood on, if the route took it with its read (else it is taken now)."""
     audit = stores.audit
-    basis = basis_of(stores.log, audit, rulepack=rulepack, as_of=as_of, known_at=known_at)
+    if basis is None:
+        basis = basis_of(stores.log, audit, rulepack=rulepack, as_of=as_of, known_at=known_at)
     shown = sorted(set(cases))
     record_id: str = record_disclosure(
         audit,
@@ -75,11 +84,13 @@ async def disclose(
     known_at: dt.datetime | None = None,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
+    basis: Basis | None = None,
+    read: Mapping[str, Any] | None = None,
 ) -> Response:
     """Record the read of `output`, then answer with it."""
     from comity.errors import ComityError
 
-    info = _request(request)
+    info = _request(request, read)
     ids, shown = list(finding_ids), list(cases)
     try:
         record_id = await runtime_of(request).call(
@@ -94,6 +105,7 @@ async def disclose(
                 rulepack=rulepack,
                 as_of=as_of,
                 known_at=known_at,
+                basis=basis,
             ),
             timeout=False,
         )

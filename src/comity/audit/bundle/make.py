@@ -18,13 +18,13 @@ import datetime as dt
 import json
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from comity.audit.basis import basis_of, versions
+from comity.audit.basis import Basis, basis_of, versions
 from comity.audit.bundle import _pack
 from comity.audit.bundle._replay import findings_document, replay, times
 from comity.audit.bundle.layout import (
@@ -47,7 +47,7 @@ from comity.events import GENESIS_HASH, EventLog, RawRecord, canonical_json
 from comity.events.log import _chain, format_recorded_at
 from comity.rules import RulePack
 
-__all__ = ["BundleMade", "make_bundle"]
+__all__ = ["BundleContent", "BundleMade", "bundle_content", "make_bundle"]
 
 
 @attrs.frozen(kw_only=True)
@@ -112,6 +112,133 @@ def _record_line(raw: RawRecord, prev: str, proof: Sequence[bytes]) -> str:
     )
 
 
+@attrs.frozen(kw_only=True)
+class BundleContent:
+    """A bundle but for its disclosure member: the manifest (whose SHA-256 is the
+    output its disclosure record keeps) and the members it names, pack files aside."""
+
+    manifest: bytes
+    members: dict[str, bytes]
+    records: int
+    findings: list[str]
+    checkpoint: dict[str, Any]
+
+
+def bundle_content(
+    log: EventLog,
+    pack: RulePack,
+    *,
+    case_id: str,
+    as_of: dt.date | dt.datetime,
+    known_at: dt.datetime,
+    basis: Basis,
+    note: str,
+    pack_digests: Sequence[tuple[str, str]],
+    layers: Sequence[Mapping[str, Any]],
+    made_at: str,
+) -> BundleContent:
+    """The content of the bundle of `case_id` at the cut, proved against the signed
+    checkpoint `note`: a function of the log, the pack and these arguments alone, so
+    that `comity audit reproduce` makes it again from its disclosure record and
+    compares the manifest's digest (the zip's members carry a fixed time stamp)."""
+    as_of_text, known_at_text = times(as_of, known_at)
+    events = list(log.read_case(case_id, known_at=known_at))
+    if not events:
+        raise InvalidInput(
+            f"--case {case_id}: no events in this case recorded by {known_at_text}; "
+            "`comity log` lists the cases in the store"
+        )
+    positions = {s.position for s in events}
+    checkpoint = parse_checkpoint(note)
+    if checkpoint.size < max(positions):
+        raise VerificationFailed(
+            f"the checkpoint {checkpoint.origin} at size {checkpoint.size} does not cover "
+            f"the case's records (they reach position {max(positions)})"
+        )
+    tree, raws, prevs = _read(log, checkpoint.size, positions)
+    if len(tree) < checkpoint.size or tree.root() != checkpoint.root:
+        raise VerificationFailed(
+            f"the stored checkpoint {checkpoint.origin} at size {checkpoint.size} no longer "
+            "matches the log; run `comity verify` (no bundle was written)"
+        )
+    for raw, prev in zip(raws, prevs, strict=True):
+        if _chain(prev, raw.body) != raw.hash:
+            raise ChainBroken(raw.position, "hash mismatch; run `comity verify`")
+    proofs = tree.inclusion_proofs([r.position - 1 for r in raws], checkpoint.size)
+    for raw in raws:
+        verify_inclusion(
+            raw.position - 1,
+            checkpoint.size,
+            tree.leaf_hash(raw.position - 1),
+            proofs[raw.position - 1],
+            checkpoint.root,
+        )
+    result = replay(events, pack, case_id=case_id, as_of=as_of)
+    if result.error is not None:
+        raise ComityError(f"case {case_id} could not be replayed: {result.error}")
+    findings = findings_document(
+        result,
+        as_of=as_of_text,
+        known_at=known_at_text,
+        rulepack=pack.digest,
+        basis=basis.to_json(),
+    )
+    records = "".join(
+        _record_line(raw, prev, proofs[raw.position - 1]) + "\n"
+        for raw, prev in zip(raws, prevs, strict=True)
+    ).encode("utf-8")
+    members: dict[str, bytes] = {
+        CHECKPOINT: note.encode("utf-8"),
+        RECORDS: records,
+        FINDINGS: findings,
+    }
+    said = {
+        "origin": checkpoint.origin,
+        "size": checkpoint.size,
+        "root": base64.b64encode(checkpoint.root).decode("ascii"),
+    }
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "case_id": case_id,
+        "as_of": as_of_text,
+        "known_at": known_at_text,
+        "rulepack": pack.digest,
+        "versions": versions(),
+        "basis": basis.to_json(),
+        "checkpoint": said,
+        "records": {
+            "count": len(raws),
+            "first_position": raws[0].position,
+            "last_position": raws[-1].position,
+        },
+        "findings": [f.finding_id for f in result.findings],
+        # the keys in the writer's order, whatever order they came in (a disclosure
+        # record keeps canonical JSON, keys sorted)
+        "pack": {
+            "layers": [
+                {
+                    "label": layer["label"],
+                    "files": [{"member": f["member"], "name": f["name"]} for f in layer["files"]],
+                }
+                for layer in layers
+            ]
+        },
+        "made_at": made_at,
+        "members": {
+            **{name: sha256_hex(data) for name, data in members.items()},
+            **dict(pack_digests),
+        },
+    }
+    manifest_bytes = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return BundleContent(
+        manifest=manifest_bytes,
+        members=members,
+        records=len(raws),
+        findings=manifest["findings"],
+        checkpoint=said,
+    )
+
+
 def make_bundle(
     log: EventLog,
     audit: AuditStore,
@@ -134,94 +261,53 @@ def make_bundle(
         raise InvalidInput(f"{out}: already exists; choose another --out or remove it")
     if not out.parent.is_dir():
         raise InvalidInput(f"{out.parent}: no such directory for --out")
-    as_of_text, known_at_text = times(as_of, known_at)
+    _, known_at_text = times(as_of, known_at)
     events = list(log.read_case(case_id, known_at=known_at))
     if not events:
         raise InvalidInput(
             f"--case {case_id}: no events in this case recorded by {known_at_text}; "
             "`comity log` lists the cases in the store"
         )
-    positions = {s.position for s in events}
-    stored = _covering(audit, case_id, max(positions))
-    checkpoint = parse_checkpoint(stored.note)
-    tree, raws, prevs = _read(log, checkpoint.size, positions)
-    if len(tree) < checkpoint.size or tree.root() != checkpoint.root:
-        raise VerificationFailed(
-            f"the stored checkpoint {checkpoint.origin} at size {checkpoint.size} no longer "
-            "matches the log; run `comity verify` (no bundle was written)"
-        )
-    for raw, prev in zip(raws, prevs, strict=True):
-        if _chain(prev, raw.body) != raw.hash:
-            raise ChainBroken(raw.position, "hash mismatch; run `comity verify`")
-    proofs = tree.inclusion_proofs([r.position - 1 for r in raws], checkpoint.size)
-    for raw in raws:
-        verify_inclusion(
-            raw.position - 1,
-            checkpoint.size,
-            tree.leaf_hash(raw.position - 1),
-            proofs[raw.position - 1],
-            checkpoint.root,
-        )
-
+    stored = _covering(audit, case_id, max(s.position for s in events))
     pack_members, layers = _pack.pack_members(rule_dirs)
     if _pack.load_members(pack_members).digest != pack.digest:
         raise InvalidInput(
             "the rule files changed on disk since the rule pack was loaded; run the command "
             "again (nothing was written)"
         )
-    result = replay(events, pack, case_id=case_id, as_of=as_of)
-    if result.error is not None:
-        raise ComityError(f"case {case_id} could not be replayed: {result.error}")
     basis = basis_of(log, audit, rulepack=pack.digest, as_of=as_of, known_at=known_at)
-    findings = findings_document(
-        result,
-        as_of=as_of_text,
-        known_at=known_at_text,
-        rulepack=pack.digest,
-        basis=basis.to_json(),
+    pack_digests = [(name, sha256_hex(data)) for name, data in pack_members.items()]
+    made_at = format_recorded_at(now)
+    content = bundle_content(
+        log,
+        pack,
+        case_id=case_id,
+        as_of=as_of,
+        known_at=known_at,
+        basis=basis,
+        note=stored.note,
+        pack_digests=pack_digests,
+        layers=layers,
+        made_at=made_at,
     )
-    records = "".join(
-        _record_line(raw, prev, proofs[raw.position - 1]) + "\n"
-        for raw, prev in zip(raws, prevs, strict=True)
-    ).encode("utf-8")
-
-    members: dict[str, bytes] = {
-        CHECKPOINT: stored.note.encode("utf-8"),
-        RECORDS: records,
-        FINDINGS: findings,
-        **pack_members,
-    }
-    the_versions = versions()
-    manifest: dict[str, Any] = {
-        "format": FORMAT,
-        "case_id": case_id,
-        "as_of": as_of_text,
-        "known_at": known_at_text,
-        "rulepack": pack.digest,
-        "versions": the_versions,
-        "basis": basis.to_json(),
-        "checkpoint": {
-            "origin": checkpoint.origin,
-            "size": checkpoint.size,
-            "root": base64.b64encode(checkpoint.root).decode("ascii"),
-        },
-        "records": {
-            "count": len(raws),
-            "first_position": raws[0].position,
-            "last_position": raws[-1].position,
-        },
-        "findings": [f.finding_id for f in result.findings],
-        "pack": {"layers": layers},
-        "made_at": format_recorded_at(now),
-        "members": {name: sha256_hex(data) for name, data in members.items()},
-    }
-    manifest_bytes = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    members = {**content.members, **pack_members}
+    manifest_bytes = content.manifest
     manifest_sha = sha256_hex(manifest_bytes)
 
     temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.part")
     try:
         write_bundle(temp, {MANIFEST: manifest_bytes, **members})
-        request = {"command": "audit bundle", "checkpoint": manifest["checkpoint"]}
+        request = {
+            "command": "audit bundle",
+            "checkpoint": content.checkpoint,
+            # what makes the same content again (`audit reproduce`): the exact cut and
+            # time, and the pack's files as the manifest names them
+            "case": case_id,
+            "as_of": as_of.isoformat(),
+            "known_at": known_at.isoformat(),
+            "made_at": made_at,
+            "pack": {"layers": layers, "members": [list(pair) for pair in pack_digests]},
+        }
         record_id = record_disclosure(
             audit,
             kind="bundle",
@@ -229,7 +315,7 @@ def make_bundle(
             output=manifest_bytes,
             media_type=MEDIA_TYPE,
             inputs=disclosure_inputs(basis, cases=[case_id], request=request),
-            finding_ids=manifest["findings"],
+            finding_ids=content.findings,
             cases=[case_id],
             purpose=purpose,
             recipients=recipients,
@@ -257,8 +343,8 @@ def make_bundle(
     return BundleMade(
         path=out,
         case_id=case_id,
-        records=len(raws),
-        findings=len(result.findings),
+        records=content.records,
+        findings=len(content.findings),
         checkpoint=stored,
         record_id=record_id,
         manifest_sha256=manifest_sha,

@@ -10,6 +10,7 @@ is always finished, whatever the request time limit: an answered append is store
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import anyio
@@ -17,17 +18,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from comity.audit.basis import Basis, basis_of
 from comity.errors import InvalidInput
-from comity.events import AppendResult, StoredEvent
+from comity.events import AppendResult, EventLog, StoredEvent
 from comity.service.auth import Caller, guarded, runtime_of
 from comity.service.body import decode_events, read_body
 from comity.service.disclose import disclose
 from comity.service.problems import HttpProblem
 from comity.service.query import known, one, when
-from comity.service.routes._common import json_bytes, json_response, path_id
+from comity.service.render import case_events_bytes
+from comity.service.routes._common import json_response, path_id
 from comity.service.runtime import Stores
 
-__all__ = ["ROUTES", "stored_json"]
+__all__ = ["ROUTES", "case_records", "stored_json"]
 
 
 def stored_json(stored: StoredEvent) -> dict[str, Any]:
@@ -104,19 +107,41 @@ async def append(request: Request, caller: Caller) -> Response:
 async def case_events(request: Request, caller: Caller) -> Response:
     known(request, ("known_at",))
     case_id = path_id(request, "case_id")
-    known_at = when(one(request, "known_at"), "known_at", dates=False)
+    value = when(one(request, "known_at"), "known_at", dates=False)
+    known_at = value if isinstance(value, dt.datetime) else None
 
-    def work(stores: Stores) -> list[dict[str, Any]]:
-        return [s.to_json() for s in stores.log.read_case(case_id, known_at=known_at)]  # type: ignore[arg-type]
+    def work(stores: Stores) -> tuple[Basis, list[StoredEvent]]:
+        # The head first, then the case up to it: what the record says it covered is
+        # what was shown, though appends go on meanwhile.
+        basis = basis_of(stores.log, stores.audit, rulepack=None, known_at=known_at)
+        return basis, case_records(stores.log, case_id, known_at, basis.head.position)
 
-    events = await runtime_of(request).call(work)
+    basis, events = await runtime_of(request).call(work)
     if not events:
         raise HttpProblem(
             404, "not-found", "No such case", f"case {case_id!r}: no events in this case"
         )
-    last = events[-1]["seq"]
-    output = json_bytes({"case_id": case_id, "last_seq": last, "events": events})
-    return await disclose(request, caller, output, cases=[case_id], headers={"ETag": f'"{last}"'})
+    last = events[-1].seq
+    return await disclose(
+        request,
+        caller,
+        case_events_bytes(case_id, events),
+        cases=[case_id],
+        headers={"ETag": f'"{last}"'},
+        basis=basis,
+        read={
+            "endpoint": "case_events",
+            "case": case_id,
+            "known_at": None if known_at is None else known_at.isoformat(),
+        },
+    )
+
+
+def case_records(
+    log: EventLog, case_id: str, known_at: dt.datetime | None, head: int
+) -> list[StoredEvent]:
+    """The case's records recorded by `known_at` (all if None) up to position `head`."""
+    return [s for s in log.read_case(case_id, known_at=known_at) if s.position <= head]
 
 
 ROUTES = [

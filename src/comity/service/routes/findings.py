@@ -17,21 +17,29 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from comity.audit.basis import basis_of
+from comity.audit.basis import Basis, basis_of
 from comity.engine import replay_log
 from comity.errors import InvalidInput
 from comity.events import format_time
 from comity.findings import Cut, FindingsStore
 from comity.report import ReplayAt
 from comity.report.deadlines import horizon
-from comity.report.json import deadlines_document, replay_document
 from comity.rules.pack import SEVERITIES
 from comity.service.auth import Caller, guarded, runtime_of
 from comity.service.body import decode_json, read_body
 from comity.service.disclose import disclose
 from comity.service.problems import HttpProblem
 from comity.service.query import bad_request, flag, known, many, number, one, when
-from comity.service.routes._common import json_bytes, path_id
+from comity.service.render import (
+    case_findings_bytes,
+    cut_json,
+    deadlines_bytes,
+    explain_bytes,
+    failures_json,
+    findings_bytes,
+    replay_bytes,
+)
+from comity.service.routes._common import path_id
 from comity.service.runtime import Stores
 
 __all__ = ["ROUTES"]
@@ -54,12 +62,26 @@ def _store(stores: Stores) -> FindingsStore:
     return store
 
 
-def _head(cut: Cut) -> dict[str, Any]:
-    return {
-        **ReplayAt(cut.as_of, cut.known_at).header(),
-        "rulepack": cut.rulepack,
-        "position": cut.position,
-    }
+def _failed(failures: list[tuple[str, str]]) -> None:
+    """A case named whose replay failed: an error, not an empty list of findings (the
+    command line exits 4 naming it). 500: nothing the client sent was wrong, and
+    nothing comes of retrying until the rule pack or the case changes."""
+    if failures:
+        raise HttpProblem(
+            500,
+            "case-failed",
+            "Case could not be replayed",
+            "\n".join(f"case {c!r} could not be replayed: {why}" for c, why in failures),
+            extra={"failures": failures_json(failures)},
+        )
+
+
+def _basis(stores: Stores, cut: Cut) -> Basis:
+    """What an answer from the findings store stands on, taken with the read (not when
+    it is recorded, which would name a later head or checkpoint than the bytes do)."""
+    return basis_of(
+        stores.log, stores.audit, rulepack=cut.rulepack, as_of=cut.as_of, known_at=cut.known_at
+    )
 
 
 def _missing(stores: Stores, store: FindingsStore, cut: Cut, cases: Sequence[str]) -> None:
@@ -109,31 +131,30 @@ async def case_findings(request: Request, caller: Caller) -> Response:
     case_id = path_id(request, "case_id")
     open_only = flag(request, "open")
 
-    def work(stores: Stores) -> tuple[Cut, bytes, list[str]]:
+    def work(stores: Stores) -> tuple[Cut, Basis, bytes, list[str]]:
         store = _store(stores)
         with store.db.read():
             cut, found = store.findings(cases=[case_id], open_only=open_only)
             _missing(stores, store, cut, [case_id])
+            _failed(store.failures(cases=[case_id]))
             _, running = store.open_deadlines(cases=[case_id])
-        ids = [f.finding_id for f in found]
-        doc = {
-            **_head(cut),
-            "case_id": case_id,
-            "findings": [f.to_json() for f in found],
-            "open_deadlines": [d.to_json() for d in running],
-        }
-        return cut, json_bytes(doc), ids
+        output = case_findings_bytes(cut, case_id, found, running)
+        return cut, _basis(stores, cut), output, [f.finding_id for f in found]
 
-    cut, output, ids = await runtime_of(request).call(work)
+    cut, basis, output, ids = await runtime_of(request).call(work)
     return await disclose(
         request,
         caller,
         output,
         finding_ids=ids,
         cases=[case_id],
-        rulepack=cut.rulepack,
-        as_of=cut.as_of,
-        known_at=cut.known_at,
+        basis=basis,
+        read={
+            "endpoint": "case_findings",
+            "case": case_id,
+            "open": open_only,
+            "cut": cut_json(cut),
+        },
     )
 
 
@@ -145,9 +166,10 @@ async def findings(request: Request, caller: Caller) -> Response:
     code = one(request, "code")
     jurisdiction = one(request, "jurisdiction")
     severity = _severity(request)
-    since = when(one(request, "since"), "since", dates=False)
+    since_value = when(one(request, "since"), "since", dates=False)
+    since = since_value if isinstance(since_value, dt.datetime) else None
 
-    def work(stores: Stores) -> tuple[Cut, bytes, list[str], list[str]]:
+    def work(stores: Stores) -> tuple[Cut, Basis, bytes, list[str], list[str], int | None]:
         store = _store(stores)
         with store.db.read():
             cut, found = store.findings(
@@ -156,27 +178,42 @@ async def findings(request: Request, caller: Caller) -> Response:
                 code=code,
                 jurisdiction=jurisdiction,
                 severity=severity,
-                since=since if isinstance(since, dt.datetime) else None,
+                since=since,
             )
             _missing(stores, store, cut, cases)
-        doc = {**_head(cut), "findings": [f.to_json() for f in found]}
+            failures = store.failures(cases=cases)
+            if cases:
+                _failed(failures)
+            # `since` chose by the history: the last entry this snapshot holds re-derives it
+            seen = store.history_head() if since is not None else None
         return (
             cut,
-            json_bytes(doc),
+            _basis(stores, cut),
+            findings_bytes(cut, found, failures),
             [f.finding_id for f in found],
             sorted({f.case_id for f in found}),
+            seen,
         )
 
-    cut, output, ids, shown = await runtime_of(request).call(work)
+    cut, basis, output, ids, shown, seen = await runtime_of(request).call(work)
     return await disclose(
         request,
         caller,
         output,
         finding_ids=ids,
         cases=shown,
-        rulepack=cut.rulepack,
-        as_of=cut.as_of,
-        known_at=cut.known_at,
+        basis=basis,
+        read={
+            "endpoint": "findings",
+            "cases": sorted(set(cases)),
+            "open": open_only,
+            "code": code,
+            "jurisdiction": jurisdiction,
+            "severity": severity,
+            "since": None if since is None else since.isoformat(),
+            "history": seen,
+            "cut": cut_json(cut),
+        },
     )
 
 
@@ -187,11 +224,15 @@ async def explain(request: Request, caller: Caller) -> Response:
     finding_id = path_id(request, "finding_id")
     runtime = runtime_of(request)
 
-    def work(stores: Stores) -> tuple[Cut, bytes, str]:
+    def work(stores: Stores) -> tuple[Cut, Basis, bytes, str]:
         store = _store(stores)
         with store.db.read():
             cut, found = store.findings()  # one snapshot: the finding at the cut
-        case_id = next((f.case_id for f in found if f.finding_id == finding_id), None)
+            case_id = next((f.case_id for f in found if f.finding_id == finding_id), None)
+            if case_id is None:
+                # A finding of a case that since failed to replay was withdrawn with it.
+                was = {c.case_id for c in store.history(finding_id=finding_id)}
+                _failed(store.failures(cases=sorted(was)) if was else [])
         if case_id is None:
             raise HttpProblem(
                 404,
@@ -201,42 +242,30 @@ async def explain(request: Request, caller: Caller) -> Response:
                 "finding ids from GET /v1/findings",
             )
         data = next(f.to_json() for f in found if f.finding_id == finding_id)
-        ids = [*data.get("because", []), *(data.get("resolved_by") or [])]
+        ids = {*data.get("because", []), *(data.get("resolved_by") or [])}
         events = {
-            s.event_id: s.to_json()
+            s.event_id: s
             for s in stores.log.read_case(case_id, known_at=cut.known_at)
             if s.event_id in ids
         }
-        pack = runtime.pack
-        rule: dict[str, Any] | None = None
-        if pack.digest == cut.rulepack:
-            r = pack.rule(data["rule"])
-            rule = {
-                "id": r.id,
-                "code": r.code,
-                "title": r.title,
-                "description": " ".join(r.description.split()),
-                "source": r.source,
-            }
-        doc = {
-            **_head(cut),
-            "finding": data,
-            "rule": rule,
-            "because": [events.get(i) for i in data.get("because", [])],
-            "resolved_by": [events.get(i) for i in data.get("resolved_by") or []],
-        }
-        return cut, json_bytes(doc), case_id
+        output = explain_bytes(cut, data, runtime.pack, events)
+        return cut, _basis(stores, cut), output, case_id
 
-    cut, output, case_id = await runtime.call(work)
+    cut, basis, output, case_id = await runtime.call(work)
     return await disclose(
         request,
         caller,
         output,
         finding_ids=[finding_id],
         cases=[case_id],
-        rulepack=cut.rulepack,
-        as_of=cut.as_of,
-        known_at=cut.known_at,
+        basis=basis,
+        read={
+            "endpoint": "explain",
+            "finding": finding_id,
+            "case": case_id,
+            "cut": cut_json(cut),
+            "rule_shown": runtime.pack.digest == cut.rulepack,
+        },
     )
 
 
@@ -246,30 +275,34 @@ async def deadlines(request: Request, caller: Caller) -> Response:
     cases = many(request, "case")
     within = number(request, "within")
 
-    def work(stores: Stores) -> tuple[Cut, bytes, list[str]]:
+    def work(stores: Stores) -> tuple[Cut, Basis, bytes, list[str]]:
         store = _store(stores)
         with store.db.read():
             cut = store.cut()
             assert cut is not None
             last = None if within is None else horizon(cut.as_of, within)
             _missing(stores, store, cut, cases)
+            failures = store.failures(cases=cases)
+            if cases:
+                _failed(failures)
             cut, running = store.open_deadlines(cases=cases, breach_until=last)
-        at = ReplayAt(cut.as_of, cut.known_at)
-        basis = basis_of(
-            stores.log, stores.audit, rulepack=cut.rulepack, as_of=at.as_of, known_at=at.known_at
-        )
-        output = "".join(deadlines_document(running, at, cut.rulepack, within, basis)).encode()
-        return cut, output, sorted({d.case_id for d in running})
+        basis = _basis(stores, cut)
+        output = deadlines_bytes(cut, running, within, basis, failures)
+        return cut, basis, output, sorted({d.case_id for d in running})
 
-    cut, output, shown = await runtime_of(request).call(work)
+    cut, basis, output, shown = await runtime_of(request).call(work)
     return await disclose(
         request,
         caller,
         output,
         cases=shown,
-        rulepack=cut.rulepack,
-        as_of=cut.as_of,
-        known_at=cut.known_at,
+        basis=basis,
+        read={
+            "endpoint": "deadlines",
+            "cases": sorted(set(cases)),
+            "within": within,
+            "cut": cut_json(cut),
+        },
     )
 
 
@@ -308,7 +341,7 @@ async def replay(request: Request, caller: Caller) -> Response:
     at, cases = _replay_request(value, runtime.clock())
     pack = runtime.pack
 
-    def work(stores: Stores) -> tuple[bytes, list[str], list[str]]:
+    def work(stores: Stores) -> tuple[bytes, Basis, list[str], list[str]]:
         log = stores.log
         if cases:
             missing = []
@@ -333,20 +366,24 @@ async def replay(request: Request, caller: Caller) -> Response:
         basis = basis_of(
             log, stores.audit, rulepack=pack.digest, as_of=at.as_of, known_at=at.known_at
         )
-        output = "".join(replay_document(results, at, pack.digest, basis=basis)).encode()
+        output = replay_bytes(results, at, pack.digest, basis)
         ids = [f.finding_id for r in results for f in r.findings]
-        return output, ids, [r.case_id for r in results]
+        return output, basis, ids, [r.case_id for r in results]
 
-    output, ids, shown = await runtime.call(work)
+    output, basis, ids, shown = await runtime.call(work)
     return await disclose(
         request,
         caller,
         output,
         finding_ids=ids,
         cases=shown,
-        rulepack=pack.digest,
-        as_of=at.as_of,
-        known_at=at.known_at,
+        basis=basis,
+        read={
+            "endpoint": "replay",
+            "cases": cases,
+            "as_of": at.as_of.isoformat(),
+            "known_at": at.known_at.isoformat(),
+        },
     )
 
 

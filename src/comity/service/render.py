@@ -1,0 +1,169 @@
+"""The bytes each read of the service answers, from what it read: one function a read.
+
+A route reads the stores, then renders its answer with the function here; `comity audit
+reproduce` derives the same inputs again from the log (a replay at the recorded cut,
+the history of finding changes up to the recorded entry, the records up to the
+recorded head) and renders them with the very same function. One code path, so that a
+reproduced answer is the answer, not a look-alike (as :mod:`comity.cli.outputs` is for
+the command line).
+
+What a read needs to be rendered again travels in its disclosure record, under
+`inputs.request.read` (:func:`read_request`): the endpoint, its parameters as read, and
+the findings store's cut it answered from (generation, position, as_of, known_at, rule
+pack), with, for a `since` read, the last entry of the history it saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from comity.audit.basis import Basis
+from comity.engine import CaseResult, OpenDeadline
+from comity.events import StoredEvent
+from comity.findings import Cut, StoredFinding
+from comity.report import ReplayAt
+from comity.report.basis import basis_json
+from comity.report.json import deadlines_document, json_document, replay_document
+from comity.rules import RulePack
+
+__all__ = [
+    "case_events_bytes",
+    "case_findings_bytes",
+    "cut_json",
+    "cut_of",
+    "deadlines_bytes",
+    "explain_bytes",
+    "failures_json",
+    "findings_bytes",
+    "replay_bytes",
+]
+
+
+def _json(data: Any) -> bytes:
+    return orjson.dumps(data)
+
+
+def cut_json(cut: Cut) -> dict[str, Any]:
+    """A cut as a disclosure record keeps it: exact to the microsecond (isoformat)."""
+    return {
+        "generation": cut.generation,
+        "rulepack": cut.rulepack,
+        "position": cut.position,
+        "as_of": cut.as_of.isoformat(),
+        "known_at": cut.known_at.isoformat(),
+    }
+
+
+def cut_of(data: Mapping[str, Any]) -> Cut:
+    """The cut a record kept (:func:`cut_json`)."""
+    return Cut(
+        generation=int(data["generation"]),
+        rulepack=str(data["rulepack"]),
+        state="current",
+        position=int(data["position"]),
+        as_of=dt.datetime.fromisoformat(data["as_of"]),
+        known_at=dt.datetime.fromisoformat(data["known_at"]),
+    )
+
+
+def _head(cut: Cut) -> dict[str, Any]:
+    return {
+        **ReplayAt(cut.as_of, cut.known_at).header(),
+        "rulepack": cut.rulepack,
+        "position": cut.position,
+    }
+
+
+def failures_json(failures: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"case_id": case_id, "error": error} for case_id, error in failures]
+
+
+def case_events_bytes(case_id: str, events: Sequence[StoredEvent]) -> bytes:
+    """`GET /v1/cases/{id}/events`: the case's records, in seq order."""
+    docs = [s.to_json() for s in events]
+    return _json({"case_id": case_id, "last_seq": docs[-1]["seq"], "events": docs})
+
+
+def case_findings_bytes(
+    cut: Cut, case_id: str, found: Sequence[StoredFinding], running: Sequence[OpenDeadline]
+) -> bytes:
+    """`GET /v1/cases/{id}/findings`."""
+    return _json(
+        {
+            **_head(cut),
+            "case_id": case_id,
+            "findings": [f.to_json() for f in found],
+            "open_deadlines": [d.to_json() for d in running],
+        }
+    )
+
+
+def findings_bytes(
+    cut: Cut, found: Sequence[StoredFinding], failures: Sequence[tuple[str, str]] = ()
+) -> bytes:
+    """`GET /v1/findings`: `failures` (case, why) are the cases in scope whose replay
+    failed, listed so that a client reading every case learns of them (a read naming
+    such a case is a problem instead)."""
+    doc: dict[str, Any] = {**_head(cut), "findings": [f.to_json() for f in found]}
+    if failures:
+        doc["failures"] = failures_json(failures)
+    return _json(doc)
+
+
+def explain_bytes(
+    cut: Cut, data: Mapping[str, Any], pack: RulePack | None, events: Mapping[str, StoredEvent]
+) -> bytes:
+    """`GET /v1/findings/{id}`: the finding (its JSON), its rule when `pack` is the
+    cut's, and the events it rests on and that resolved it (`events` by id)."""
+    rule: dict[str, Any] | None = None
+    if pack is not None and pack.digest == cut.rulepack:
+        r = pack.rule(data["rule"])
+        rule = {
+            "id": r.id,
+            "code": r.code,
+            "title": r.title,
+            "description": " ".join(r.description.split()),
+            "source": r.source,
+        }
+    shown = {i: s.to_json() for i, s in events.items()}
+    return _json(
+        {
+            **_head(cut),
+            "finding": dict(data),
+            "rule": rule,
+            "because": [shown.get(i) for i in data.get("because", [])],
+            "resolved_by": [shown.get(i) for i in data.get("resolved_by") or []],
+        }
+    )
+
+
+def deadlines_bytes(
+    cut: Cut,
+    running: Sequence[OpenDeadline],
+    within: int | None,
+    basis: Basis,
+    failures: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """`GET /v1/deadlines`: the document of `comity deadlines --format json` for the
+    cut (with a `failures` member before `deadlines` when a case in scope failed,
+    where the command line exits 4)."""
+    at = ReplayAt(cut.as_of, cut.known_at)
+    if not failures:
+        return "".join(deadlines_document(running, at, cut.rulepack, within, basis)).encode()
+    head = {
+        **at.header(),
+        "rulepack": cut.rulepack,
+        **basis_json(basis),
+        "within": within,
+        "failures": failures_json(failures),
+    }
+    return "".join(json_document(head, "deadlines", (d.to_json() for d in running))).encode()
+
+
+def replay_bytes(results: Sequence[CaseResult], at: ReplayAt, rulepack: str, basis: Basis) -> bytes:
+    """`POST /v1/replay`: the document of `comity replay --format json`, byte for byte."""
+    return "".join(replay_document(results, at, rulepack, basis=basis)).encode()
