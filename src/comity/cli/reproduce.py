@@ -3,7 +3,9 @@
 A disclosure record keeps the SHA-256 of the bytes shown and the inputs that made them
 (the cut, the log head it covered, the rule pack digest, the versions, the request:
 command, format, filters, language). Reproducing one is rendering that request again
-(:func:`comity.cli.outputs.rederive`, the very functions the commands render with) at
+(:func:`comity.cli.outputs.rederive`, the very functions the commands render with;
+for a read of the HTTP service :func:`comity.cli.served.rederive_http`, the service's
+own; for a bundle :func:`comity.audit.bundle.bundle_content`) at
 the recorded basis, with the recorded rule pack, and comparing digests. One line per
 record says which of these it is:
 
@@ -14,9 +16,9 @@ record says which of these it is:
   made; `comity verify` names it); exit 1;
 - `not reproduced: ...`: the inputs are no longer all there, and why: a log that no
   longer holds the cut (the records known then are not the same records now), a rule
-  pack neither loaded nor archived in the store, an output of another front end (the
-  HTTP service, a bundle: `audit check` checks a bundle itself), a `--since` read of
-  the findings store's history;
+  pack neither loaded nor archived in the store, the checkpoint a bundle was proved
+  against no longer stored, a read of the service with no rendering of its own (the
+  audit tables, the stream);
 - `differs under another engine version`: other bytes, but comity or durable-rules
   is not the version that made them, so the difference may be the engine's; reported,
   not counted as a failure.
@@ -341,7 +343,8 @@ def reproduce(context: Context, record_id: str | None, every: bool) -> None:
     One line per record: reproduced, DIFFERS (exit 1: other bytes from intact
     inputs), ALTERED (exit 1: the record was changed), or why it cannot be derived
     again (the log no longer holds the cut, a rule pack neither loaded nor archived,
-    another engine version, an output of the HTTP service). Record ids come from the
+    another engine version). Covers the command line's outputs, the reads of `comity
+    serve` and the bundles of `audit bundle`. Record ids come from the
     `disclosure:` line of each command, or `comity audit log`.
     """
     if (record_id is None) == (not every):

@@ -90,6 +90,19 @@ _BASIS = {
     },
 }
 
+_FAILURES = {
+    "type": "array",
+    "description": (
+        "the cases in scope whose replay failed (no findings are stored for them; "
+        "`comity findings` exits 4 naming them): present only when there are some"
+    ),
+    "items": {
+        "type": "object",
+        "required": ["case_id", "error"],
+        "properties": {"case_id": _TEXT, "error": _TEXT},
+    },
+}
+
 _SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
@@ -101,6 +114,7 @@ _SCHEMAS: dict[str, Any] = {
             "status": {"type": "integer"},
             "detail": _TEXT,
             "instance": _TEXT,
+            "failures": _FAILURES,
             "errors": {
                 "type": "array",
                 "items": {
@@ -237,7 +251,10 @@ _SCHEMAS: dict[str, Any] = {
         "allOf": [_ref("Cut")],
         "type": "object",
         "required": ["findings"],
-        "properties": {"findings": {"type": "array", "items": _ref("Finding")}},
+        "properties": {
+            "findings": {"type": "array", "items": _ref("Finding")},
+            "failures": _FAILURES,
+        },
     },
     "Explanation": {
         "allOf": [_ref("Cut")],
@@ -263,6 +280,7 @@ _SCHEMAS: dict[str, Any] = {
             **_CUT,
             "basis": _BASIS,
             "within": {"type": ["integer", "null"]},
+            "failures": _FAILURES,
             "deadlines": {"type": "array", "items": _ref("OpenDeadline")},
         },
     },
@@ -362,6 +380,13 @@ def _problem(description: str) -> dict[str, Any]:
         "description": description,
         "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
     }
+
+
+#: A read naming a case whose replay failed.
+_CASE_FAILED = _problem(
+    "urn:comity:problem:case-failed: a case named (or the finding's case) could not be "
+    "replayed; `failures` names each case and the error"
+)
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -485,6 +510,7 @@ def _operations() -> dict[str, Any]:
                     "200": _json(_ref("CaseFindings"), "the findings"),
                     **_READ,
                     "404": _problem("no such case"),
+                    "500": _CASE_FAILED,
                 },
             }
         },
@@ -505,6 +531,7 @@ def _operations() -> dict[str, Any]:
                     "200": _json(_ref("Findings"), "the findings"),
                     **_READ,
                     "404": _problem("a case not in the findings store"),
+                    "500": _CASE_FAILED,
                 },
             }
         },
@@ -518,6 +545,7 @@ def _operations() -> dict[str, Any]:
                     "200": _json(_ref("Explanation"), "the finding, its rule and events"),
                     **_READ,
                     "404": _problem("no such finding"),
+                    "500": _CASE_FAILED,
                 },
             }
         },
@@ -538,6 +566,7 @@ def _operations() -> dict[str, Any]:
                     "200": _json(_ref("Deadlines"), "the deadlines"),
                     **_READ,
                     "404": _problem("a case not in the findings store"),
+                    "500": _CASE_FAILED,
                 },
             }
         },
