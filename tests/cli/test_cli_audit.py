@@ -7,13 +7,14 @@ A checkpoint taken before each attack of tests/attacks.py must make
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from attacks import ATTACKS, Tables
+from attacks import ATTACKS, Tables, copy_sqlite
 from comity.cli import cli
 from pgtest import PgDatabase, pg_database  # noqa: F401
 
@@ -182,3 +183,44 @@ def test_verify_from_checkpoint_reads_only_what_came_after(
     ATTACKS["the last N deleted"](Tables(store))
     cut = run(store, "verify", "--from-checkpoint")
     assert cut.exit_code == 1 and "Error:" in cut.output and "verified earlier" in cut.output
+
+
+def test_verify_against_names_a_rollback_to_an_older_copy(
+    store: str, key: Path, tmp_path: Path
+) -> None:
+    """The store put back as an older copy (a backup restored over it, by file on
+    SQLite, by table on PostgreSQL): every record it holds verifies, and only a
+    checkpoint signed after the copy was taken says records are gone."""
+    if store.startswith("postgresql://"):
+        older = Tables(store).rows()
+    else:
+        older_file = copy_sqlite(store, tmp_path / "older.db")
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        json.dumps(
+            {
+                "event_id": "later-1",
+                "case_id": "PA-2026-0099",
+                "type": "case_opened",
+                "occurred_at": "2026-01-05",
+                "lead_jurisdiction": "PA",
+                "offences": ["fraud"],
+            }
+        )
+        + "\n"
+    )
+    assert run(store, "ingest", str(later)).exit_code == 0
+    signed = run(store, "checkpoint", "--key", str(key))
+    assert signed.exit_code == 0, signed.output
+    assert signed.output.startswith("fiscalia.example/pa/events\n96\n")
+    saved = tmp_path / "checkpoint.txt"
+    saved.write_text(signed.output)
+    if store.startswith("postgresql://"):
+        Tables(store).replace_all(older)
+    else:
+        for suffix in ("-wal", "-shm"):
+            Path(store + suffix).unlink(missing_ok=True)
+        shutil.copyfile(older_file, store)
+    result = run(store, "verify", "--against", str(saved), "--public-key", f"{key}.pub")
+    assert result.exit_code == 1, result.output
+    assert "records were removed or an older copy" in result.output
