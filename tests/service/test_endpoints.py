@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -299,6 +300,39 @@ def test_limits_have_clear_answers(live: Live, servers: Callable[..., Server]) -
 
     problem(httpx.post(url, headers=writer, content=chunks()), 413)  # no Content-Length
     assert httpx.post(url, headers=writer, json=many[:3]).status_code == 201
+
+
+def test_a_body_that_does_not_arrive_in_time_is_408_and_nothing_is_stored(
+    live: Live, servers: Callable[..., Server]
+) -> None:
+    """The request time limit: a client that announces a body and stops sending gets a
+    408 problem, not a connection held for ever; nothing of the batch is stored."""
+    quick = servers(live.store, extra=("--request-timeout", "1", "--no-watch"), ready=False)
+    body = json.dumps([event("SLOW-1", "slow-1")]).encode()
+    head = (
+        "POST /v1/events HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{quick.port}\r\n"
+        f"Authorization: Bearer {live.tokens['writer']}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", quick.port), timeout=60) as conn:
+        conn.sendall(head + body[:10])  # and then nothing more
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 408"), answer
+    headers, _, payload = rest.partition(b"\r\n\r\n")
+    assert b"content-type: application/problem+json" in headers.lower()
+    detail = json.loads(payload)
+    assert detail["type"] == "urn:comity:problem:timeout"
+    assert "nothing was stored" in detail["detail"]
+    case = httpx.get(live.url + "/v1/cases/SLOW-1/events", headers=live.auth("reader"))
+    problem(case, 404)
 
 
 # --------------------------------------------------------------------------- reads
