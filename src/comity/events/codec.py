@@ -240,7 +240,7 @@ def _check_text(value: Any, kind: str | None, *, policy: bool = True) -> str:
     """A string field's value, checked by the kind its name implies. `policy` adds the
     input-only checks: an id's characters, the code lists, NUL in free text."""
     text = _expect_str(value)
-    if found := _SURROGATE_RE.search(text):
+    if not text.isascii() and (found := _SURROGATE_RE.search(text)):
         code = f"U+{ord(found.group()):04X}"
         raise _Invalid(f"expected valid Unicode text, got a lone surrogate ({code})")
     if kind == "id":
