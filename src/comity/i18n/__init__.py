@@ -28,16 +28,19 @@ import io
 import os
 from collections.abc import Iterator, Mapping
 from importlib import resources
+from typing import Any
 
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
+    "N_",
     "catalog",
     "choose",
     "gettext",
     "language",
     "ngettext",
     "pgettext",
+    "translations",
     "use",
 ]
 
@@ -93,20 +96,45 @@ def choose(option: str | None, environ: Mapping[str, str] | None = None) -> str:
 
 
 @functools.cache
+def _parsed(lang: str) -> Any:
+    """`lang`'s `.po` file as Babel reads it (a `babel.messages.Catalog`)."""
+    from babel.messages.pofile import read_po
+
+    source = resources.files("comity.i18n") / "locale" / lang / "LC_MESSAGES" / "comity.po"
+    with source.open("rb") as handle:
+        return read_po(handle, locale=lang, domain="comity")
+
+
+@functools.cache
 def catalog(lang: str) -> _gettext.NullTranslations:
     """The compiled catalog of `lang` (English: the identity)."""
     if lang == DEFAULT:
         return _gettext.NullTranslations()
     from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
 
-    source = resources.files("comity.i18n") / "locale" / lang / "LC_MESSAGES" / "comity.po"
-    with source.open("rb") as handle:
-        parsed = read_po(handle, locale=lang, domain="comity")
     compiled = io.BytesIO()
-    write_mo(compiled, parsed, use_fuzzy=False)  # a fuzzy entry is not a translation yet
+    write_mo(compiled, _parsed(lang), use_fuzzy=False)  # a fuzzy entry is not a translation yet
     compiled.seek(0)
     return _gettext.GNUTranslations(compiled)
+
+
+def translations(lang: str) -> dict[str, str]:
+    """`{English id: translation}` of `lang`'s messages that have neither a context nor a
+    plural (English: none), for tools and tests that ask what a label reads."""
+    if lang == DEFAULT:
+        return {}
+    return {
+        str(m.id): str(m.string)
+        for m in _parsed(lang)
+        if m.id and isinstance(m.id, str) and m.context is None and m.string and not m.fuzzy
+    }
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogs where it is written, untranslated: a label kept
+    in a table or a tuple is looked up later by whoever renders it, but extraction
+    (:mod:`comity.i18n.extract`) only sees messages written inside a call."""
+    return message
 
 
 def gettext(message: str) -> str:

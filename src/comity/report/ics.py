@@ -41,6 +41,7 @@ from comity.audit.basis import Basis
 from comity.engine import CountedPeriod, Finding, OpenDeadline
 from comity.errors import PreviousExportError
 from comity.events.codec import format_time
+from comity.i18n import N_
 from comity.report.at import ReplayAt
 from comity.report.deadlines import breach_instant, horizon
 from comity.report.labels import Translate, translator
@@ -153,14 +154,14 @@ def cases_to_check(
 
 
 _SUMMARIES = {
-    "order_expired": "Order {ref} lapses after this day (case {case})",
-    "postponement_lapsed": "FIU suspension {ref} ends: a court order is needed (case {case})",
-    "response_overdue": "Last day to decide {ref} (case {case})",
+    "order_expired": N_("Order {ref} lapses after this day (case {case})"),
+    "postponement_lapsed": N_("FIU suspension {ref} ends: a court order is needed (case {case})"),
+    "response_overdue": N_("Last day to decide {ref} (case {case})"),
 }
 
 
 def _summary(d: OpenDeadline, _: Translate) -> str:
-    words = _SUMMARIES.get(d.code, "Deadline {code} {ref} (case {case})")
+    words = _SUMMARIES.get(d.code, N_("Deadline {code} {ref} (case {case})"))
     return _(words).format(code=d.code, ref=d.ref, case=d.case_id)
 
 

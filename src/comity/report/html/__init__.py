@@ -22,6 +22,7 @@ from markupsafe import Markup
 from comity.audit.basis import Basis
 from comity.engine import CaseResult, CountedPeriod
 from comity.events import StoredEvent, format_time
+from comity.i18n import N_
 from comity.report.at import ReplayAt
 from comity.report.basis import basis_rows
 from comity.report.html._case import CaseView, case_view
@@ -36,10 +37,10 @@ from comity.rules.pack import SEVERITIES
 __all__ = ["LANGUAGES", "case_report_html"]
 
 _CATEGORIES = (
-    ("deadline", "Missed deadline"),
-    ("overlap", "Overlapping jurisdictions"),
-    ("next_step", "Next steps"),
-    ("data_quality", "Data quality"),
+    ("deadline", N_("Missed deadline")),
+    ("overlap", N_("Overlapping jurisdictions")),
+    ("next_step", N_("Next steps")),
+    ("data_quality", N_("Data quality")),
 )
 
 

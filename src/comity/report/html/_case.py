@@ -18,6 +18,7 @@ from comity.engine import CaseResult, Finding, OpenDeadline
 from comity.events import StoredEvent, format_time
 from comity.events import types as ev
 from comity.events.time import first_instant
+from comity.i18n import N_
 from comity.report.labels import Translate
 
 __all__ = [
@@ -140,31 +141,46 @@ class CaseView:
     as_of_day: dt.date
 
 
+#: Each event type in words, as the timeline and "caused by" name it.
 _LABELS = {
-    "case_opened": "case opened",
-    "subject_identified": "subject identified",
-    "asset_located": "asset located",
-    "proceeding_opened": "proceeding opened",
-    "order_issued": "order issued",
-    "order_extended": "order extended",
-    "order_lifted": "order lifted",
-    "mla_request_sent": "MLA request sent",
-    "mla_request_received": "MLA request received",
-    "mla_request_answered": "MLA request answered",
-    "order_recognized": "order recognized",
-    "transfer_detected": "transfer detected",
-    "fiu_postponement": "FIU postponement",
-    "asset_confiscated": "asset confiscated",
-    "asset_returned": "asset returned",
-    "case_closed": "case closed",
+    "case_opened": N_("case opened"),
+    "subject_identified": N_("subject identified"),
+    "asset_located": N_("asset located"),
+    "proceeding_opened": N_("proceeding opened"),
+    "order_issued": N_("order issued"),
+    "order_extended": N_("order extended"),
+    "order_lifted": N_("order lifted"),
+    "mla_request_sent": N_("MLA request sent"),
+    "mla_request_received": N_("MLA request received"),
+    "mla_request_answered": N_("MLA request answered"),
+    "order_recognized": N_("order recognized"),
+    "transfer_detected": N_("transfer detected"),
+    "fiu_postponement": N_("FIU postponement"),
+    "asset_confiscated": N_("asset confiscated"),
+    "asset_returned": N_("asset returned"),
+    "case_closed": N_("case closed"),
+    "report_filed": N_("report made to the FIU"),
+    "fiu_decision": N_("FIU decision"),
+    "fiu_postponement_extended": N_("FIU postponement extended"),
+    "fiu_postponement_lifted": N_("FIU postponement lifted"),
+    "court_ruling": N_("court ruling"),
+    "proceeding_closed": N_("proceeding closed"),
+    "forfeiture_notice_sent": N_("forfeiture notice sent"),
+    "claim_filed": N_("claim filed"),
+    "request_status_reported": N_("request status reported"),
+    "order_varied": N_("order varied"),
+    "entity_identified": N_("legal entity identified"),
+    "ownership_linked": N_("ownership linked"),
+    "charge_filed": N_("arrest or charge"),
+    "event_retracted": N_("event entered in error"),
 }
 #: Jurisdictions whose non-conviction-based forfeiture is a law of extinción de dominio.
 _EXTINCION_DE_DOMINIO = frozenset({"CO", "GT", "HN", "MX", "PE", "SV"})
 _ORDER_LABELS = {
-    "freeze": "freezing order",
-    "seizure": "seizure order",
-    "confiscation": "confiscation order",
-    "release": "release order",
+    "freeze": N_("freezing order"),
+    "seizure": N_("seizure order"),
+    "confiscation": N_("confiscation order"),
+    "release": N_("release order"),
 }
 
 
@@ -211,10 +227,10 @@ class _Reader:
                 # Where the law names it so (Colombia's Ley 1708 de 2014 and the laws
                 # modelled on it), it is extinción de dominio; elsewhere, in Spanish,
                 # decomiso sin condena.
-                kind = _(
-                    "non-conviction-based forfeiture (extinción de dominio)"
+                kind = (
+                    _("non-conviction-based forfeiture (extinción de dominio)")
                     if e.jurisdiction in _EXTINCION_DE_DOMINIO
-                    else "non-conviction-based forfeiture"
+                    else _("non-conviction-based forfeiture")
                 )
             return "event", label, f"{e.proceeding_id} {kind} ({e.jurisdiction})", e.jurisdiction
         if isinstance(e, ev.OrderIssued):
