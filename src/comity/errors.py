@@ -35,7 +35,9 @@ working: a bad value is a ValueError, an unreachable store an OSError::
         +-- SignatureError           a signed note has no valid signature by the trusted key
 
 Every error pickles and unpickles equal (see :class:`ComityError`); all are exported
-from `comity` itself.
+from `comity` itself. The messages a person reads on the command line are gettext
+messages (:mod:`comity.i18n`): in the language of the command line there, English
+everywhere else (a library call, the HTTP service), since only the command line sets one.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import attrs
+
+from comity.i18n import gettext as _
 
 __all__ = [
     "ChainBroken",
@@ -186,10 +190,10 @@ class ConcurrencyConflict(StoreError):
         super().__init__(case_id, expected, actual)
 
     def __str__(self) -> str:
-        return (
-            f"case {self.case_id!r}: expected last seq {self.expected}, but the log is at "
-            f"{self.actual}; re-read the case and retry"
-        )
+        return _(
+            "case {case}: expected last seq {expected}, but the log is at {actual}; "
+            "re-read the case and retry"
+        ).format(case=repr(self.case_id), expected=self.expected, actual=self.actual)
 
 
 class DuplicateEventError(StoreError):
@@ -202,11 +206,14 @@ class DuplicateEventError(StoreError):
         super().__init__(event_id, detail)
 
     def __str__(self) -> str:
-        detail = f" ({self.detail})" if self.detail else ""
-        return (
-            f"event_id {self.event_id!r} is already stored with different content{detail}; "
-            "use a new event_id"
-        )
+        if self.detail:
+            return _(
+                "event_id {event} is already stored with different content ({detail}); "
+                "use a new event_id"
+            ).format(event=repr(self.event_id), detail=self.detail)
+        return _(
+            "event_id {event} is already stored with different content; use a new event_id"
+        ).format(event=repr(self.event_id))
 
 
 class StoreUnavailable(StoreError, OSError):
@@ -238,7 +245,9 @@ class ChainBroken(StoreError):
         super().__init__(position, reason)
 
     def __str__(self) -> str:
-        return f"hash chain broken at position {self.position}: {self.reason}"
+        return _("hash chain broken at position {position}: {reason}").format(
+            position=self.position, reason=self.reason
+        )
 
 
 class StoreDamaged(ChainBroken):
@@ -251,7 +260,9 @@ class StoreDamaged(ChainBroken):
     """
 
     def __str__(self) -> str:
-        return f"the store is damaged: {self.reason}; restore it from a backup or a copy"
+        return _("the store is damaged: {reason}; restore it from a backup or a copy").format(
+            reason=self.reason
+        )
 
 
 class EngineError(ComityError, RuntimeError):

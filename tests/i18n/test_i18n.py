@@ -147,3 +147,20 @@ def test_a_spanish_text_must_name_the_same_placeholders(tmp_path: Path) -> None:
     (rules / "mine.toml").write_text(half, encoding="utf-8")
     with pytest.raises(RulePackError, match="give title_es and message_es together"):
         load_pack(tmp_path)
+
+
+def test_comity_policy_is_worded_in_spanish() -> None:
+    # A policy reference is comity's own words (not a published text): each one the
+    # built-in pack cites has its Spanish, marked in comity/report/_coded.py.
+    pack = load_pack()
+    policies = {
+        (value.reference.instrument, value.reference.article)
+        for name in pack.parameters.names()
+        for value in pack.parameters.parameter(name).values
+        if value.confidence == "policy"
+    }
+    assert policies, "the built-in pack cites comity policy; this test must see it"
+    with i18n.use("es"):
+        for instrument, article in sorted(policies):
+            assert i18n.pgettext("policy", instrument) != instrument
+            assert i18n.pgettext("policy", article) != article, article

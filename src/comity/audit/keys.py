@@ -14,6 +14,8 @@ from pathlib import Path
 
 from comity.audit.note import Signer, Verifier, generate_signer
 from comity.errors import InvalidInput, NoteFormatError
+from comity.i18n import N_
+from comity.i18n import gettext as _
 
 __all__ = ["KEY_ENV", "load_signer", "load_verifier", "public_path", "write_keypair"]
 
@@ -31,30 +33,51 @@ def write_keypair(path: Path, name: str) -> tuple[Path, Verifier]:
     public = public_path(path)
     for target in (path, public):
         if target.exists():
-            raise InvalidInput(f"{target}: already exists; choose another --out or remove it")
+            raise InvalidInput(
+                _("{file}: already exists; choose another --out or remove it").format(file=target)
+            )
     signer = generate_signer(name)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot create the key file ({exc.strerror})") from None
+        raise InvalidInput(
+            _("{file}: cannot create the key file ({why})").format(file=path, why=exc.strerror)
+        ) from None
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(signer.encode() + "\n")
     public.write_text(signer.verifier.encode() + "\n", encoding="ascii")
     return public, signer.verifier
 
 
+#: What refuses a key file, by the kind of key it should hold (whole messages, so that
+#: each language words each kind as it needs).
+_REFUSALS = {
+    "signing key": (
+        N_("{file}: cannot read the signing key ({why})"),
+        N_("{file}: too large to be a signing key"),
+        N_("{file}: not a signing key (not ASCII text)"),
+    ),
+    "public key": (
+        N_("{file}: cannot read the public key ({why})"),
+        N_("{file}: too large to be a public key"),
+        N_("{file}: not a public key (not ASCII text)"),
+    ),
+}
+
+
 def _read_key_file(path: Path, what: str) -> str:
+    unreadable, too_large, not_text = _REFUSALS[what]
     try:
         with path.open("rb") as f:
             data = f.read(_MAX_KEY_FILE + 1)
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read the {what} ({exc.strerror})") from None
+        raise InvalidInput(_(unreadable).format(file=path, why=exc.strerror)) from None
     if len(data) > _MAX_KEY_FILE:
-        raise InvalidInput(f"{path}: too large to be a {what}")
+        raise InvalidInput(_(too_large).format(file=path))
     try:
         return data.decode("ascii").strip()
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: not a {what} (not ASCII text)") from None
+        raise InvalidInput(_(not_text).format(file=path)) from None
 
 
 def load_signer(path: str | None) -> Signer:
@@ -63,20 +86,26 @@ def load_signer(path: str | None) -> Signer:
         value = os.environ.get(KEY_ENV, "").strip()
         if not value:
             raise InvalidInput(
-                f"no signing key: give --key FILE or set {KEY_ENV} "
-                "(make one with `comity keygen --out FILE`)"
+                _(
+                    "no signing key: give --key FILE or set {env} "
+                    "(make one with `comity keygen --out FILE`)"
+                ).format(env=KEY_ENV)
             )
         if value.startswith("PRIVATE+KEY+"):
             try:
                 return Signer.decode(value)
             except NoteFormatError:
-                raise NoteFormatError(f"{KEY_ENV}: not a valid signing key") from None
+                raise NoteFormatError(
+                    _("{env}: not a valid signing key").format(env=KEY_ENV)
+                ) from None
         path = value
     text = _read_key_file(Path(path), "signing key")
     try:
         return Signer.decode(text)
     except NoteFormatError as exc:
-        raise NoteFormatError(f"{path}: not a signing key: {exc}") from None
+        raise NoteFormatError(
+            _("{file}: not a signing key: {why}").format(file=path, why=exc)
+        ) from None
 
 
 def load_verifier(path: str) -> Verifier:
@@ -84,4 +113,6 @@ def load_verifier(path: str) -> Verifier:
     try:
         return Verifier.decode(text)
     except NoteFormatError as exc:
-        raise NoteFormatError(f"{path}: not a public key: {exc}") from None
+        raise NoteFormatError(
+            _("{file}: not a public key: {why}").format(file=path, why=exc)
+        ) from None

@@ -38,6 +38,7 @@ from comity.cli._files import write_output
 from comity.cli._streams import Capture
 from comity.errors import InvalidInput, NotRecorded, StoreReadOnly, StoreUnavailable
 from comity.events import EventLog
+from comity.i18n import gettext as _
 from comity.report import ReplayAt
 from comity.rules import RulePack
 
@@ -49,18 +50,24 @@ _META = "comity.disclosure"
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def actor_of(given: str | None, what: str = "the output") -> str:
+def actor_of(given: str | None, what: str | None = None) -> str:
     """Who asked: `--actor`/COMITY_ACTOR, else the OS user; an empty name is refused."""
+    what = _("the output") if what is None else what
     if given is not None:
         if not given.strip():
-            raise InvalidInput(f"--actor (or {ACTOR_ENV}): name who asks for {what}; it is empty")
+            raise InvalidInput(
+                _("--actor (or {env}): name who asks for {what}; it is empty").format(
+                    env=ACTOR_ENV, what=what
+                )
+            )
         return given
     try:
         return getpass.getuser()
     except (OSError, KeyError, ImportError):
         raise InvalidInput(
-            f"no OS user to record as the actor; name who asks for {what} with --actor or "
-            f"{ACTOR_ENV}"
+            _(
+                "no OS user to record as the actor; name who asks for {what} with --actor or {env}"
+            ).format(what=what, env=ACTOR_ENV)
         ) from None
 
 
@@ -120,8 +127,10 @@ class Recorder:
         asked: Mapping[str, Any] = ctx.meta.get(_META, {})
         if asked.get("no_record"):
             raise NotRecorded(
-                f"--no-record: `comity {command}` shows case data, and comity shows none "
-                "that it has not recorded (docs/audit.md); nothing was shown"
+                _(
+                    "--no-record: `comity {command}` shows case data, and comity shows none "
+                    "that it has not recorded (docs/audit.md); nothing was shown"
+                ).format(command=command)
             )
         self.kind = kind
         self.command = command
@@ -134,8 +143,10 @@ class Recorder:
             self.audit: AuditStore = open_audit_store(context.url, context.where)
         except StoreReadOnly as exc:
             raise NotRecorded(
-                f"{context.where}: the disclosure record cannot be opened for writing "
-                f"({exc}); nothing was shown. Use a store comity can write to"
+                _(
+                    "{store}: the disclosure record cannot be opened for writing ({why}); "
+                    "nothing was shown. Use a store comity can write to"
+                ).format(store=context.where, why=exc)
             ) from None
         except StoreUnavailable as exc:
             # Unreachable (a server gone since the log was opened): a store error, exit
@@ -152,8 +163,10 @@ class Recorder:
                 archive_pack(store, pack, context.rule_dirs)
         except StoreReadOnly as exc:
             raise NotRecorded(
-                f"{context.where}: the rule pack of the output could not be archived "
-                f"({exc}); nothing was shown. Use a store comity can write to"
+                _(
+                    "{store}: the rule pack of the output could not be archived ({why}); "
+                    "nothing was shown. Use a store comity can write to"
+                ).format(store=context.where, why=exc)
             ) from None
         except StoreUnavailable as exc:
             raise StoreUnavailable(f"{exc}; nothing was shown") from None
@@ -209,7 +222,7 @@ class Recorder:
             for block in capture.chunks():
                 sys.stdout.buffer.write(block)
             sys.stdout.buffer.flush()
-        click.echo(f"disclosure: {record_id}", err=True)
+        click.echo(_("disclosure: {record}").format(record=record_id), err=True)
         return record_id
 
 

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from comity.errors import InvalidInput
+from comity.i18n import gettext as _
 
 __all__ = ["read_input", "write_output"]
 
@@ -28,18 +29,20 @@ def read_input(path: str, flag: str, *, limit: int) -> bytes:
     try:
         info = Path(path).stat()
     except OSError as exc:
-        raise refuse(f"cannot read it: {exc.strerror or exc}") from None
+        raise refuse(_("cannot read it: {why}").format(why=exc.strerror or exc)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise refuse("not a regular file (a directory, device, FIFO or socket)")
+        raise refuse(_("not a regular file (a directory, device, FIFO or socket)"))
     if info.st_size > limit:
-        raise refuse(f"{info.st_size} bytes; at most {limit} are read")
+        raise refuse(
+            _("{size} bytes; at most {limit} are read").format(size=info.st_size, limit=limit)
+        )
     try:
         with Path(path).open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise refuse(f"cannot read it: {exc.strerror or exc}") from None
+        raise refuse(_("cannot read it: {why}").format(why=exc.strerror or exc)) from None
     if len(data) > limit:
-        raise refuse(f"more than {limit} bytes; at most that many are read")
+        raise refuse(_("more than {limit} bytes; at most that many are read").format(limit=limit))
     return data
 
 
@@ -57,7 +60,11 @@ def write_output(path: str, data: bytes, flag: str = "--out") -> None:
             prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
         )
     except OSError as exc:
-        raise InvalidInput(f"{flag} {path}: cannot write there: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("{flag} {path}: cannot write there: {why}").format(
+                flag=flag, path=path, why=exc.strerror or exc
+            )
+        ) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -65,4 +72,8 @@ def write_output(path: str, data: bytes, flag: str = "--out") -> None:
         Path(temporary).replace(target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise InvalidInput(f"{flag} {path}: cannot write it: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("{flag} {path}: cannot write it: {why}").format(
+                flag=flag, path=path, why=exc.strerror or exc
+            )
+        ) from None

@@ -29,6 +29,8 @@ from comity.cli.options import AS_OF, format_option
 from comity.errors import InvalidInput, VerificationFailed
 from comity.events.codec import canonical_json
 from comity.events.log import format_recorded_at
+from comity.i18n import gettext as _
+from comity.i18n import ngettext
 from comity.report import json_document
 from comity.report.text.disclosures import disclosure_lines
 
@@ -45,9 +47,11 @@ def _read_note(path: str) -> bytes:
         with Path(path).open("rb") as f:
             data = f.read(MAX_NOTE_BYTES + 1)
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read the checkpoint ({exc.strerror})") from None
+        raise InvalidInput(
+            _("{path}: cannot read the checkpoint ({why})").format(path=path, why=exc.strerror)
+        ) from None
     if len(data) > MAX_NOTE_BYTES:
-        raise InvalidInput(f"{path}: too large to be a checkpoint")
+        raise InvalidInput(_("{path}: too large to be a checkpoint").format(path=path))
     return data
 
 
@@ -71,9 +75,17 @@ def keygen(out: str, name: str) -> None:
     Keep FILE secret; give FILE.pub to whoever must check the checkpoints.
     """
     public, verifier = write_keypair(Path(out), name)
-    click.echo(f"private key: {Path(out).absolute()} (mode 0600; keep it secret)")
-    click.echo(f"public key:  {public.absolute()}")
-    click.echo(f"key id:      {verifier.name}+{verifier.key_id.hex()}")
+    rows = [
+        (
+            _("private key"),
+            _("{file} (mode 0600; keep it secret)").format(file=Path(out).absolute()),
+        ),
+        (_("public key"), str(public.absolute())),
+        (_("key id"), f"{verifier.name}+{verifier.key_id.hex()}"),
+    ]
+    width = max(len(label) for label, _value in rows) + 2
+    for label, value in rows:
+        click.echo(f"{label}:".ljust(width) + value)
 
 
 @click.command("checkpoint")
@@ -97,7 +109,9 @@ def checkpoint(context: Context, key: str | None, which: str) -> None:
     log = context.log
     audit = _audit(context)
     try:
-        note, _ = sign_head(log, audit, signer, which=which_log(which), now=dt.datetime.now(dt.UTC))
+        note, _signed = sign_head(
+            log, audit, signer, which=which_log(which), now=dt.datetime.now(dt.UTC)
+        )
     finally:
         audit.close()
     click.echo(note, nl=False)
@@ -135,7 +149,7 @@ def verify(
     rewritten with every hash recomputed is caught only this way.
     """
     if (against is None) != (public_key is None):
-        raise click.UsageError("--against and --public-key go together")
+        raise click.UsageError(_("--against and --public-key go together"))
     verifier = load_verifier(public_key) if public_key is not None else None
     note = _read_note(against) if against is not None else None
     log = context.log
@@ -143,38 +157,62 @@ def verify(
     try:
         found = verify_store(log, audit, now=dt.datetime.now(dt.UTC), incremental=incremental)
         report = found.report
-        noun = "record" if report.records == 1 else "records"
-        click.echo(f"{report.records} {noun}, head {report.head.hash}")
+        click.echo(
+            ngettext("{n} record, head {hash}", "{n} records, head {hash}", report.records).format(
+                n=report.records, hash=report.head.hash
+            )
+        )
         if found.since is not None:
             click.echo(
-                f"records 1 to {found.since.size} were verified at {found.since.recorded_at} "
-                "(a stored checkpoint held) and not read again; plain verify reads them"
+                _(
+                    "records 1 to {size} were verified at {at} (a stored checkpoint held) "
+                    "and not read again; plain verify reads them"
+                ).format(size=found.since.size, at=found.since.recorded_at)
             )
-        count, _ = audit.verify_disclosures()
+        count, _head = audit.verify_disclosures()
         if count:
-            noun = "record" if count == 1 else "records"
-            click.echo(f"disclosure record: {count} {noun}, chain intact")
+            click.echo(
+                ngettext(
+                    "disclosure record: {n} record, chain intact",
+                    "disclosure record: {n} records, chain intact",
+                    count,
+                ).format(n=count)
+            )
         problems = []
         for verdict in found.verdicts:
             cp = verdict.checkpoint
             if verdict.problem is not None:
                 problems.append(
-                    f"stored checkpoint {cp.origin} at size {cp.size}: {verdict.problem}"
+                    _("stored checkpoint {origin} at size {size}: {problem}").format(
+                        origin=cp.origin, size=cp.size, problem=verdict.problem
+                    )
                 )
             elif verdict.since is not None:
                 click.echo(
-                    f"stored checkpoint {cp.origin} at size {cp.size}: held at {verdict.since}"
+                    _("stored checkpoint {origin} at size {size}: held at {at}").format(
+                        origin=cp.origin, size=cp.size, at=verdict.since
+                    )
                 )
             else:
-                click.echo(f"stored checkpoint {cp.origin} at size {cp.size}: holds")
+                click.echo(
+                    _("stored checkpoint {origin} at size {size}: holds").format(
+                        origin=cp.origin, size=cp.size
+                    )
+                )
         if note is not None and verifier is not None:
             which = which_log(parse_checkpoint(note).origin)
             trees = found.trees
             tree = trees[which] if which in trees else tree_of(log, audit, which)
             result = verify_signed(note, verifier, tree)
             click.echo(
-                f"checkpoint {against}: {result.checkpoint.origin} at size "
-                f"{result.checkpoint.size} holds; the log has {result.log_size} records"
+                _(
+                    "checkpoint {file}: {origin} at size {size} holds; the log has {n} records"
+                ).format(
+                    file=against,
+                    origin=result.checkpoint.origin,
+                    size=result.checkpoint.size,
+                    n=result.log_size,
+                )
             )
     finally:
         audit.close()
@@ -210,7 +248,7 @@ def prove(
     without seeing the other records.
     """
     if (position is None) == (from_size is None):
-        raise click.UsageError("give exactly one of --position and --from-size")
+        raise click.UsageError(_("give exactly one of --position and --from-size"))
     audit = _audit(context)
     try:
         tree = tree_of(context.log, audit, which_log(which))
@@ -218,12 +256,20 @@ def prove(
         audit.close()
     size = len(tree) if size is None else size
     if size > len(tree):
-        raise InvalidInput(f"--size {size}: the {which} log holds only {len(tree)} records")
+        raise InvalidInput(
+            _("--size {size}: the {log} log holds only {n} records").format(
+                size=size, log=which, n=len(tree)
+            )
+        )
     root = tree.root(size)
     out: dict[str, object]
     if position is not None:
         if position > size:
-            raise InvalidInput(f"--position {position} is beyond size {size}")
+            raise InvalidInput(
+                _("--position {position} is beyond size {size}").format(
+                    position=position, size=size
+                )
+            )
         proof = tree.inclusion_proof(position - 1, size)
         verify_inclusion(position - 1, size, tree.leaf_hash(position - 1), proof, root)
         out = {
@@ -239,7 +285,9 @@ def prove(
     else:
         assert from_size is not None
         if from_size > size:
-            raise InvalidInput(f"--from-size {from_size} is beyond size {size}")
+            raise InvalidInput(
+                _("--from-size {n} is beyond size {size}").format(n=from_size, size=size)
+            )
         proof = tree.consistency_proof(from_size, size)
         verify_consistency(from_size, size, tree.root(from_size), root, proof)
         out = {

@@ -15,6 +15,8 @@ from comity.audit.store import open_audit_store
 from comity.cli import current
 from comity.cli.options import now, replay_at, time_options
 from comity.errors import InvalidInput
+from comity.i18n import gettext as _
+from comity.i18n import ngettext
 
 __all__ = ["COMMANDS"]
 
@@ -24,14 +26,19 @@ ACTOR_ENV = "COMITY_ACTOR"
 def _actor(given: str | None) -> str:
     if given is not None:
         if not given.strip():
-            raise InvalidInput(f"--actor (or {ACTOR_ENV}): name who makes the bundle; it is empty")
+            raise InvalidInput(
+                _("--actor (or {env}): name who asks for {what}; it is empty").format(
+                    env=ACTOR_ENV, what=_("the bundle")
+                )
+            )
         return given
     try:
         return getpass.getuser()
     except (OSError, KeyError, ImportError):
         raise InvalidInput(
-            f"no OS user to record as the actor; name who makes the bundle with --actor or "
-            f"{ACTOR_ENV}"
+            _(
+                "no OS user to record as the actor; name who asks for {what} with --actor or {env}"
+            ).format(what=_("the bundle"), env=ACTOR_ENV)
         ) from None
 
 
@@ -96,15 +103,22 @@ def bundle(
         )
     finally:
         audit.close()
-    noun = "record" if made.records == 1 else "records"
-    click.echo(f"bundle: {made.path} (case {made.case_id}, {made.records} {noun}, ", nl=False)
-    click.echo(f"{made.findings} findings)")
+    records = ngettext("{n} record", "{n} records", made.records).format(n=made.records)
+    findings = ngettext("{n} finding", "{n} findings", made.findings).format(n=made.findings)
     click.echo(
-        f"checkpoint: {made.checkpoint.origin} at size {made.checkpoint.size} "
-        f"(signed {made.checkpoint.recorded_at})"
+        _("bundle: {file} (case {case}, {records}, {findings})").format(
+            file=made.path, case=made.case_id, records=records, findings=findings
+        )
     )
-    click.echo(f"manifest sha256: {made.manifest_sha256}")
-    click.echo(f"disclosure: {made.record_id}")
+    click.echo(
+        _("checkpoint: {origin} at size {size} (signed {at})").format(
+            origin=made.checkpoint.origin,
+            size=made.checkpoint.size,
+            at=made.checkpoint.recorded_at,
+        )
+    )
+    click.echo(_("manifest sha256: {sha256}").format(sha256=made.manifest_sha256))
+    click.echo(_("disclosure: {record}").format(record=made.record_id))
 
 
 @click.command("check")
@@ -127,9 +141,9 @@ def check(file: str, public_key: str) -> None:
     verifier = load_verifier(public_key)
     verdict = check_bundle(Path(file), verifier)
     for line in verdict.held:
-        click.echo(f"ok: {line}")
+        click.echo(_("ok: {check}").format(check=line))
     verdict.raise_if_failed()
-    click.echo(f"bundle {file}: case {verdict.case_id} holds")
+    click.echo(_("bundle {file}: case {case} holds").format(file=file, case=verdict.case_id))
 
 
 COMMANDS = (bundle, check)

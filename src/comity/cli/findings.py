@@ -39,6 +39,7 @@ from comity.findings import (
     export_pack,
 )
 from comity.i18n import gettext as _
+from comity.i18n import ngettext
 from comity.report import ReplayAt
 from comity.report.basis import basis_lines
 from comity.rules.pack import SEVERITIES
@@ -109,7 +110,7 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
     pack = context.pack
     started = time.monotonic()
     last_shown = [0.0]
-    bar = EventsBar("catching up") if wants_bar(writes_stdout=False) else None
+    bar = EventsBar(_("catching up")) if wants_bar(writes_stdout=False) else None
 
     def progress(p: Progress) -> None:
         if bar is not None:
@@ -121,8 +122,16 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
         last_shown[0] = now
         rate = p.events / p.seconds if p.seconds > 0 else 0.0
         click.echo(
-            f"catching up: {p.cases} cases, {p.events:,} of {p.total_events:,} events "
-            f"({rate:,.0f} events/s)",
+            ngettext(
+                "catching up: {cases} case, {events} of {total} events ({rate} events/s)",
+                "catching up: {cases} cases, {events} of {total} events ({rate} events/s)",
+                p.cases,
+            ).format(
+                cases=p.cases,
+                events=f"{p.events:,}",
+                total=f"{p.total_events:,}",
+                rate=f"{rate:,.0f}",
+            ),
             err=True,
         )
 
@@ -145,8 +154,10 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
         )
         if not once:
             click.echo(
-                f"comity watch: keeping the findings store of {context.where} current "
-                f"(rule pack {pack.digest[:12]}); Ctrl-C stops",
+                _(
+                    "comity watch: keeping the findings store of {store} current "
+                    "(rule pack {rulepack}); Ctrl-C stops"
+                ).format(store=context.where, rulepack=pack.digest[:12]),
                 err=True,
             )
         try:
@@ -158,17 +169,36 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
         finally:
             if bar is not None:
                 bar.close()
-    state = "stopped" if flag[0] else "current"
+    state = (
+        _(
+            "findings store stopped: log position {position}, as of {as_of}, known at "
+            "{known_at}, rule pack {rulepack} ({seconds} s)"
+        )
+        if flag[0]
+        else _(
+            "findings store current: log position {position}, as of {as_of}, known at "
+            "{known_at}, rule pack {rulepack} ({seconds} s)"
+        )
+    )
     click.echo(
-        f"findings store {state}: log position {cut.position}, as of {format_time(cut.as_of)}, "
-        f"known at {format_time(cut.known_at)}, rule pack {cut.rulepack} "
-        f"({time.monotonic() - started:.1f} s)",
+        state.format(
+            position=cut.position,
+            as_of=format_time(cut.as_of),
+            known_at=format_time(cut.known_at),
+            rulepack=cut.rulepack,
+            seconds=f"{time.monotonic() - started:.1f}",
+        ),
         err=True,
     )
     if watcher.parts_computed:
         click.echo(
-            f"comity watch: computed {watcher.parts_computed} parts of steps another "
-            "watcher led (live cases shared between watchers)",
+            ngettext(
+                "comity watch: computed {n} part of steps another watcher led "
+                "(live cases shared between watchers)",
+                "comity watch: computed {n} parts of steps another watcher led "
+                "(live cases shared between watchers)",
+                watcher.parts_computed,
+            ).format(n=watcher.parts_computed),
             err=True,
         )
     _exit_if_failures(log, told)
@@ -301,7 +331,12 @@ def findings_command(
         if fmt == "json":
             _cut, documents = store.case_results(cases=cases)
         elif fmt == "jsonl":
-            click.echo(f"comity findings {at.words()}, rule pack {cut.rulepack}", err=True)
+            click.echo(
+                _("comity findings {at}, rule pack {rulepack}").format(
+                    at=at.words(), rulepack=cut.rulepack
+                ),
+                err=True,
+            )
             for line in basis_lines(basis):
                 click.echo(line, err=True)
         capture = Capture()
@@ -338,12 +373,14 @@ def rules_export(log: EventLog, digest: str, directory: str) -> None:
     store = open_store(log)
     if store is None:
         raise InvalidInput(
-            f"{digest}: this store archives no rule pack yet; packs are archived when "
-            "`comity watch` first uses them"
+            _(
+                "{digest}: this store archives no rule pack yet; packs are archived when "
+                "`comity watch` first uses them"
+            ).format(digest=digest)
         )
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise InvalidInput(f"{target}: not empty; give a new or empty directory")
+        raise InvalidInput(_("{dir}: not empty; give a new or empty directory").format(dir=target))
     with store:
         # Written beside the target first, recorded, then moved into place: nothing
         # is in DIR unless its disclosure was recorded.
@@ -351,7 +388,9 @@ def rules_export(log: EventLog, digest: str, directory: str) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         except OSError as exc:
-            raise InvalidInput(f"{target}: cannot write there: {exc.strerror or exc}") from None
+            raise InvalidInput(
+                _("{dir}: cannot write there: {why}").format(dir=target, why=exc.strerror or exc)
+            ) from None
         try:
             staged = work / "pack"
             report = export_pack(store, digest, staged)
@@ -373,7 +412,13 @@ def rules_export(log: EventLog, digest: str, directory: str) -> None:
             staged.rename(target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    click.echo(f"rule pack {report.digest}: {report.files} files written to {directory}")
+    click.echo(
+        ngettext(
+            "rule pack {digest}: {n} file written to {dir}",
+            "rule pack {digest}: {n} files written to {dir}",
+            report.files,
+        ).format(digest=report.digest, n=report.files, dir=directory)
+    )
     if report.problem is not None:
         click.echo(f"Error: {report.problem}", err=True)
         click.get_current_context().exit(1)

@@ -596,7 +596,8 @@ def rederive(
     command = request.get("command")
     lang = request.get("lang", i18n.DEFAULT)
     if command == "log":
-        render_log(log, request, basis.head.position)
+        with i18n.use(lang):  # records made before the log's table had a language: English
+            render_log(log, request, basis.head.position)
         return
     if command == "rules export":
         with tempfile.TemporaryDirectory(prefix="comity-reproduce-") as tmp:

@@ -21,6 +21,7 @@ from comity.cli.options import replay_at, time_options
 from comity.cli.outputs import Env, render_report
 from comity.errors import InvalidInput
 from comity.events import EventLog, format_time
+from comity.i18n import gettext as _
 from comity.report.html import LANGUAGES
 
 __all__ = ["COMMANDS"]
@@ -65,8 +66,10 @@ def report(
     at = replay_at(as_of, known_at)
     if not _has_events(log, case_id, at.known_at):
         raise InvalidInput(
-            f"--case {case_id}: no events in this case recorded by {format_time(at.known_at)}; "
-            "`comity log` lists the cases in the store"
+            _(
+                "--case {case}: no events in this case recorded by {known_at}; "
+                "`comity log` lists the cases in the store"
+            ).format(case=case_id, known_at=format_time(at.known_at))
         )
     basis = recorder.basis(log, pack.digest, at)
     request = {"command": "report", "case": case_id, "lang": lang or i18n.language()}
@@ -74,7 +77,13 @@ def report(
     with capturing(capture):
         shown, result = render_report(Env(log=log, pack=pack, basis=basis, at=at), request)
     if result.error is not None:
-        click.echo(f"Error: case {case_id} could not be replayed: {result.error}", err=True)
+        click.echo(
+            "Error: "
+            + _("case {case} could not be replayed: {error}").format(
+                case=case_id, error=result.error
+            ),
+            err=True,
+        )
         click.get_current_context().exit(4)
     recorder.deliver(
         capture,
@@ -86,7 +95,12 @@ def report(
         pack=pack,
     )
     if out is not None:
-        click.echo(f"report of case {case_id} {at.words()} written to {out}", err=True)
+        click.echo(
+            _("report of case {case} {at} written to {out}").format(
+                case=case_id, at=at.words(), out=out
+            ),
+            err=True,
+        )
 
 
 def _has_events(log: EventLog, case_id: str, known_at: dt.datetime) -> bool:

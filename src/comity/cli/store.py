@@ -15,6 +15,7 @@ from typing import IO, Any, NoReturn
 
 import click
 
+from comity import i18n
 from comity.cli import Context, describe_store, pass_context, pass_log
 from comity.cli._disclose import Recorder, disclosure_options
 from comity.cli._streams import Capture, capturing, close
@@ -118,14 +119,18 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, Any]:
         name = name.strip()
         if not sep or not name:
             raise click.BadParameter(
-                f"{item!r}: expected NAME=VALUE, e.g. jurisdiction=PA", param_hint="--field"
+                _("{item}: expected NAME=VALUE, e.g. jurisdiction=PA").format(item=repr(item)),
+                param_hint="--field",
             )
         if name in _FLAG_OF_FIELD:
             raise click.BadParameter(
-                f"{name!r}: use {_FLAG_OF_FIELD[name]} instead", param_hint="--field"
+                _("{name}: use {flag} instead").format(name=repr(name), flag=_FLAG_OF_FIELD[name]),
+                param_hint="--field",
             )
         if name in fields:
-            raise click.BadParameter(f"{name!r} is given twice", param_hint="--field")
+            raise click.BadParameter(
+                _("{name} is given twice").format(name=repr(name)), param_hint="--field"
+            )
         try:
             fields[name] = loads_user_json(text)
         except JsonInputError as exc:
@@ -217,12 +222,16 @@ def append(
         if fields:
             given.append("--field")
         if given:
-            _usage(f"--json cannot be combined with {', '.join(given)}")
+            _usage(_("--json cannot be combined with {flags}").format(flags=", ".join(given)))
         data = _event_from_json(json_text)
     else:
         missing = [flag for flag, value in flags.items() if value is None]
         if missing:
-            _usage(f"missing {', '.join(missing)} (or give the whole event with --json)")
+            _usage(
+                _("missing {flags} (or give the whole event with --json)").format(
+                    flags=", ".join(missing)
+                )
+            )
         data = {
             "type": event_type,
             "case_id": case_id,
@@ -269,7 +278,9 @@ def log_command(log: EventLog, case_id: str | None, fmt: str) -> None:
     """
     recorder = Recorder("export", "log")
     basis = recorder.basis(log, None, None)
-    request = {"command": "log", "case": case_id, "format": fmt}
+    # The table's column names are in the command line's language: a reproduce renders
+    # it in the same one.
+    request = {"command": "log", "case": case_id, "format": fmt, "lang": i18n.language()}
     capture = Capture()
     with capturing(capture):
         shown = render_log(log, request, basis.head.position)
@@ -324,11 +335,28 @@ def copy_command(src: str, dst: str) -> None:
 
     report = copy_log(src, dst)
     head = report.head
-    already = f" ({report.start} were already there)" if report.start else ""
+    copied = ngettext(
+        "Copied {n} record from {src} to {dst}; {size} records, head {hash}.",
+        "Copied {n} records from {src} to {dst}; {size} records, head {hash}.",
+        report.copied,
+    )
+    if report.start:
+        copied = ngettext(
+            "Copied {n} record ({start} were already there) from {src} to {dst}; "
+            "{size} records, head {hash}.",
+            "Copied {n} records ({start} were already there) from {src} to {dst}; "
+            "{size} records, head {hash}.",
+            report.copied,
+        )
     click.echo(
-        f"Copied {report.copied} record{'s' if report.copied != 1 else ''}{already} from "
-        f"{describe_store(src)} to {describe_store(dst)}; "
-        f"{head.position} records, head {head.hash}."
+        copied.format(
+            n=report.copied,
+            start=report.start,
+            src=describe_store(src),
+            dst=describe_store(dst),
+            size=head.position,
+            hash=head.hash,
+        )
     )
 
 

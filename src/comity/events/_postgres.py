@@ -71,6 +71,7 @@ from comity.events.log import (
 )
 from comity.events.store.url import SECRET, is_secret_parameter, redact_url, scrub
 from comity.events.types import Event
+from comity.i18n import gettext as _
 
 __all__ = ["APPLICATION", "SCHEMA_VERSION", "PostgresLog"]
 
@@ -227,8 +228,10 @@ class PostgresLog(RowReads):
             self._params = conninfo_to_dict(url)
         except psycopg.Error as exc:
             raise StoreUnavailable(
-                f"{self.where}: not a PostgreSQL URL ({self._scrub(str(exc))}); "
-                "expected postgresql://user@host:5432/dbname"
+                _(
+                    "{store}: not a PostgreSQL URL ({why}); "
+                    "expected postgresql://user@host:5432/dbname"
+                ).format(store=self.where, why=self._scrub(str(exc)))
             ) from None
         self._lock_key = 0
         self._channel = ""
@@ -260,9 +263,11 @@ class PostgresLog(RowReads):
             conn = psycopg.connect(self.url, autocommit=not reader, **extra)
         except psycopg.Error as exc:
             raise StoreUnavailable(
-                f"{self.where}: cannot connect to the PostgreSQL server "
-                f"({self._scrub(str(exc))}); check that it is running, that the URL names "
-                "the right host, port, user and database, and that the user may connect"
+                _(
+                    "{store}: cannot connect to the PostgreSQL server ({why}); check that it "
+                    "is running, that the URL names the right host, port, user and database, "
+                    "and that the user may connect"
+                ).format(store=self.where, why=self._scrub(str(exc)))
             ) from None
         try:
             if reader:
@@ -322,8 +327,10 @@ class PostgresLog(RowReads):
             return StoreError(f"{where}: the comity log is append-only")
         if isinstance(exc, pgerrors.LockNotAvailable):
             return StoreUnavailable(
-                f"{where}: the store is locked by another writer (waited up to "
-                f"{self._lock_timeout:g} s); try again"
+                _(
+                    "{where}: the store is locked by another writer (waited up to {seconds} s); "
+                    "try again"
+                ).format(where=where, seconds=f"{self._lock_timeout:g}")
             )
         if isinstance(exc, pgerrors.InsufficientPrivilege):
             return StoreError(
@@ -336,7 +343,9 @@ class PostgresLog(RowReads):
             return StoreUnavailable(f"{where}: the statement was cancelled ({text}); try again")
         if isinstance(exc, psycopg.OperationalError):
             return StoreUnavailable(
-                f"{where}: lost the connection to the PostgreSQL server ({text}); try again"
+                _(
+                    "{where}: lost the connection to the PostgreSQL server ({why}); try again"
+                ).format(where=where, why=text)
             )
         return StoreError(f"{where}: {text}")
 
@@ -398,13 +407,17 @@ class PostgresLog(RowReads):
             )
         if not has_meta and not create:
             raise StoreUnavailable(
-                f"{self.where}: the database holds no comity store yet; run `comity init` first"
+                _(
+                    "{store}: the database holds no comity store yet; run `comity init` first"
+                ).format(store=self.where)
             )
         version = self._schema_version() if has_meta else 0
         if version > SCHEMA_VERSION:
             raise StoreUnavailable(
-                f"{self.where}: the store has schema version {version}, newer than this "
-                f"comity understands ({SCHEMA_VERSION}); upgrade comity"
+                _(
+                    "{store}: the store has schema version {version}, newer than this "
+                    "comity understands ({known}); upgrade comity"
+                ).format(store=self.where, version=version, known=SCHEMA_VERSION)
             )
         if version < SCHEMA_VERSION:
             with self._write("create or migrate the store") as wconn:

@@ -56,6 +56,8 @@ from comity.events.log import (
     record_of_row,
 )
 from comity.events.types import Event
+from comity.i18n import N_
+from comity.i18n import gettext as _
 
 __all__ = ["APPLICATION", "SCHEMA_VERSION", "SqliteLog"]
 
@@ -146,7 +148,7 @@ class SqliteLog(RowReads):
             self._open(create=create)
         except sqlite3.Error as exc:
             self.close()
-            raise self._error(exc, "open the store") from exc
+            raise self._error(exc, N_("open the store")) from exc
         except BaseException:
             self.close()
             raise
@@ -154,10 +156,10 @@ class SqliteLog(RowReads):
     # -- opening -------------------------------------------------------------------
 
     def _missing_message(self) -> str:
-        return (
-            f"{self.path}: no comity store there; run `comity init` to create one "
+        return _(
+            "{store}: no comity store there; run `comity init` to create one "
             "(or pass --store / COMITY_STORE to name another)"
-        )
+        ).format(store=self.path)
 
     def _connect(self, *, create: bool, in_memory: bool) -> sqlite3.Connection:
         if in_memory:
@@ -172,8 +174,10 @@ class SqliteLog(RowReads):
             if not create:
                 raise StoreUnavailable(self._missing_message()) from exc
             raise StoreUnavailable(
-                f"{self.path}: cannot open or create the store file ({exc}); "
-                "check that the directory exists and is writable"
+                _(
+                    "{store}: cannot open or create the store file ({why}); "
+                    "check that the directory exists and is writable"
+                ).format(store=self.path, why=exc)
             ) from exc
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
         return conn
@@ -184,12 +188,16 @@ class SqliteLog(RowReads):
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
         if tables and "meta" not in tables:
             raise StoreUnavailable(
-                f"{self.path}: an SQLite database, but not a comity store "
-                "(it has no comity meta table); name another file with --store"
+                _(
+                    "{store}: an SQLite database, but not a comity store "
+                    "(it has no comity meta table); name another file with --store"
+                ).format(store=self.path)
             )
         if not tables and not create:
             raise StoreUnavailable(
-                f"{self.path}: the file holds no comity store yet; run `comity init` first"
+                _("{store}: the file holds no comity store yet; run `comity init` first").format(
+                    store=self.path
+                )
             )
         # WAL lets readers run while one writer appends; FULL makes every commit durable
         # before it returns (docs/store.md says what a crash can and cannot lose).
@@ -202,8 +210,10 @@ class SqliteLog(RowReads):
             return
         if version is not None and version > SCHEMA_VERSION:
             raise StoreUnavailable(
-                f"{self.path}: the store has schema version {version}, newer than this "
-                f"comity understands ({SCHEMA_VERSION}); upgrade comity"
+                _(
+                    "{store}: the store has schema version {version}, newer than this "
+                    "comity understands ({known}); upgrade comity"
+                ).format(store=self.path, version=version, known=SCHEMA_VERSION)
             )
         with self._write():
             self._initialise_or_migrate()
@@ -216,8 +226,10 @@ class SqliteLog(RowReads):
         )
         if row is None or row[0] != APPLICATION or not isinstance(row[1], int):
             raise StoreUnavailable(
-                f"{self.path}: an SQLite database with a meta table that is not comity's; "
-                "name another file with --store"
+                _(
+                    "{store}: an SQLite database with a meta table that is not comity's; "
+                    "name another file with --store"
+                ).format(store=self.path)
             )
         version: int = row[1]
         return version
@@ -257,16 +269,20 @@ class SqliteLog(RowReads):
         """The StoreError a caller sees for an sqlite3 error (never the raw exception)."""
         text = str(exc)
         lowered = text.lower()
-        where = f"{self.path}: could not {doing}"
+        where = _("{store}: could not {doing}").format(store=self.path, doing=_(doing))
         if "not a database" in lowered:
             return StoreUnavailable(
-                f"{self.path}: not an SQLite database, so not a comity store; "
-                "name another file with --store"
+                _(
+                    "{store}: not an SQLite database, so not a comity store; "
+                    "name another file with --store"
+                ).format(store=self.path)
             )
         if "locked" in lowered or "busy" in lowered:
             return StoreUnavailable(
-                f"{where}: the store is locked by another writer (waited up to "
-                f"{self._busy_timeout:g} s); try again"
+                _(
+                    "{where}: the store is locked by another writer (waited up to {seconds} s); "
+                    "try again"
+                ).format(where=where, seconds=f"{self._busy_timeout:g}")
             )
         if "malformed" in lowered or "corrupt" in lowered:
             return StoreError(
@@ -278,7 +294,9 @@ class SqliteLog(RowReads):
         if "closed" in lowered:
             return StoreUnavailable(f"{where}: this log has been closed")
         if "readonly" in lowered or "read-only" in lowered:
-            return StoreReadOnly(f"{where}: the file or its directory is read-only")
+            return StoreReadOnly(
+                _("{where}: the file or its directory is read-only").format(where=where)
+            )
         if "unable to open" in lowered:
             return StoreUnavailable(f"{where}: the file cannot be opened ({text})")
         if isinstance(exc, sqlite3.ProgrammingError) and "thread" in lowered:
@@ -302,7 +320,7 @@ class SqliteLog(RowReads):
                         conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            raise self._error(exc, "write to the store") from exc
+            raise self._error(exc, N_("write to the store")) from exc
 
     def _pages(self, sql: str, params: Sequence[Any], *, key: int, start: Any) -> Iterator[Any]:
         """Stream a query's rows FETCH_ROWS at a time, by keyset pagination.
@@ -319,7 +337,7 @@ class SqliteLog(RowReads):
             try:
                 rows = self._connection().execute(sql, (last, *params, FETCH_ROWS)).fetchall()
             except sqlite3.Error as exc:
-                raise self._error(exc, "read the store") from exc
+                raise self._error(exc, N_("read the store")) from exc
             yield from rows
             if len(rows) < FETCH_ROWS:
                 return
@@ -329,7 +347,7 @@ class SqliteLog(RowReads):
         try:
             rows = self._connection().execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise self._error(exc, "read the store") from exc
+            raise self._error(exc, N_("read the store")) from exc
         return rows[0] if rows else None
 
     def _tip(self) -> Tip:
@@ -361,7 +379,7 @@ class SqliteLog(RowReads):
                 sql = f'SELECT count(*) FROM events INDEXED BY "{name}" WHERE position <= ?'
                 counts[f"the index {name}"] = int(conn.execute(sql, (bound,)).fetchone()[0])
         except sqlite3.Error as exc:
-            raise self._error(exc, "read the store") from exc
+            raise self._error(exc, N_("read the store")) from exc
         return counts
 
     def _integrity(self) -> list[str]:
@@ -374,7 +392,7 @@ class SqliteLog(RowReads):
         try:
             return self._connection().execute(sql).fetchall()
         except sqlite3.Error as exc:
-            raise self._error(exc, "read the store") from exc
+            raise self._error(exc, N_("read the store")) from exc
 
     def _existing(self, ids: Sequence[str]) -> Mapping[str, str]:
         found: dict[str, str] = {}

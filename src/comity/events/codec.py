@@ -55,10 +55,12 @@ from cattrs.strategies import configure_tagged_union
 from comity.errors import EventFormatError, InvalidArgument, Problem
 from comity.events import types as t
 from comity.events.codes import currencies, jurisdictions, meant_jurisdiction
-from comity.events.limits import IN_RANGE, MAX_INTEGER, SCHEMA_VERSIONS, in_range
+from comity.events.limits import MAX_INTEGER, SCHEMA_VERSIONS, in_range, in_range_words
 from comity.events.text import id_problem, printable
 from comity.events.time import DAY_PATTERN, INSTANT_TEXT, day_of, format_time
 from comity.events.types import EVENT_TYPES, Event, ValidTime
+from comity.i18n import N_
+from comity.i18n import gettext as _
 
 __all__ = [
     "CURRENCY_PATTERN",
@@ -122,11 +124,13 @@ def _show(value: Any) -> str:
         return "null"
     if isinstance(value, int | float):
         shown = str(value)
-        return f"the number {shown if len(shown) <= 40 else shown[:37] + '...'}"
+        return _("the number {number}").format(
+            number=shown if len(shown) <= 40 else shown[:37] + "..."
+        )
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     return repr(value)
 
 
@@ -134,21 +138,28 @@ class _Invalid(ValueError):
     """A value was refused; the message is the user-facing explanation."""
 
 
-def _expect_str(value: Any, what: str = "a string") -> str:
+def _expected(what: str, value: Any) -> _Invalid:
+    """`expected WHAT, got VALUE`, in the language of the command line; `what` is a
+    message id (marked `N_` where it is written)."""
+    return _Invalid(_("expected {what}, got {value}").format(what=_(what), value=_show(value)))
+
+
+def _expect_str(value: Any, what: str = N_("a string")) -> str:
     if not isinstance(value, str):
-        raise _Invalid(f"expected {what}, got {_show(value)}")
+        raise _expected(what, value)
     return value
 
 
 def parse_date(value: Any, *, bounded: bool = True) -> dt.date:
     """An ISO calendar date, inside the supported range when `bounded`."""
-    text = _expect_str(value, "an ISO date (YYYY-MM-DD)")
+    what = N_("an ISO date (YYYY-MM-DD)")
+    text = _expect_str(value, what)
     try:
         parsed = day_of(text)
     except ValueError:
-        raise _Invalid(f"expected an ISO date (YYYY-MM-DD), got {_show(value)}") from None
+        raise _expected(what, value) from None
     if bounded and not in_range(parsed):
-        raise _Invalid(f"expected {IN_RANGE}, got {_show(value)}")
+        raise _expected(in_range_words(), value)
     return parsed
 
 
@@ -159,75 +170,75 @@ def parse_datetime(value: Any, *, bounded: bool = True) -> dt.datetime:
     3339 reserves for "offset unknown". The result is in UTC: the form that is stored,
     hashed and compared, whatever offset the writer used.
     """
-    what = "an ISO datetime with an offset (YYYY-MM-DDTHH:MM:SSZ or ...-05:00)"
+    what = N_("an ISO datetime with an offset (YYYY-MM-DDTHH:MM:SSZ or ...-05:00)")
     text = _expect_str(value, what)
     match = INSTANT_TEXT.fullmatch(text)
     if match is None:
-        raise _Invalid(f"expected {what}, got {_show(value)}")
+        raise _expected(what, value)
     zone = match.group("zone")
     if zone is None:
-        raise _Invalid(
-            f"expected a datetime ending in Z or an offset such as -05:00, got {_show(value)}"
-        )
+        raise _expected(N_("a datetime ending in Z or an offset such as -05:00"), value)
     if zone == "-00:00":
         raise _Invalid(
-            f"expected a known offset, got {_show(value)}: -00:00 means the offset is "
-            "unknown; write Z for UTC"
+            _(
+                "expected a known offset, got {value}: -00:00 means the offset is "
+                "unknown; write Z for UTC"
+            ).format(value=_show(value))
         )
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _Invalid(f"expected {what}, got {_show(value)}") from None
+        raise _expected(what, value) from None
     offset = parsed.utcoffset()
     if int(zone[-2:] if zone != "Z" else 0) >= 60 or (
         offset is not None and abs(offset) > MAX_OFFSET
     ):
-        raise _Invalid(f"expected an offset from -14:00 to +14:00, got {_show(value)}")
+        raise _expected(N_("an offset from -14:00 to +14:00"), value)
     # Far from the range, refuse before converting: at the edge of what datetime holds
     # (0001-01-01T00:00+01:00) the conversion to UTC would overflow.
     far = not _YEARS_NEAR_RANGE[0] <= parsed.year <= _YEARS_NEAR_RANGE[1]
     if bounded and (far or not in_range(parsed.astimezone(dt.UTC))):
-        raise _Invalid(f"expected {IN_RANGE}, got {_show(value)}")
+        raise _expected(in_range_words(), value)
     return parsed.astimezone(dt.UTC)
 
 
 def parse_utc_datetime(value: Any) -> dt.datetime:
     """Parse an ISO 8601 instant that states UTC; naive or other offsets are refused."""
-    what = "a UTC datetime (YYYY-MM-DDTHH:MM:SSZ)"
+    what = N_("a UTC datetime (YYYY-MM-DDTHH:MM:SSZ)")
     text = _expect_str(value, what)
     match = INSTANT_TEXT.fullmatch(text)
     if match is None:
-        raise _Invalid(f"expected {what}, got {_show(value)}")
+        raise _expected(what, value)
     if match.group("zone") not in ("Z", "+00:00"):
-        raise _Invalid(f"expected a UTC datetime ending in Z or +00:00, got {_show(value)}")
+        raise _expected(N_("a UTC datetime ending in Z or +00:00"), value)
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _Invalid(f"expected {what}, got {_show(value)}") from None
+        raise _expected(what, value) from None
     return parsed.replace(tzinfo=dt.UTC)
 
 
 def _parse_valid_time(value: Any, *, bounded: bool) -> ValidTime:
-    what = "an ISO date (YYYY-MM-DD) or datetime (YYYY-MM-DDTHH:MM:SSZ)"
+    what = N_("an ISO date (YYYY-MM-DD) or datetime (YYYY-MM-DDTHH:MM:SSZ)")
     text = _expect_str(value, what)
     if _DATE_RE.fullmatch(text):
         return parse_date(text, bounded=bounded)
     if "T" in text:
         return parse_datetime(text, bounded=bounded)
-    raise _Invalid(f"expected {what}, got {_show(value)}")
+    raise _expected(what, value)
 
 
 def _parse_decimal(value: Any) -> Decimal:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise _Invalid(
-            f'expected a decimal string such as "150000.00", got {_show(value)}; '
-            "quote the amount so that no precision is lost"
+            _(
+                'expected a decimal string such as "150000.00", got {value}; '
+                "quote the amount so that no precision is lost"
+            ).format(value=_show(value))
         )
-    text = _expect_str(value, 'a decimal string such as "150000.00"')
+    text = _expect_str(value, N_('a decimal string such as "150000.00"'))
     if not _DECIMAL_RE.fullmatch(text):
-        raise _Invalid(
-            f'expected a non-negative decimal string such as "150000.00", got {_show(value)}'
-        )
+        raise _expected(N_('a non-negative decimal string such as "150000.00"'), value)
     return Decimal(text)
 
 
@@ -242,36 +253,43 @@ def _check_text(value: Any, kind: str | None, *, policy: bool = True) -> str:
     text = _expect_str(value)
     if not text.isascii() and (found := _SURROGATE_RE.search(text)):
         code = f"U+{ord(found.group()):04X}"
-        raise _Invalid(f"expected valid Unicode text, got a lone surrogate ({code})")
+        raise _Invalid(
+            _("expected valid Unicode text, got a lone surrogate ({code})").format(code=code)
+        )
     if kind == "id":
         if not 1 <= len(text) <= ID_MAX or text.strip() != text:
             raise _Invalid(
-                f"expected an id of 1 to {ID_MAX} characters without surrounding spaces, "
-                f"got {_show(value)}"
+                _(
+                    "expected an id of 1 to {max} characters without surrounding spaces, "
+                    "got {value}"
+                ).format(max=ID_MAX, value=_show(value))
             )
         if policy and (why := id_problem(text)):
-            raise _Invalid(f"expected an id that is {why}, got {_show(value)}")
-    elif kind == "jurisdiction":
-        if not _JURISDICTION_RE.fullmatch(text):
             raise _Invalid(
-                f'expected an ISO 3166-1 alpha-2 code such as "PA" (or "EU"), got {_show(value)}'
+                _("expected an id that is {why}, got {value}").format(why=why, value=_show(value))
             )
+    elif kind == "jurisdiction":
+        code = N_('an ISO 3166-1 alpha-2 code such as "PA" (or "EU")')
+        if not _JURISDICTION_RE.fullmatch(text):
+            raise _expected(code, value)
         if policy and text not in jurisdictions():
             meant = meant_jurisdiction(text)
-            hint = f'; did you mean "{meant}"?' if meant else ""
-            raise _Invalid(
-                f'expected an ISO 3166-1 alpha-2 code such as "PA" (or "EU"), '
-                f"got {_show(value)}{hint}"
-            )
+            if meant:
+                raise _Invalid(
+                    _('expected {what}, got {value}; did you mean "{meant}"?').format(
+                        what=_(code), value=_show(value), meant=meant
+                    )
+                )
+            raise _expected(code, value)
     elif kind == "currency":
-        if not _CURRENCY_RE.fullmatch(text):
-            raise _Invalid(f'expected an ISO 4217 currency code such as "USD", got {_show(value)}')
-        if policy and text not in currencies():
-            raise _Invalid(f'expected an ISO 4217 currency code such as "USD", got {_show(value)}')
+        if not _CURRENCY_RE.fullmatch(text) or (policy and text not in currencies()):
+            raise _expected(N_('an ISO 4217 currency code such as "USD"'), value)
     elif len(text) > TEXT_MAX:
-        raise _Invalid(f"expected at most {TEXT_MAX} characters, got {len(text)}")
+        raise _Invalid(
+            _("expected at most {max} characters, got {n}").format(max=TEXT_MAX, n=len(text))
+        )
     elif policy and "\x00" in text:
-        raise _Invalid("expected text without NUL (U+0000), which no store can keep")
+        raise _Invalid(_("expected text without NUL (U+0000), which no store can keep"))
     return text
 
 
@@ -282,15 +300,23 @@ def _check_version(value: Any) -> None:
     if value in SCHEMA_VERSIONS:
         return
     known = ", ".join(str(v) for v in SCHEMA_VERSIONS)
-    raise _Invalid(f"expected a schema version that exists ({known}), got {_show(value)}")
+    raise _Invalid(
+        _("expected a schema version that exists ({known}), got {value}").format(
+            known=known, value=_show(value)
+        )
+    )
 
 
 def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
     allowed = get_args(tp)
 
-    def structure(value: Any, _: Any) -> Any:
+    def structure(value: Any, _type: Any) -> Any:
         if value not in allowed or not isinstance(value, str):
-            raise _Invalid(f"expected one of {', '.join(allowed)}; got {_show(value)}")
+            raise _Invalid(
+                _("expected one of {allowed}; got {value}").format(
+                    allowed=", ".join(allowed), value=_show(value)
+                )
+            )
         return value
 
     return structure
@@ -331,21 +357,19 @@ def _make_converter(*, policy: bool) -> cattrs.Converter:
         lambda t: t == ValidTime, lambda v, _: _parse_valid_time(v, bounded=policy)
     )
 
-    def structure_bool(value: Any, _: Any) -> bool:
+    def structure_bool(value: Any, _type: Any) -> bool:
         if not isinstance(value, bool):
-            raise _Invalid(f"expected true or false, got {_show(value)}")
+            raise _expected(N_("true or false"), value)
         return value
 
-    def structure_int(value: Any, _: Any) -> int:
+    def structure_int(value: Any, _type: Any) -> int:
         # JSON has one number type: `1.0` is the integer 1 (as JSON Schema counts it).
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _Invalid(f"expected an integer, got {_show(value)}")
+            raise _expected(N_("an integer"), value)
         if policy and abs(value) > MAX_INTEGER:
-            raise _Invalid(
-                f"expected an integer from -{MAX_INTEGER} to {MAX_INTEGER}, got {_show(value)}"
-            )
+            raise _out_of_bounds(value)
         return value
 
     conv.register_structure_hook(bool, structure_bool)
@@ -355,7 +379,7 @@ def _make_converter(*, policy: bool) -> cattrs.Converter:
 
     def structure_list(value: Any, tp: Any) -> tuple[Any, ...]:
         if not isinstance(value, list):
-            raise _Invalid(f"expected a list, got {_show(value)}")
+            raise _expected(N_("a list"), value)
         (item,) = (a for a in get_args(tp) if a is not Ellipsis)
         out: list[Any] = []
         errors: list[Exception] = []
@@ -386,9 +410,9 @@ def _make_converter(*, policy: bool) -> cattrs.Converter:
             if (kind := field_kind(f.name)) is not None
         ]
 
-        def structure(value: Any, _: Any) -> Any:
+        def structure(value: Any, _type: Any) -> Any:
             if not isinstance(value, dict):
-                raise _Invalid(f"expected an object, got {_show(value)}")
+                raise _expected(N_("an object"), value)
             # null means absent for a known field; an unknown key is refused even if null
             value = {k: v for k, v in value.items() if v is not None or k not in names}
             errors: list[Exception] = []
@@ -519,25 +543,33 @@ def _checker(tp: Any, name: str) -> _Check | None:
     return None  # bool, Literal: their type is the whole rule, and mypy checks it
 
 
+def _out_of_bounds(value: Any) -> _Invalid:
+    return _Invalid(
+        _("expected an integer from -{max} to {max}, got {value}").format(
+            max=MAX_INTEGER, value=_show(value)
+        )
+    )
+
+
 def _check_time(value: Any) -> None:
     if value is None:
         return
     if isinstance(value, dt.datetime) and value.tzinfo is None:
-        raise _Invalid(f"expected a datetime with an offset, got {value.isoformat()}")
+        raise _Invalid(
+            _("expected a datetime with an offset, got {value}").format(value=value.isoformat())
+        )
     if not in_range(value):
-        raise _Invalid(f"expected {IN_RANGE}, got {_show(format_time(value))}")
+        raise _expected(in_range_words(), format_time(value))
 
 
 def _check_bounded(value: Any) -> None:
     if isinstance(value, int) and abs(value) > MAX_INTEGER:
-        raise _Invalid(
-            f"expected an integer from -{MAX_INTEGER} to {MAX_INTEGER}, got {_show(value)}"
-        )
+        raise _out_of_bounds(value)
 
 
 def _check_amount(value: Any) -> None:
     if isinstance(value, Decimal) and not _DECIMAL_RE.fullmatch(_format_decimal(value)):
-        raise _Invalid(f"expected a non-negative finite amount, got {_show(str(value))}")
+        raise _expected(N_("a non-negative finite amount"), str(value))
 
 
 @functools.cache
@@ -583,51 +615,54 @@ def contradiction(event: Event) -> tuple[str, str] | None:
     day = _day(event.occurred_at)
     match event:
         case t.OrderIssued(expires_on=expires) if expires is not None and expires < day:
-            return "expires_on", (
-                f"the order expires on {expires.isoformat()}, before it was issued "
-                f"(occurred_at {format_time(event.occurred_at)}); check both dates"
-            )
+            return "expires_on", _(
+                "the order expires on {expires}, before it was issued "
+                "(occurred_at {occurred}); check both dates"
+            ).format(expires=expires.isoformat(), occurred=format_time(event.occurred_at))
         case t.OrderExtended(expires_on=expires) if expires < day:
-            return "expires_on", (
-                f"the extension runs to {expires.isoformat()}, before it was granted "
-                f"(occurred_at {format_time(event.occurred_at)}); check both dates"
-            )
+            return "expires_on", _(
+                "the extension runs to {expires}, before it was granted "
+                "(occurred_at {occurred}); check both dates"
+            ).format(expires=expires.isoformat(), occurred=format_time(event.occurred_at))
         case t.FiuPostponementExtended(expires_on=expires) if expires < day:
-            return "expires_on", (
-                f"the suspension is extended to {expires.isoformat()}, before the extension "
-                f"was made (occurred_at {format_time(event.occurred_at)}); check both dates"
-            )
+            return "expires_on", _(
+                "the suspension is extended to {expires}, before the extension "
+                "was made (occurred_at {occurred}); check both dates"
+            ).format(expires=expires.isoformat(), occurred=format_time(event.occurred_at))
         case t.TransferDetected() if event.to_asset_id == event.from_asset_id:
-            return "to_asset_id", (
-                f"the transfer moves value from asset {event.from_asset_id} into the same "
-                "asset; give the receiving asset, or leave to_asset_id out if it is not known"
-            )
+            return "to_asset_id", _(
+                "the transfer moves value from asset {asset} into the same asset; give the "
+                "receiving asset, or leave to_asset_id out if it is not known"
+            ).format(asset=event.from_asset_id)
         case t.MlaRequestSent() if event.requested_jurisdiction == event.requesting_jurisdiction:
-            return "requested_jurisdiction", (
-                f"a request for assistance from {event.requesting_jurisdiction} to itself; "
+            return "requested_jurisdiction", _(
+                "a request for assistance from {jurisdiction} to itself; "
                 "name the jurisdiction asked"
-            )
+            ).format(jurisdiction=event.requesting_jurisdiction)
         case t.AssetReturned() if event.to_jurisdiction == event.from_jurisdiction:
-            return "to_jurisdiction", (
-                f"a return from {event.from_jurisdiction} to itself; name the jurisdiction "
-                "the asset went to"
-            )
+            return "to_jurisdiction", _(
+                "a return from {jurisdiction} to itself; name the jurisdiction the asset went to"
+            ).format(jurisdiction=event.from_jurisdiction)
         case t.OwnershipLinked() if event.owned_id is None and event.asset_id is None:
-            return "owned_id", "the link names neither owned_id (an entity) nor asset_id; give one"
+            return "owned_id", _(
+                "the link names neither owned_id (an entity) nor asset_id; give one"
+            )
         case t.OwnershipLinked() if event.owned_id == event.owner_id:
-            return "owned_id", f"{event.owner_id} is linked to itself; check owner_id and owned_id"
+            return "owned_id", _("{owner} is linked to itself; check owner_id and owned_id").format(
+                owner=event.owner_id
+            )
         case t.ProceedingClosed(outcome="transferred") if event.transferred_to_jurisdiction is None:
-            return "transferred_to_jurisdiction", (
+            return "transferred_to_jurisdiction", _(
                 "is required when the outcome is transferred: the jurisdiction that took "
                 "the proceeding over"
             )
         case t.ProceedingClosed() if (
             event.outcome != "transferred" and event.transferred_to_jurisdiction is not None
         ):
-            return "transferred_to_jurisdiction", (
-                f"is given, but the outcome is {event.outcome}, not transferred; "
+            return "transferred_to_jurisdiction", _(
+                "is given, but the outcome is {outcome}, not transferred; "
                 "leave it out or correct the outcome"
-            )
+            ).format(outcome=event.outcome)
     return None
 
 
@@ -698,7 +733,9 @@ def _flatten(exc: BaseException, prefix: str) -> list[tuple[str, str]]:
         return [
             (
                 ".".join(p for p in (path, key) if p),
-                f"unknown field; the v1 format allows no other fields (allowed: {known})",
+                _("unknown field; the v1 format allows no other fields (allowed: {known})").format(
+                    known=known
+                ),
             )
             for key in sorted(exc.extra_fields)
         ]
@@ -708,10 +745,10 @@ def _flatten(exc: BaseException, prefix: str) -> list[tuple[str, str]]:
             out.extend(_flatten(sub, path))
         return out
     if isinstance(exc, KeyError):
-        return [(path, "is required")]
+        return [(path, _("is required"))]
     if isinstance(exc, _Invalid):
         return [(path, str(exc))]
-    return [(path, f"invalid value ({exc})")]
+    return [(path, _("invalid value ({why})").format(why=exc))]
 
 
 def decode_event(
@@ -727,13 +764,19 @@ def decode_event(
         return EventFormatError([Problem(source, line, path, message)])
 
     if not isinstance(obj, dict):
-        raise fail("", f"expected a JSON object (one event per line), got {_show(obj)}")
+        raise fail(
+            "",
+            _("expected a JSON object (one event per line), got {value}").format(value=_show(obj)),
+        )
     tag = obj.get("type")
     if tag is None:
-        raise fail("type", f"is required; one of {', '.join(EVENT_TYPES)}")
+        raise fail("type", _("is required; one of {types}").format(types=", ".join(EVENT_TYPES)))
     if not isinstance(tag, str) or tag not in EVENT_TYPES:
         raise fail(
-            "type", f"unknown event type {_show(tag)}; expected one of {', '.join(EVENT_TYPES)}"
+            "type",
+            _("unknown event type {value}; expected one of {types}").format(
+                value=_show(tag), types=", ".join(EVENT_TYPES)
+            ),
         )
     try:
         conv = _stored_converter if stored else _converter

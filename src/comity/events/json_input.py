@@ -15,6 +15,8 @@ import json
 from typing import Any
 
 from comity.events.limits import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH
+from comity.i18n import N_
+from comity.i18n import gettext as _
 
 __all__ = ["MAX_TEXT_BYTES", "JsonInputError", "loads_user_json"]
 
@@ -34,6 +36,32 @@ class JsonInputError(ValueError):
         self.malformed = malformed
 
 
+#: The json module's own reasons (`JSONDecodeError.msg`), marked for the catalogs: a
+#: reason it gives that is not here is shown as it gives it.
+_DECODER_WORDS = {
+    m: m
+    for m in (
+        N_("Expecting value"),
+        N_("Expecting property name enclosed in double quotes"),
+        N_("Expecting ',' delimiter"),
+        N_("Expecting ':' delimiter"),
+        N_("Unterminated string starting at"),
+        N_("Invalid control character at"),
+        N_("Invalid \\escape"),
+        N_("Invalid \\uXXXX escape"),
+        N_("Extra data"),
+        N_("Illegal trailing comma before end of object"),
+        N_("Illegal trailing comma before end of array"),
+    )
+}
+
+
+def _too_deep_words() -> str:
+    return _(
+        "nested more than {max} deep; an event is one flat object (money and lists nest one level)"
+    ).format(max=MAX_JSON_DEPTH)
+
+
 class _Refused(Exception):
     """Raised from inside the json module's hooks; turned into JsonInputError."""
 
@@ -42,10 +70,14 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
-        for key, _ in pairs:
+        for key, _value in pairs:
             if key in seen:
                 shown = json.dumps(key, ensure_ascii=True)
-                raise _Refused(f"the key {shown} appears twice in one object; give each field once")
+                raise _Refused(
+                    _("the key {key} appears twice in one object; give each field once").format(
+                        key=shown
+                    )
+                )
             seen.add(key)
     return obj
 
@@ -60,13 +92,7 @@ def _integer(text: str) -> int:
 
 
 def _constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON value")
-
-
-_TOO_DEEP = (
-    f"nested more than {MAX_JSON_DEPTH} deep; an event is one flat object "
-    "(money and lists nest one level)"
-)
+    raise _Refused(_("{name} is not a JSON value").format(name=name))
 
 
 def _may_be_too_deep(text: str) -> bool:
@@ -118,12 +144,15 @@ def loads_user_json(text: str, *, max_bytes: int | None = None) -> Any:
         )
     except json.JSONDecodeError as exc:
         raise JsonInputError(
-            f"malformed JSON: {exc.msg} (column {exc.colno})", malformed=True
+            _("malformed JSON: {why} (column {column})").format(
+                why=_(_DECODER_WORDS.get(exc.msg, exc.msg)), column=exc.colno
+            ),
+            malformed=True,
         ) from None
     except _Refused as exc:
         raise JsonInputError(str(exc), malformed=False) from None
     except RecursionError:  # deeper than the interpreter's stack: far beyond the bound
-        raise JsonInputError(_TOO_DEEP, malformed=False) from None
+        raise JsonInputError(_too_deep_words(), malformed=False) from None
     if _may_be_too_deep(text) and _too_deep(value):
-        raise JsonInputError(_TOO_DEEP, malformed=False)
+        raise JsonInputError(_too_deep_words(), malformed=False)
     return value

@@ -15,6 +15,7 @@ from comity.events.codec import decode_event
 from comity.events.json_input import JsonInputError, loads_user_json
 from comity.events.log import ENVELOPE_FIELDS
 from comity.events.types import Event
+from comity.i18n import gettext as _
 
 __all__ = ["MAX_LINE_BYTES", "parse_jsonl", "parse_one", "parse_values"]
 
@@ -35,8 +36,10 @@ def parse_one(data: Any, *, source: str, line: int | None) -> Event:
                         source,
                         line,
                         name,
-                        "is set by the log, not by the writer; remove it "
-                        "(to copy a log with its envelope use `comity copy`)",
+                        _(
+                            "is set by the log, not by the writer; remove it "
+                            "(to copy a log with its envelope use `comity copy`)"
+                        ),
                     )
                     for name in envelope
                 ]
@@ -81,7 +84,9 @@ def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
                     source,
                     number,
                     "",
-                    f"line is {len(raw)} bytes; at most {MAX_LINE_BYTES} allowed",
+                    _("line is {size} bytes; at most {max} allowed").format(
+                        size=len(raw), max=MAX_LINE_BYTES
+                    ),
                 )
             )
             continue
@@ -90,7 +95,10 @@ def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
         except UnicodeDecodeError as exc:
             problems.append(
                 Problem(
-                    source, number, "", f"not UTF-8 (byte {exc.start + 1}); save the file as UTF-8"
+                    source,
+                    number,
+                    "",
+                    _("not UTF-8 (byte {n}); save the file as UTF-8").format(n=exc.start + 1),
                 )
             )
             continue
@@ -99,7 +107,7 @@ def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
             text = text.removeprefix("\ufeff")
         if not text.strip():
             problems.append(
-                Problem(source, number, "", "blank line; JSON Lines has one event on every line")
+                Problem(source, number, "", _("blank line; JSON Lines has one event on every line"))
             )
             continue
         try:
@@ -109,7 +117,7 @@ def parse_jsonl(lines: Iterable[bytes], *, source: str) -> list[Event]:
             continue
         batch.add(number, data)
     if count == 0:
-        problems.append(Problem(source, None, "", "empty input: no events to append"))
+        problems.append(Problem(source, None, "", _("empty input: no events to append")))
     if problems:
         raise EventFormatError(problems)
     return events
@@ -136,8 +144,9 @@ class _Batch:
                     self.source,
                     number,
                     "event_id",
-                    f"{event.event_id!r} already appears on line {self._first[event.event_id]}; "
-                    "every event needs its own event_id",
+                    _(
+                        "{event} already appears on line {line}; every event needs its own event_id"
+                    ).format(event=repr(event.event_id), line=self._first[event.event_id]),
                 )
             )
             return
@@ -157,7 +166,7 @@ def parse_values(values: Iterable[Any], *, source: str) -> list[Event]:
             break
         batch.add(number, data)
     if count == 0:
-        problems.append(Problem(source, None, "", "empty input: no events to append"))
+        problems.append(Problem(source, None, "", _("empty input: no events to append")))
     if problems:
         raise EventFormatError(problems)
     return batch.events

@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from comity.i18n import N_
+from comity.i18n import gettext as _
+
 __all__ = [
     "FIRST_DATE",
     "FIRST_INSTANT",
     "IN_RANGE",
+    "IN_RANGE_WORDS",
     "LAST_DATE",
     "LAST_INSTANT",
     "MAX_INTEGER",
@@ -33,6 +37,7 @@ __all__ = [
     "RANGE_DAYS",
     "SCHEMA_VERSIONS",
     "in_range",
+    "in_range_words",
 ]
 
 FIRST_DATE = dt.date(1900, 1, 1)
@@ -50,11 +55,16 @@ SCHEMA_VERSIONS = (1,)
 MAX_JSON_DEPTH = 16
 
 
-#: What an error says is expected of a date or instant outside the range.
-IN_RANGE = (
-    f"a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()} (UTC), "
-    "the dates comity supports"
-)
+#: What an error says is expected of a date or instant outside the range (a message id
+#: of the catalogs; :func:`in_range_words` puts the dates in).
+IN_RANGE_WORDS = N_("a date from {first} to {last} (UTC), the dates comity supports")
+#: The same, in English.
+IN_RANGE = IN_RANGE_WORDS.format(first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat())
+
+
+def in_range_words() -> str:
+    """:data:`IN_RANGE` in the language of the command line."""
+    return _(IN_RANGE_WORDS).format(first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat())
 
 
 def in_range(value: dt.date | dt.datetime) -> bool:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+from comity.i18n import gettext as _
+
 __all__ = [
     "FORBIDDEN_IN_IDS",
     "forbidden_class",
@@ -46,9 +48,11 @@ def id_problem(text: str) -> str | None:
         return None  # the common case, and quick: no ASCII character is Cf, Zl or Zp
     for char in text:
         if unicodedata.category(char) in FORBIDDEN_IN_IDS:
-            return f"printable (it holds {_describe(char)}, a control or format character)"
+            return _("printable (it holds {char}, a control or format character)").format(
+                char=_describe(char)
+            )
     if not unicodedata.is_normalized("NFC", text):
-        return "in Unicode NFC (normalise the id to NFC where it is made)"
+        return _("in Unicode NFC (normalise the id to NFC where it is made)")
     return None
 
 

@@ -47,6 +47,8 @@ def cite(basis: Mapping[str, Any], *, always: bool = False) -> str:
     text = f"{instrument} art. {article}" if article[:1].isdigit() else f"{instrument}, {article}"
     confidence = basis.get("confidence")
     if confidence == "policy":
+        # comity's own words, not a published text: worded in the language too.
+        text = f"{pgettext('policy', instrument)}, {pgettext('policy', article)}"
         return text + " " + _("(comity policy, not law)")
     if confidence == "unverified" or (always and confidence):
         return f"{text} ({confidence_word(confidence)})"

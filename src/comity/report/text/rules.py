@@ -11,9 +11,10 @@ import re
 from collections.abc import Iterator, Sequence
 
 from comity.i18n import gettext as _
+from comity.i18n import pgettext
 from comity.report.text._legal import amount, cite, legal_block, no_law
 from comity.report.text._wrap import wrap, wrap_items
-from comity.report.words import rule_message, rule_title
+from comity.report.words import rule_message, rule_title, severity_word
 from comity.rules import Rule, RulePack
 from comity.rules.pack import CATEGORIES, SEVERITIES
 from comity.rules.params import ParamValue
@@ -23,18 +24,27 @@ __all__ = ["parameter_names", "rule_lines", "rules_list_lines"]
 
 def rules_list_lines(pack: RulePack, *, origin: str) -> Iterator[str]:
     """Every rule: id, code, category, severity and title, then its legal basis."""
+    names = [
+        pgettext("column", "id"),
+        pgettext("column", "code"),
+        pgettext("column", "category"),
+        pgettext("column", "severity"),
+        pgettext("column", "title"),
+    ]
     id_width = max((len(r.id) for r in pack.rules), default=2)
-    code_width = max((len(r.code) for r in pack.rules), default=4)
-    cat_width = max(len(c) for c in CATEGORIES)
-    sev_width = max(len(s) for s in SEVERITIES)
+    id_width = max(id_width, len(names[0]))
+    code_width = max([len(names[1]), *(len(r.code) for r in pack.rules)])
+    # The category stays the code that `replay --category` takes.
+    cat_width = max([len(names[2]), *(len(c) for c in CATEGORIES)])
+    sev_width = max([len(names[3]), *(len(severity_word(s)) for s in SEVERITIES)])
     yield (
-        f"{'id'.ljust(id_width)}  {'code'.ljust(code_width)}  {'category'.ljust(cat_width)}  "
-        f"{'severity'.ljust(sev_width)}  title"
+        f"{names[0].ljust(id_width)}  {names[1].ljust(code_width)}  "
+        f"{names[2].ljust(cat_width)}  {names[3].ljust(sev_width)}  {names[4]}"
     )
     for rule in pack.rules:
         yield (
             f"{rule.id.ljust(id_width)}  {rule.code.ljust(code_width)}  "
-            f"{rule.category.ljust(cat_width)}  {rule.severity.ljust(sev_width)}  "
+            f"{rule.category.ljust(cat_width)}  {severity_word(rule.severity).ljust(sev_width)}  "
             f"{rule_title(rule)}"
         )
         bases = [cite(b.to_json(), always=True) for b in rule.legal_basis] or [no_law()]
@@ -127,6 +137,14 @@ def _parameter_lines(pack: RulePack, name: str, indent: int) -> Iterator[str]:
             yield from _value_lines(value, indent + 2)
 
 
+def _aligned(rows: Sequence[tuple[str, str]], indent: int, at: int = 0) -> Iterator[str]:
+    """`label value` rows, the values in one column (at least `at`) whatever the
+    language's labels."""
+    width = max(at, *(len(label) + 1 for label, _value in rows))
+    for label, value in rows:
+        yield " " * indent + label.ljust(width) + value
+
+
 def _patterns(lines: Sequence[str], indent: int) -> Iterator[str]:
     for pattern in lines:
         yield f"{' ' * indent}{pattern}"
@@ -142,7 +160,7 @@ def _alternatives_lines(
         yield f"{pad}{title}:"
         yield from _patterns(alternatives[0], indent + 2)
         return
-    yield f"{pad}{title} (any one of):"
+    yield pad + _("{title} (any one of):").format(title=title)
     for n, alt in enumerate(alternatives, start=1):
         yield f"{pad}  {n}."
         yield from _patterns(alt, indent + 4)
@@ -151,11 +169,16 @@ def _alternatives_lines(
 def rule_lines(rule: Rule, pack: RulePack, *, origin: str) -> Iterator[str]:
     """One rule of `pack` in full; `origin` says where the pack came from."""
     yield _("Rule {id}: {code}").format(id=rule.id, code=rule.code)
-    yield f"  title:     {rule_title(rule)}"
-    yield f"  category:  {rule.category}"
-    yield f"  severity:  {rule.severity}"
-    yield f"  defined in {rule.source}"
-    yield f"  rule pack  {pack.digest} ({origin})"
+    yield from _aligned(
+        [
+            (_("title:"), rule_title(rule)),
+            (_("category:"), rule.category),
+            (_("severity:"), severity_word(rule.severity)),
+            (_("defined in"), str(rule.source)),
+            (_("rule pack"), f"{pack.digest} ({origin})"),
+        ],
+        2,
+    )
     yield ""
     yield _("Description")
     yield from wrap(" ".join(rule.description.split()), 2)
@@ -168,39 +191,56 @@ def rule_lines(rule: Rule, pack: RulePack, *, origin: str) -> Iterator[str]:
     if rule.when:
         yield ""
         yield _("Conditions")
-        yield from _alternatives_lines("raised when", rule.when, 2)
-        yield from _alternatives_lines("resolved by", rule.resolved_by, 2)
+        yield from _alternatives_lines(_("raised when"), rule.when, 2)
+        yield from _alternatives_lines(_("resolved by"), rule.resolved_by, 2)
     for n, clause in enumerate(rule.deadline, start=1):
         yield ""
         yield _("Deadline clause {n}").format(n=n)
-        yield "  starts when:"
+        yield "  " + _("starts when:")
         yield from _patterns(clause.when, 4)
-        yield f"  about:       {clause.ref}"
+        rows = [(_("about:"), clause.ref)]
         if clause.last_day is not None:
-            yield f"  last day:    the date in {clause.last_day}"
+            rows.append((_("last day:"), _("the date in {field}").format(field=clause.last_day)))
         else:
-            yield f"  period:      parameter {clause.parameter}, counted from {clause.trigger}"
+            rows.append(
+                (
+                    _("period:"),
+                    _("parameter {parameter}, counted from {trigger}").format(
+                        parameter=clause.parameter, trigger=clause.trigger
+                    ),
+                )
+            )
             if clause.calendar:
-                yield f"  calendar:    public holidays of {clause.calendar}"
-        yield from _alternatives_lines("met by", clause.met_by, 2)
+                rows.append(
+                    (
+                        _("calendar:"),
+                        _("public holidays of {calendar}").format(calendar=clause.calendar),
+                    )
+                )
+        yield from _aligned(rows, 2, at=len(_("starts when:")) + 1)
+        yield from _alternatives_lines(_("met by"), clause.met_by, 2)
         if clause.parameter is not None:
-            yield "  parameters:"
+            yield "  " + _("parameters:")
             yield from _parameter_lines(pack, clause.parameter, 4)
     if rule.warning is not None:
         yield ""
         yield _("Warning")
         if rule.warning.days_before is None:
             yield from wrap(
-                f"Raised when a period of rule {rule.warning.deadline} starts; resolved by "
-                "what meets that deadline.",
+                _(
+                    "Raised when a period of rule {rule} starts; resolved by what meets "
+                    "that deadline."
+                ).format(rule=rule.warning.deadline),
                 2,
             )
         else:
             yield from wrap(
-                f"Raised the number of days that {rule.warning.days_before} gives before "
-                f"rule {rule.warning.deadline} is breached (counted in working days when "
-                "the period is); resolved by what meets that deadline.",
+                _(
+                    "Raised the number of days that {parameter} gives before rule {rule} is "
+                    "breached (counted in working days when the period is); resolved by what "
+                    "meets that deadline."
+                ).format(parameter=rule.warning.days_before, rule=rule.warning.deadline),
                 2,
             )
-            yield "  parameters:"
+            yield "  " + _("parameters:")
             yield from _parameter_lines(pack, rule.warning.days_before, 4)
