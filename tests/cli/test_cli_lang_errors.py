@@ -257,7 +257,7 @@ def test_watch_log_audit_log_copy_and_report_lines_in_spanish(store: Path, tmp_p
     header = log.stdout.splitlines()[0].split()
     assert header == ["posición", "sec.", "registrado", "el", "caso", "tipo", "ocurrido", "el",
                       "id", "del", "evento"]  # fmt: skip
-    assert log.stderr.startswith("comunicación registrada: ")
+    assert log.stderr.startswith("disclosure: ")  # read by scripts, in every language
     english = run(store, "log", "--case", PANAMA, lang="en").stdout.splitlines()[0].split()
     assert english == ["position", "seq", "recorded_at", "case", "type", "occurred_at", "event_id"]
     report = tmp_path / "report.html"
@@ -288,6 +288,18 @@ def test_rules_list_and_show_labels_in_spanish() -> None:
     assert shown[4] == "  definida en       rules/deadlines.toml"
     shown_text = "\n".join(shown)
     assert "  empieza cuando:" in shown_text and "  se cumple con" in shown_text
+    # the parameters a deadline clause reads: labels and counting in Spanish, the
+    # sources' own words (caveats, notes) as read
+    period = [
+        line.strip() for line in run("memory:", "rules", "show", "DL-005").stdout.splitlines()
+    ]
+    assert any(line.startswith("fiabilidad:  verificado") for line in period)
+    assert any(
+        line.startswith("cómputo:     el día del hecho que lo inicia no se cuenta")
+        for line in period
+    )
+    assert any(line.startswith("desde el ") and "días hábiles" in line for line in period)
+    assert any(line.startswith("advertencia: A working day excludes") for line in period)
     english = run("memory:", "rules", "show", "DL-001", lang="en").stdout.splitlines()
     assert english[1].startswith("  title:     ") and english[3] == "  severity:  critical"
 

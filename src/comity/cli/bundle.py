@@ -118,7 +118,7 @@ def bundle(
         )
     )
     click.echo(_("manifest sha256: {sha256}").format(sha256=made.manifest_sha256))
-    click.echo(_("disclosure: {record}").format(record=made.record_id))
+    click.echo(f"disclosure: {made.record_id}")  # read by scripts: in every language
 
 
 @click.command("check")

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from comity.i18n import gettext as _
 from comity.i18n import pgettext
-from comity.report.text._legal import amount, cite, legal_block, no_law
+from comity.report.text._legal import amount, cite, confidence_word, legal_block, no_law
 from comity.report.text._wrap import wrap, wrap_items
 from comity.report.words import rule_message, rule_title, severity_word
 from comity.rules import Rule, RulePack
@@ -71,68 +71,102 @@ def _counting_words(value: ParamValue) -> str:
     if counting is None:
         return ""
     first = (
-        "the trigger day counts" if counting.trigger_counts else "the trigger day is not counted"
+        _("the trigger day counts")
+        if counting.trigger_counts
+        else _("the trigger day is not counted")
     )
     if counting.unit == "hours":
-        first = "the trigger hour counts" if counting.trigger_counts else "counted from the trigger"
-        return first
+        return (
+            _("the trigger hour counts")
+            if counting.trigger_counts
+            else _("counted from the trigger")
+        )
     roll = (
-        "an end on a weekend or public holiday moves to the next working day"
+        _("an end on a weekend or public holiday moves to the next working day")
         if counting.roll_forward
-        else "an end on a weekend or public holiday is not moved"
+        else _("an end on a weekend or public holiday is not moved")
     )
     return f"{first}; {roll}"
 
 
+def _value_labels() -> tuple[dict[str, str], int]:
+    """The labels of a parameter's values, and the column their text starts at (12 in
+    English, wider if a language's labels need it)."""
+    labels = {
+        "confidence": _("confidence:"),
+        "counting": _("counting:"),
+        "as per": _("as per:"),
+        "caveat": _("caveat:"),
+        "reference": _("reference:"),
+        "note": _("note:"),
+        "trigger": _("trigger:"),
+        "holidays": _("holidays:"),
+    }
+    width = max(12, *(len(label) + 1 for label in labels.values()))
+    width = max(width, len(labels["as per"]) + 3)
+    return labels, width
+
+
 def _value_lines(value: ParamValue, indent: int) -> Iterator[str]:
     pad = " " * indent
-    since = f"from {value.valid_from.isoformat()}"
+    labels, width = _value_labels()
+    since = value.valid_from.isoformat()
     until = (
-        f"{since} until {value.valid_until.isoformat()} (exclusive)"
+        _("from {since} until {until} (exclusive)").format(
+            since=since, until=value.valid_until.isoformat()
+        )
         if value.valid_until
-        else f"{since} (still in force)"
+        else _("from {since} (still in force)").format(since=since)
     )
     if value.kind == "amount":
         what = amount(value.amount, value.unit)
     elif value.kind == "list":
         what = ", ".join(value.items or ())
     else:
-        what = "no statutory period found (no deadline is raised)"
+        what = _("no statutory period found (no deadline is raised)")
     yield from wrap(what, indent, f"{until}: ")
-    confidence = value.confidence
+    confidence = confidence_word(value.confidence)
     if value.dates_confidence != value.confidence:
-        confidence += f" (dates: {value.dates_confidence})"
-    yield f"{pad}  confidence: {confidence}"
+        confidence += " " + _("(dates: {confidence})").format(
+            confidence=confidence_word(value.dates_confidence)
+        )
+    yield f"{pad}  {labels['confidence'].ljust(width)}{confidence}"
     if value.counting is not None:
-        yield from wrap(_counting_words(value), indent + 2, "counting:   ")
+        yield from wrap(_counting_words(value), indent + 2, labels["counting"].ljust(width))
         if value.counting.source:
-            yield from wrap(value.counting.source, indent + 2, "  as per:   ")
+            yield from wrap(
+                value.counting.source, indent + 2, ("  " + labels["as per"]).ljust(width)
+            )
         if value.counting.caveat:
-            yield from wrap(value.counting.caveat, indent + 2, "caveat:     ")
+            yield from wrap(value.counting.caveat, indent + 2, labels["caveat"].ljust(width))
     ref = value.reference
-    yield from wrap(cite(ref.to_json()), indent + 2, "reference:  ")
-    yield f"{pad}              {ref.address}"
+    more = pad + " " * (2 + width)
+    yield from wrap(cite(ref.to_json()), indent + 2, labels["reference"].ljust(width))
+    yield f"{more}{ref.address}"
     for also in ref.also:
-        yield f"{pad}              also {also}"
+        yield more + _("also {address}").format(address=also)
     if ref.read_at:
-        yield f"{pad}              wording read at {ref.read_at}"
+        yield more + _("wording read at {address}").format(address=ref.read_at)
     if value.note:
-        yield from wrap(value.note, indent + 2, "note:       ")
+        yield from wrap(value.note, indent + 2, labels["note"].ljust(width))
 
 
 def _parameter_lines(pack: RulePack, name: str, indent: int) -> Iterator[str]:
     pad = " " * indent
     names = parameter_names(pack, name)
     if not names:
-        yield f"{pad}{name}: no such parameter in the rule pack (this clause never starts a period)"
+        yield pad + _(
+            "{name}: no such parameter in the rule pack (this clause never starts a period)"
+        ).format(name=name)
         return
+    labels, width = _value_labels()
     for found in names:
         parameter = pack.parameters.parameter(found)
         yield f"{pad}{found}: {parameter.title}"
         if parameter.trigger:
-            yield from wrap(parameter.trigger, indent + 2, "trigger:    ")
+            yield from wrap(parameter.trigger, indent + 2, labels["trigger"].ljust(width))
         if parameter.holidays_of:
-            yield f"{pad}  holidays:   {parameter.holidays_of}"
+            yield f"{pad}  {labels['holidays'].ljust(width)}{parameter.holidays_of}"
         for value in parameter.values:
             yield from _value_lines(value, indent + 2)
 
