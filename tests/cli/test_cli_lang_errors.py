@@ -271,6 +271,14 @@ def test_watch_log_audit_log_copy_and_report_lines_in_spanish(store: Path, tmp_p
     assert audit[0].split()[:3] == ["posición", "registrado", "el"]
     assert audit[-1] == "3 registros."
     assert "0 hallazgos, " in audit[1]
+    jsonl = run(store, "replay", "--format", "jsonl", "--case", PANAMA)
+    assert jsonl.stderr.startswith("comity replay al ") and ", paquete de reglas " in jsonl.stderr
+    assert (
+        jsonl.stdout
+        == run(store, "replay", "--format", "jsonl", "--case", PANAMA, lang="en").stdout
+    )
+    misplaced = run(store, "deadlines", "--out", str(tmp_path / "x.ics"))
+    assert misplaced.exit_code == 2 and "Error: --out va con --format ics" in misplaced.stderr
     copied = run(store, "copy", str(store), str(tmp_path / "copy.db"))
     assert copied.stdout.startswith(f"Se copiaron 49 registros de {store} a ")
     # The log shown in Spanish is recorded with its language, and reproduces in it.

@@ -231,7 +231,12 @@ def replay(
         "origin": context.pack_origin(),
     }
     if fmt == "jsonl":
-        click.echo(f"comity replay {at.words()}, rule pack {pack.digest}", err=True)
+        click.echo(
+            _("comity replay {at}, rule pack {rulepack}").format(
+                at=at.words(), rulepack=pack.digest
+            ),
+            err=True,
+        )
         for line in basis_lines(basis):
             click.echo(line, err=True)
     results = tally.watch(with_progress(log, iter(replayed), cases, at.known_at))
@@ -427,7 +432,7 @@ def deadlines(
     if fmt != "ics":
         for flag, value in (("--previous", previous), ("--out", out)):
             if value is not None:
-                raise click.UsageError(f"{flag} goes with --format ics")
+                raise click.UsageError(_("{flag} goes with --format ics").format(flag=flag))
     recorder = Recorder("export" if fmt == "ics" else "deadlines", "deadlines")
     pack = context.pack
     previous_data = _previous_export(previous) if previous is not None else None
