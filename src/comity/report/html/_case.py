@@ -491,6 +491,7 @@ def _spans(reader: _Reader, as_of_day: dt.date) -> list[Span]:
         if order.order_type not in ("freeze", "seizure"):
             continue
         start = day_of(order.occurred_at)
+        words = reader._(_ORDER_LABELS[order.order_type])
         ends = [d for d in (reader.expiry.get(order_id), reader.ended.get(order_id)) if d]
         end = min([*ends, as_of_day])
         spans.append(
@@ -499,7 +500,7 @@ def _spans(reader: _Reader, as_of_day: dt.date) -> list[Span]:
                 start=start,
                 end=max(end, start),
                 order_type=order.order_type,
-                title=f"{order_id} {order.order_type}: {start.isoformat()} – {end.isoformat()}",
+                title=f"{order_id} {words}: {start.isoformat()} – {end.isoformat()}",
                 open_end=not ends or end == as_of_day,
             )
         )
