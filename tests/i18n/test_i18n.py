@@ -138,7 +138,14 @@ def test_a_spanish_text_must_name_the_same_placeholders(tmp_path: Path) -> None:
     rules.mkdir()
     rule = Path(__file__).resolve().parents[2] / "src/comity/rules/data/rules/overlaps.toml"
     text = rule.read_text(encoding="utf-8")
-    first = text[: text.index("[[rule]]", text.index("[[rule]]") + 1)]
+    start = text.index("[[rule]]")
+    body = text[start : text.index("[[rule]]", start + 1)]
+    # The file's named conditions, those of its first rule only (a pack refuses a
+    # condition no rule of the file uses).
+    named = re.findall(r"^(\w+) = '.*'$", text[:start], re.M)
+    used = [n for n in named if re.search(rf"\b{n}\b", body)]
+    conditions = [line for line in text[:start].splitlines() if line.split(" = ")[0] in used]
+    first = "[conditions]\n" + "\n".join(conditions) + "\n\n" + body if used else body
     broken = re.sub(r"message_es = .*", 'message_es = "El activo {a.asset_id} está fuera."', first)
     (rules / "mine.toml").write_text(broken, encoding="utf-8")
     with pytest.raises(RulePackError, match="message_es: use the same placeholders as message"):
