@@ -29,7 +29,7 @@ from typing import Any
 from comity.errors import LanguageError, RulePackError
 from comity.rules.language import parse_pattern
 
-__all__ = ["CONDITIONS", "expand_conditions"]
+__all__ = ["CONDITIONS", "expand_conditions", "refuse_unused"]
 
 #: The top-level table of a rule file that names conditions.
 CONDITIONS = "conditions"
@@ -151,14 +151,15 @@ def _expand_rule(
     return out
 
 
-def expand_conditions(tables: list[Any], conditions: Any, file: str) -> list[Any]:
-    """The file's `[[rule]]` tables with every named condition written out.
+def expand_conditions(tables: list[Any], conditions: Any, file: str) -> tuple[list[Any], list[str]]:
+    """The file's `[[rule]]` tables with every named condition written out, and the
+    names no rule used (for `refuse_unused`, once the rules themselves have parsed: a
+    rule's own mistake is the more useful message).
 
     `conditions` is the file's `[conditions]` table (None if it has none). Raises
     LanguageError for a name the file does not define (naming the rule, the pattern
-    and its column) or a condition that does not parse, and RulePackError for a
-    condition no rule uses. What is not a table is passed through, for the rule parser
-    to refuse with its own message.
+    and its column) or a condition that does not parse. What is not a table is passed
+    through, for the rule parser to refuse with its own message.
     """
     named = _conditions(conditions, file) if conditions is not None else {}
     used: set[str] = set()
@@ -166,10 +167,13 @@ def expand_conditions(tables: list[Any], conditions: Any, file: str) -> list[Any
         _expand_rule(t, n, named, used, file) if isinstance(t, dict) else t
         for n, t in enumerate(tables)
     ]
-    unused = sorted(set(named) - used)
+    return out, sorted(set(named) - used)
+
+
+def refuse_unused(unused: list[str], file: str) -> None:
+    """RulePackError for a condition no rule of the file uses."""
     if unused:
         raise RulePackError(
             f"{file}: {CONDITIONS}.{unused[0]}: no rule of this file uses this condition; "
             "use it in a pattern (or `not` it), or remove it"
         )
-    return out

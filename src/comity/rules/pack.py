@@ -32,7 +32,7 @@ from comity.errors import InvalidArgument, RulePackError, UnknownRule
 from comity.events.codec import canonical_json
 from comity.i18n import LANGUAGES
 from comity.rules._check import check_keys, check_rule
-from comity.rules._conditions import CONDITIONS, expand_conditions
+from comity.rules._conditions import CONDITIONS, expand_conditions, refuse_unused
 from comity.rules.files import RuleFileError, read_toml
 from comity.rules.language import (
     MAX_PATTERNS,
@@ -528,12 +528,13 @@ def _load_rule_file(path: Path, label: str) -> list[Rule]:
     tables = data.get("rule", [])
     if not isinstance(tables, list):
         raise _fail(label, "rule", "expected [[rule]] tables")
-    tables = expand_conditions(tables, data.get(CONDITIONS), label)
+    tables, unused = expand_conditions(tables, data.get(CONDITIONS), label)
     rules = []
     for n, table in enumerate(tables):
         if isinstance(table, dict):
             check_keys(table, label, n)
         rules.append(_parse_rule(table, label, n))
+    refuse_unused(unused, label)
     return rules
 
 
