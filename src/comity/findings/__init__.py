@@ -11,7 +11,8 @@ the log by watchers, so that no question needs a full replay (a read model).
 """
 
 from comity.findings.archive import ExportReport, archive_pack, archived_digests, export_pack
-from comity.findings.store import Change, Cut, FindingsStore, StoredFinding, open_findings
+from comity.findings.store import FindingsStore, open_findings
+from comity.findings.types import Change, Cut, StoredFinding
 from comity.findings.watch import GenerationRetired, Progress, Watcher, wall_clock
 
 __all__ = [
