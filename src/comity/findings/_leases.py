@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 
 from comity.events.time import format_instant, instant_of
 from comity.findings._db import Db, utc_text
@@ -26,6 +27,7 @@ __all__ = [
     "epoch",
     "hold",
     "release",
+    "renew",
 ]
 
 #: Buckets of cases that watchers building one generation lease between them.
@@ -106,6 +108,14 @@ def hold(db: Db, generation: int, bucket: int, owner: str, ttl: float, *, done: 
     )
     if changed.rowcount != 1:
         raise StaleStep()
+
+
+def renew(db: Db, generation: int, owner: str, ttl: float, buckets: Iterable[int]) -> None:
+    """Renew `owner`'s leases on `buckets` in a transaction of their own (between the
+    writes that renew them too), or raise StaleStep if one of them was lost."""
+    with db.write():
+        for bucket in sorted(buckets):
+            hold(db, generation, bucket, owner, ttl, done=False)
 
 
 def release(db: Db, generation: int, owner: str) -> None:

@@ -17,13 +17,17 @@ import orjson
 from comity.events.time import format_instant, instant_of
 from comity.findings._db import Db, utc_text
 from comity.findings._leases import hold
-from comity.findings._rows import StaleStep, Update, breach_instant
+from comity.findings._rows import FindingRow, StaleStep, Update, breach_instant
 from comity.findings.types import Cut
 
 __all__ = ["StepWriter"]
 
 #: Ids per `IN (...)` list.
 _CHUNK = 400
+
+
+def _finding_id(row: FindingRow) -> str:
+    return row.finding_id
 
 
 class StepWriter:
@@ -149,7 +153,9 @@ class StepWriter:
                     f"DELETE FROM {table} WHERE generation = ? AND finding_id IN ({marks})",
                     (g, *chunk),
                 )
-        upserts = [row for u in updates for row in u.upserts]
+        # In key order: finding ids are random, so rows in the order of their cases
+        # would visit the primary key's pages at random, once per row.
+        upserts = sorted((row for u in updates for row in u.upserts), key=_finding_id)
         db.executemany(
             "INSERT INTO findings_current (generation, finding_id, case_id, rank, category, "
             "code, rule, rulepack, severity, status, title, message, jurisdictions, assets, "
@@ -170,7 +176,7 @@ class StepWriter:
         db.executemany(
             "INSERT INTO findings_jurisdictions (generation, jurisdiction, finding_id) "
             "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            [(g, j, row.finding_id) for row in upserts for j in row.data["jurisdictions"]],
+            sorted((g, j, row.finding_id) for row in upserts for j in row.data["jurisdictions"]),
         )
         # A case new to the generation has no deadline rows to replace.
         db.executemany(
