@@ -115,12 +115,21 @@ class Build:
         todo: list[int] = []
         while target and not self._stop():
             if not todo:
-                todo = _leases.claim_some(self.store.db, cut.generation, self._owner, LEASE_S, most)
-                for claimed in todo:
-                    batch.held.setdefault(claimed, False)
+                claimed = _leases.claim_some(
+                    self.store.db, cut.generation, self._owner, LEASE_S, most
+                )
+                # A bucket of this batch whose lease lapsed (a stalled write) and that
+                # this watcher took again is computed already: not twice.
+                todo = [b for b in claimed if b not in batch.held]
+                for bucket in todo:
+                    batch.held[bucket] = False
             if not todo:
                 if batch.held:
-                    self._flush(batch)  # finish what this watcher holds first
+                    try:
+                        self._flush(batch)  # finish what this watcher holds first
+                    except StaleStep:
+                        batch.clear()
+                        _leases.release(self.store.db, cut.generation, self._owner)
                     continue
                 if _leases.buckets_left(self.store.db, cut.generation) == 0:
                     break
@@ -161,6 +170,7 @@ class Build:
         bucket it holds and finishing those computed whole."""
         if not batch.held:
             return
+        begun = time.monotonic()  # the leases run from the start of the write
         self._writer.write_step(
             batch.cut,
             batch.updates,
@@ -174,7 +184,7 @@ class Build:
         self._report(batch.updates)
         batch.updates.clear()
         batch.held = {b: False for b, whole in batch.held.items() if not whole}
-        batch.renewed = time.monotonic()
+        batch.renewed = begun
 
     def _due(self, batch: Batch, counts: list[int], target: int, started: float) -> None:
         """Write the batch once it holds BUILD_CASES cases; between writes, renew its
