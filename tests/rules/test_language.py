@@ -8,6 +8,7 @@ the user reads, naming the file, rule, pattern and column.
 from __future__ import annotations
 
 import importlib.util
+import json
 import pickle
 import sys
 import textwrap
@@ -589,3 +590,77 @@ def test_every_built_in_and_example_pack_loads() -> None:
     assert load_pack().rules
     for directory in sorted((ROOT / "tests" / "scenarios" / "packs").iterdir()):
         assert load_pack(directory).rules
+
+
+# --------------------------------------------------------------------- the name `d`
+
+
+def _user_findings(tmp_path: Path, name: str) -> list[dict[str, Any]]:
+    """USR-001's findings on the quickstart example, its asset bound as `name`."""
+    directory = _pack_dir(
+        tmp_path / name,
+        pattern=f"{name}: asset where jurisdiction != c.lead",
+        message=f"Asset {{{name}.asset_id}} abroad",
+        jurisdictions=f'"{name}.jurisdiction"',
+        extra=f'assets = ["{name}.asset_id"]',
+    )
+    store = str(tmp_path / name / "s.db")
+    runner = CliRunner()
+    for args in (["init"], ["ingest", str(ROOT / "examples" / "quickstart.jsonl")]):
+        assert runner.invoke(cli, ["--store", store, *args]).exit_code == 0
+    replay = ["replay", "--format", "json", "--as-of", "2020-12-31"]
+    result = runner.invoke(cli, ["--store", store, "--rules", str(directory), *replay])
+    assert result.exit_code == 0, result.output
+    cases = json.loads(result.stdout)["cases"]
+    # the two packs differ in the rule's text, hence in their digest, and only there
+    found = [f for case in cases for f in case["findings"] if f["rule"] == "USR-001"]
+    return [{**f, "rulepack": None} for f in found]
+
+
+def test_a_binding_named_d_is_a_fact_like_any_other_outside_deadline_rules(
+    tmp_path: Path,
+) -> None:
+    """A rule binding `d` (not a deadline rule) stopped the case's replay with
+    KeyError 'ref': the engine took any `d` for the deadline of a deadline rule."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "d").mkdir()
+    found = _user_findings(tmp_path, "d")
+    assert [f["message"] for f in found] == ["Asset A3 abroad", "Asset A4 abroad"]
+    assert found == _user_findings(tmp_path, "a")
+
+
+def test_a_deadline_clause_may_not_bind_d_or_k(tmp_path: Path) -> None:
+    """In a deadline clause `d` is the deadline fact and `k` the clock: a pattern of
+    either name would be shadowed by them, so it is refused at load, named."""
+    rule = """
+        [[rule]]
+        id = "USR-DL"
+        code = "user_lapse"
+        category = "deadline"
+        severity = "warning"
+        title = "t"
+        description = "d"
+        message = "Order {NAME.order_id} lapsed on {d.due}"
+        [[rule.deadline]]
+        when = ['NAME: issued where expires_on != ""']
+        ref = "NAME.order_id"
+        last_day = "NAME.expires_on"
+        met_by = [['x: extension where order_id == d.ref']]
+        [[rule.legal_basis]]
+        instrument = "Test"
+        article = "1"
+        reference = "https://example.org/"
+        confidence = "unverified"
+    """
+    (tmp_path / "rules").mkdir()
+    path = tmp_path / "rules" / "dl.toml"
+    for name, what in (("d", "the deadline fact"), ("k", "the clock")):
+        path.write_text(textwrap.dedent(rule).replace("NAME", name), encoding="utf-8")
+        with pytest.raises(RulePackError) as info:
+            load_pack(tmp_path)
+        assert str(info.value) == (
+            f"{path}: rule USR-DL.deadline[0].when: binding {name!r} is the deadline's own "
+            f"({what}) in a deadline clause; give the pattern another name"
+        )
+    path.write_text(textwrap.dedent(rule).replace("NAME", "o"), encoding="utf-8")
+    assert load_pack(tmp_path).rule("USR-DL").deadline[0].ref == "o.order_id"

@@ -3,6 +3,8 @@
 A firing gives each pattern's binding its fact. A deadline fact (`d`) also carries
 copies of the fields of the facts that started it (`binding__field`), so a breach
 finding can still name the request or the order once those facts are out of reach.
+`d` is a deadline only when its fact is one: a rule that is not a deadline rule may
+name a binding `d` (`d: asset`) like any other.
 """
 
 from __future__ import annotations
@@ -13,10 +15,16 @@ from typing import Any
 
 from comity.errors import EngineError
 
-__all__ = ["TEMPLATE", "Bindings", "listed", "substitute", "value_of"]
+__all__ = ["TEMPLATE", "Bindings", "deadline_of", "listed", "substitute", "value_of"]
 
 Bindings = dict[str, dict[str, Any]]
 TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\}")
+
+
+def deadline_of(bindings: Bindings) -> dict[str, Any] | None:
+    """The deadline fact a firing binds, if any: `d`, when it holds a deadline."""
+    fact = bindings.get("d")
+    return fact if fact is not None and fact.get("t") == "deadline" else None
 
 
 def value_of(bindings: Bindings, binding: str, field: str) -> Any:
@@ -24,7 +32,7 @@ def value_of(bindings: Bindings, binding: str, field: str) -> Any:
     fact = bindings.get(binding)
     if fact is not None and field in fact:
         return fact[field]
-    deadline = bindings.get("d")
+    deadline = deadline_of(bindings)
     if deadline is not None and f"{binding}__{field}" in deadline:
         return deadline[f"{binding}__{field}"]
     raise EngineError(f"rule refers to {binding}.{field}, which its patterns do not bind")
@@ -47,7 +55,7 @@ def listed(refs: Sequence[str], bindings: Bindings) -> tuple[str, ...]:
         binding, field = ref.split(".", 1)
         if binding not in bindings:
             if copied is None:
-                copied = {k.split("__", 1)[0] for k in bindings.get("d", ()) if "__" in k}
+                copied = {k.split("__", 1)[0] for k in deadline_of(bindings) or () if "__" in k}
             if binding not in copied:
                 continue
         values.update(str(value_of(bindings, binding, field)).split(","))

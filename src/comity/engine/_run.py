@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from comity.engine._bindings import Bindings, listed, value_of
+from comity.engine._bindings import Bindings, deadline_of, listed, value_of
 from comity.engine._compiler import FINDING, Compiled, Part
 from comity.engine._deadlines import (
     Agenda,
@@ -216,7 +216,7 @@ class CaseRun:
             for name in sorted(bindings)
             if (fact := bindings[name]).get("t") == "ref"
         )
-        deadline = bindings.get("d")
+        deadline = deadline_of(bindings)
         if deadline is not None:
             subject.append("ref:" + str(deadline["ref"]))
         return finding_id(rule.id, because, subject)

@@ -241,6 +241,11 @@ def _alternatives(
     return tuple(tuple(v) for v in value)
 
 
+#: The bindings a deadline clause's breach and met rules make themselves: a clause's
+#: own pattern of either name would be shadowed by them.
+_DEADLINE_NAMES = {"d": "the deadline fact", "k": "the clock"}
+
+
 def _check_patterns(
     lines: Sequence[str], file: str, where: str, bound: Iterable[str] = ()
 ) -> list[Pattern]:
@@ -374,6 +379,15 @@ def _parse_rule(table: Mapping[str, Any], file: str, index: int) -> Rule:
             raise _fail(file, cw, "expected a table")
         c_when = _strs(clause, "when", file, cw)
         pats = _check_patterns(c_when, file, f"{cw}.when")
+        shadowed = sorted({p.name for p in pats} & _DEADLINE_NAMES.keys())
+        if shadowed:
+            name = shadowed[0]
+            raise _fail(
+                file,
+                f"{cw}.when",
+                f"binding {name!r} is the deadline's own ({_DEADLINE_NAMES[name]}) in a "
+                "deadline clause; give the pattern another name",
+            )
         positive = [p.name for p in pats if not p.negated]
         met_by = _alternatives(clause, "met_by", file, cw)
         if len(met_by) + 2 > MAX_PATTERNS:
