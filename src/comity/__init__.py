@@ -15,64 +15,154 @@ The public API for case-management systems that embed comity::
 Everything importable from `comity` directly is stable; underscored modules are not.
 Every error the API raises is a :class:`ComityError` exported here (see
 :mod:`comity.errors` for the tree and the built-in exception each one refines).
+
+The names are imported on first use (PEP 562), not with the package: every module of
+comity imports this package first, and the command line's own first code
+(:mod:`comity._console`) must run before the engine, the stores and their drivers
+are imported, so that a Ctrl-C during that second is its documented exit 130, not a
+traceback from the import machinery.
 """
 
-from importlib import metadata as _metadata
+from __future__ import annotations
 
-from comity.engine import (
-    CaseResult,
-    CaseSession,
-    Changes,
-    Citation,
-    CountedPeriod,
-    DeadlineDetail,
-    Finding,
-    OpenDeadline,
-    ParameterSource,
-    StatedLastDay,
-    replay_case,
-    replay_log,
-)
-from comity.errors import (
-    ChainBroken,
-    ComityError,
-    ConcurrencyConflict,
-    DuplicateEventError,
-    EngineError,
-    EventFormatError,
-    GenerationRetired,
-    InvalidArgument,
-    InvalidInput,
-    LanguageError,
-    NoteFormatError,
-    NotRecorded,
-    PreviousExportError,
-    Problem,
-    ProofError,
-    RulePackError,
-    SignatureError,
-    StoreDamaged,
-    StoreError,
-    StoreReadOnly,
-    StoreUnavailable,
-    UnknownFinding,
-    UnknownRule,
-    VerificationFailed,
-)
-from comity.events import (
-    EventLog,
-    StoredEvent,
-    decode_event,
-    encode_event,
-    open_log,
-    parse_jsonl,
-    verify_records,
-)
-from comity.findings import Cut, FindingsStore, StoredFinding, Watcher
-from comity.rules import RulePack, load_pack
+import importlib
+from typing import TYPE_CHECKING, Any
 
-#: The installed distribution's version (pyproject.toml is its one source).
-__version__ = _metadata.version("comity")
+if TYPE_CHECKING:
+    from comity.engine import (
+        CaseResult,
+        CaseSession,
+        Changes,
+        Citation,
+        CountedPeriod,
+        DeadlineDetail,
+        Finding,
+        OpenDeadline,
+        ParameterSource,
+        StatedLastDay,
+        replay_case,
+        replay_log,
+    )
+    from comity.errors import (
+        ChainBroken,
+        ComityError,
+        ConcurrencyConflict,
+        DuplicateEventError,
+        EngineError,
+        EventFormatError,
+        GenerationRetired,
+        InvalidArgument,
+        InvalidInput,
+        LanguageError,
+        NoteFormatError,
+        NotRecorded,
+        PreviousExportError,
+        Problem,
+        ProofError,
+        RulePackError,
+        SignatureError,
+        StoreDamaged,
+        StoreError,
+        StoreReadOnly,
+        StoreUnavailable,
+        UnknownFinding,
+        UnknownRule,
+        VerificationFailed,
+    )
+    from comity.events import (
+        EventLog,
+        StoredEvent,
+        decode_event,
+        encode_event,
+        open_log,
+        parse_jsonl,
+        verify_records,
+    )
+    from comity.findings import (
+        Cut,
+        FindingsStore,
+        StoredFinding,
+        Watcher,
+    )
+    from comity.rules import (
+        RulePack,
+        load_pack,
+    )
+
+    #: The installed distribution's version (pyproject.toml is its one source).
+    __version__: str
+
+#: Where each public name lives.
+_HOME = {
+    "CaseResult": "comity.engine",
+    "CaseSession": "comity.engine",
+    "Changes": "comity.engine",
+    "Citation": "comity.engine",
+    "CountedPeriod": "comity.engine",
+    "DeadlineDetail": "comity.engine",
+    "Finding": "comity.engine",
+    "OpenDeadline": "comity.engine",
+    "ParameterSource": "comity.engine",
+    "StatedLastDay": "comity.engine",
+    "replay_case": "comity.engine",
+    "replay_log": "comity.engine",
+    "ChainBroken": "comity.errors",
+    "ComityError": "comity.errors",
+    "ConcurrencyConflict": "comity.errors",
+    "DuplicateEventError": "comity.errors",
+    "EngineError": "comity.errors",
+    "EventFormatError": "comity.errors",
+    "GenerationRetired": "comity.errors",
+    "InvalidArgument": "comity.errors",
+    "InvalidInput": "comity.errors",
+    "LanguageError": "comity.errors",
+    "NoteFormatError": "comity.errors",
+    "NotRecorded": "comity.errors",
+    "PreviousExportError": "comity.errors",
+    "Problem": "comity.errors",
+    "ProofError": "comity.errors",
+    "RulePackError": "comity.errors",
+    "SignatureError": "comity.errors",
+    "StoreDamaged": "comity.errors",
+    "StoreError": "comity.errors",
+    "StoreReadOnly": "comity.errors",
+    "StoreUnavailable": "comity.errors",
+    "UnknownFinding": "comity.errors",
+    "UnknownRule": "comity.errors",
+    "VerificationFailed": "comity.errors",
+    "EventLog": "comity.events",
+    "StoredEvent": "comity.events",
+    "decode_event": "comity.events",
+    "encode_event": "comity.events",
+    "open_log": "comity.events",
+    "parse_jsonl": "comity.events",
+    "verify_records": "comity.events",
+    "Cut": "comity.findings",
+    "FindingsStore": "comity.findings",
+    "StoredFinding": "comity.findings",
+    "Watcher": "comity.findings",
+    "RulePack": "comity.rules",
+    "load_pack": "comity.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module the first time it is asked for."""
+    if name == "__version__":
+        from importlib import metadata
+
+        value: Any = metadata.version("comity")
+    elif name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name]), name)
+    else:
+        raise AttributeError(f"module 'comity' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "CaseResult",
@@ -99,7 +189,6 @@ __all__ = [
     "NoteFormatError",
     "OpenDeadline",
     "ParameterSource",
-    "PreviousExportError",
     "Problem",
     "ProofError",
     "RulePack",

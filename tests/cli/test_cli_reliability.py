@@ -287,9 +287,12 @@ def test_five_hundred_proceedings_against_one_subject(
 # --------------------------------------------------------------------------- Ctrl-C
 
 
+@pytest.mark.parametrize("written", [1, 3000])
 def test_ctrl_c_during_an_ingest_exits_130_and_stores_nothing(
-    runner: CliRunner, store: str, tmp_path: Path
+    runner: CliRunner, store: str, tmp_path: Path, written: int
 ) -> None:
+    """`written` events of one batch are read (a big file, part of it), then Ctrl-C:
+    none of them is stored, and the store still verifies."""
     assert invoke(runner, store, "init").exit_code == 0
     fifo = tmp_path / "events.fifo"
     os.mkfifo(fifo)
@@ -303,6 +306,10 @@ def test_ctrl_c_during_an_ingest_exits_130_and_stores_nothing(
         # the child is inside `ingest`, reading its events.
         with fifo.open("w", encoding="utf-8") as events:
             events.write(json.dumps(case_events("A", "freeze")[0]) + "\n")
+            for n in range(1, written):
+                located = event("A", n + 10, "asset_located", "2021-03-02", asset_id=f"A{n}")
+                located.update(asset_type="real_estate", jurisdiction="PA")
+                events.write(json.dumps(located) + "\n")
             events.flush()
             child.send_signal(signal.SIGINT)
             out, err = child.communicate(timeout=60)
@@ -317,6 +324,62 @@ def test_ctrl_c_during_an_ingest_exits_130_and_stores_nothing(
     assert out == b""
     log = invoke(runner, store, "log", "--format", "jsonl")
     assert (log.exit_code, log.stdout) == (0, "")
+    assert invoke(runner, store, "verify").exit_code == 0
+
+
+# The child of the next test: Ctrl-C lands while the command line is being imported
+# (the first import of the store's package), as a Ctrl-C in the second that the
+# import takes does; then it runs what the console script `comity` runs.
+_INTERRUPTED_IMPORT = """
+import importlib.abc, os, signal, sys
+
+class Interrupt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "comity.events":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["comity", *sys.argv[1:]]
+from comity._console import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        (
+            [],
+            "Error: interrupted (Ctrl-C); an append cut short stored nothing, "
+            "so the command can be run again",
+        ),
+        (["--lang", "es"], "Error: interrumpido (Ctrl-C)"),
+    ],
+)
+def test_ctrl_c_while_the_command_line_is_imported_exits_130(
+    runner: CliRunner, store: str, tmp_path: Path, lang: list[str], line: str
+) -> None:
+    """A Ctrl-C in the first second of `comity ingest` (importing click, the engine
+    and the drivers) printed a KeyboardInterrupt traceback and died by the signal."""
+    ingest(runner, store, case_events("A", "freeze"), tmp_path)
+    path = tmp_path / "more.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in case_events("B", "freeze")))
+    env = {k: v for k, v in os.environ.items() if k not in ("COMITY_LANG", "LANGUAGE")}
+    command = [*lang, "--store", store, "ingest", str(path)]
+    child = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_IMPORT, *command],
+        capture_output=True,
+        timeout=120,
+        env={**env, "LC_ALL": "C"},
+    )
+    assert child.returncode == 130, child.stderr.decode()
+    (printed,) = child.stderr.decode().splitlines()
+    assert printed.startswith(line)
+    assert child.stdout == b""
+    listed = invoke(runner, store, "log", "--format", "jsonl")
+    assert [json.loads(row)["case_id"] for row in listed.stdout.splitlines()] == ["A"] * 3
+    assert invoke(runner, store, "verify").exit_code == 0
 
 
 def test_ctrl_c_inside_a_command_is_exit_130_not_click_abort(

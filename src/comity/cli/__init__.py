@@ -38,6 +38,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import click
 
 from comity import i18n
+from comity._console import INTERRUPTED, interrupted
 from comity.errors import ComityError
 from comity.events import DEFAULT_STORE, EventLog, open_log
 from comity.events.store import describe_store
@@ -147,12 +148,23 @@ def report_error(exc: ComityError) -> None:
         click.echo(f"Error: {printable(line)}", err=True)
 
 
-#: The exit code of a command interrupted by Ctrl-C (SIGINT): 128 + 2, as shells use.
-INTERRUPTED = 130
-
-
 class ComityGroup(click.Group):
     """The one place where comity's errors become their documented exit codes."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # Parsing the command line happens outside `invoke`, where click would turn a
+        # Ctrl-C into "Aborted!" and exit 1.
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:
+            click.echo(interrupted(), err=True)
+            raise click.exceptions.Exit(INTERRUPTED) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -169,14 +181,7 @@ class ComityGroup(click.Group):
             # Not click's "Aborted!" and exit 1, which is `verify`'s "found a break":
             # 128 + SIGINT, as shells report it. Appends are atomic, so an ingest cut
             # short stored nothing of the batch it was writing.
-            click.echo(
-                "Error: "
-                + _(
-                    "interrupted (Ctrl-C); an append cut short stored nothing, "
-                    "so the command can be run again"
-                ),
-                err=True,
-            )
+            click.echo(interrupted(i18n.language()), err=True)
             ctx.exit(INTERRUPTED)
 
 

@@ -1,5 +1,5 @@
 """`python -m comity.cli`, the same as the console script (tests run it in a subprocess)."""
 
-from comity.cli import main
+from comity._console import main
 
 main()
