@@ -207,7 +207,16 @@ def _facts_table() -> Iterator[str]:
         "a jurisdiction that is not closed. When that order or proceeding ends, the next "
         "live one stands in its place. Rules on concurrent orders and parallel "
         "proceedings join these, so that they pair jurisdictions, not every two orders "
-        "or proceedings: one finding per asset (or subject) and pair of jurisdictions."
+        "or proceedings: one finding per asset (or subject) and pair of jurisdictions. "
+        "A `charged` fact, with the fields of `charge`, copies a jurisdiction's first "
+        "arrest or charge in the case (NS-011 pairs each US asset with each charging "
+        "jurisdiction, not with every charge). A `frozen` fact, with the fields of "
+        "`order` and `moved` (a transfer's event id), pairs a transfer out of an asset "
+        "with the one order that froze it on the transfer's day: the earliest freeze or "
+        "seizure on the asset, issued by then, neither lifted, lapsed (DL-001) nor "
+        "varied to release the asset, with no expiry, an expiry on or after that day, "
+        "or an extension made by then that runs to it (OV-005: one finding per "
+        "transfer, not per transfer and order)."
     )
     yield ""
     yield (
@@ -219,7 +228,15 @@ def _facts_table() -> Iterator[str]:
         "become `ref` facts, and the `defined` facts of what they name (recorded too "
         "late) come before the first event's facts. The first event applied, unless it "
         "is the `case_opened`, also refers to the case (`ref_kind` case); a retraction "
-        "refers to an event (`ref_kind` event), satisfied when the case holds it."
+        "refers to an event (`ref_kind` event), satisfied when the case holds it. Only "
+        "the first record of a thing (in valid-time order) defines it: a second event "
+        "recording the same order, request, report, suspension, proceeding or case "
+        "opening makes a `redefined` fact (`first_ev`, `first_type`, `first_atd` name "
+        "the first; DQ-011) and no other; a second `asset_located` makes one only where "
+        "it says another jurisdiction or asset type (`was` and `now` say what each "
+        "record says; DQ-012), and an `asset` fact only for a jurisdiction the asset "
+        "was not yet located in; a subject or entity identified again as another kind "
+        "makes one too (DQ-012), and keeps its facts."
     )
 
 

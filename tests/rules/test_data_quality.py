@@ -124,7 +124,7 @@ def test_the_first_event_of_a_case_opened_later_raises_nothing_once_it_is(
 
 def test_every_built_in_data_quality_rule_cites_no_law_and_says_so(pack: RulePack) -> None:
     rules = [r for r in pack.rules if r.category == DATA_QUALITY]
-    assert [r.id for r in rules] == [f"DQ-{n:03d}" for n in range(1, 11)]
+    assert [r.id for r in rules] == [f"DQ-{n:03d}" for n in range(1, 13)]
     for rule in rules:
         assert rule.legal_basis == ()
         assert "not a rule of law" in " ".join(rule.description.split()), rule.id
@@ -182,3 +182,48 @@ confidence = "verified"
 def test_other_categories_still_need_a_legal_basis(tmp_path: Path) -> None:
     with pytest.raises(RulePackError, match="every rule needs at least one legal basis"):
         _pack(tmp_path, _RULE.replace('category = "data_quality"', 'category = "overlap"'))
+
+
+ORDER = {
+    "order_id": "O1",
+    "order_type": "freeze",
+    "issuing_jurisdiction": "PA",
+    "asset_ids": ("A9",),
+}
+
+
+def test_an_order_recorded_twice_is_withdrawn_when_one_is_retracted(pack: RulePack) -> None:
+    """Two records of order O1: the second is flagged, and once it is retracted a
+    session says what a full replay of the same events says (no such finding)."""
+    first = ("e4", "order_issued", dt.date(2020, 5, 11), ORDER)
+    second = ("e5", "order_issued", dt.date(2020, 5, 12), {**ORDER, "asset_ids": ("A8",)})
+    retraction = ("e6", "event_retracted", dt.date(2020, 5, 13), {"retracted_event_id": "e5"})
+    opened, located, one, two, retracted = _stored(OPENED, LOCATED, first, second, retraction)
+    with CaseSession(pack, "C1", [opened, located, one]) as session:
+        raised = session.apply(two).raised
+        assert _codes(raised) == ["recorded_twice"]
+        (finding,) = [f for f in raised if f.code == "recorded_twice"]
+        assert finding.because == ("e5",)
+        # the second record is ignored: its asset A8, never located, is not asked for
+        assert "unknown_asset" not in _codes(session.result().findings)
+        assert _codes(session.apply(retracted).withdrawn) == ["recorded_twice"]
+        events = [opened, located, one, two, retracted]
+        assert session.result() == replay_case(events, pack, as_of=AS_OF)
+    assert not _codes(
+        replay_case([opened, located, one, two, retracted], pack, as_of=AS_OF).findings
+    )
+
+
+def test_the_earlier_record_counts_whichever_arrives_first(pack: RulePack) -> None:
+    """A record of O1 dated before the one the session holds arrives late: it becomes
+    the first, and the one held is the second, as in a full replay."""
+    later = ("e4", "order_issued", dt.date(2020, 6, 1), ORDER)
+    earlier = ("e5", "order_issued", dt.date(2020, 5, 20), ORDER)
+    opened, located, held, late = _stored(OPENED, LOCATED, later, earlier)
+    with CaseSession(pack, "C1", [opened, located, held]) as session:
+        session.apply(late)
+        session.advance(AS_OF)
+        result = session.result()
+    assert result == replay_case([opened, located, held, late], pack, as_of=AS_OF)
+    (finding,) = [f for f in result.findings if f.code == "recorded_twice"]
+    assert finding.because == ("e4",)

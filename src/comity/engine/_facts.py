@@ -22,9 +22,11 @@ withdrawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 from comity.events import types as t
 from comity.events.time import first_instant as instant
@@ -85,6 +87,36 @@ def definitions(event: t.Event) -> Iterator[tuple[str, str]]:
         case t.EntityIdentified():
             yield "entity", event.entity_id
             yield "party", event.entity_id
+
+
+def recorded(event: t.Event) -> tuple[str, str, tuple[str, ...] | None] | None:
+    """(kind, id, what a second record of it must repeat) of the one thing a defining
+    event records, or None. None as the third: an id names one act (an order, a
+    request, a report, a suspension, a proceeding, the case's opening), and a second
+    event recording it contradicts the first whatever it says. A tuple: a thing that
+    may be recorded again with more detail (an asset's value or holder, a subject's
+    name), contradicted only where these fields differ (an asset in another
+    jurisdiction, a person recorded again as a company)."""
+    match event:
+        case t.CaseOpened():
+            return "case", event.case_id, None
+        case t.AssetLocated():
+            return "asset", event.asset_id, (event.jurisdiction, event.asset_type)
+        case t.OrderIssued():
+            return "order", event.order_id, None
+        case t.MlaRequestSent():
+            return "request", event.request_id, None
+        case t.ReportFiled():
+            return "report", event.report_id, None
+        case t.FiuPostponement():
+            return "postponement", event.postponement_id, None
+        case t.ProceedingOpened():
+            return "proceeding", event.proceeding_id, None
+        case t.SubjectIdentified():
+            return "subject", event.subject_id, (event.kind,)
+        case t.EntityIdentified():
+            return "entity", event.entity_id, (event.kind,)
+    return None
 
 
 def references(event: t.Event) -> Iterator[tuple[str, str, str]]:
@@ -148,6 +180,17 @@ def references(event: t.Event) -> Iterator[tuple[str, str, str]]:
             yield "event", event.retracted_event_id, "retracted_event_id"
 
 
+@attrs.frozen
+class _Repeat:
+    """An event recording what `first` recorded: what each says (see `recorded`)."""
+
+    kind: str
+    ref_id: str
+    first: t.Event
+    said: tuple[str, ...] | None
+    says: tuple[str, ...] | None
+
+
 class FactProjector:
     """Turns one case's events into facts; remembers orders to expand recognitions.
 
@@ -179,8 +222,17 @@ class FactProjector:
         self._unmet: set[tuple[str, str]] = set()  # targets of references made to nothing
         self._needed: set[tuple[str, str]] = set()  # targets whose `defined` facts come first
         self._first = True
+        # (kind, id) -> the first event recording it (see `recorded`), what it says,
+        # and when; the assets located, by (asset id, jurisdiction)
+        self._first_record: dict[tuple[str, str], tuple[t.Event, tuple[str, ...] | None]] = {}
+        self._located: set[tuple[str, str]] = set()
+        self._confiscated_orders: set[str] = set()  # measures a confiscation took over
         if self._record is not None:
             self._upfront = {e.event_id for e in self._record}
+            for e in self._record:
+                first = recorded(e)
+                if first is not None:
+                    self._first_record.setdefault(first[:2], (e, first[2]))
             for e in self._record:
                 day = instant(e.occurred_at)[:10]
                 for target in definitions(e):
@@ -266,6 +318,33 @@ class FactProjector:
             for target in definitions(event):
                 self._earliest.setdefault(target, day)
 
+    def _repeats(self, event: t.Event) -> _Repeat | None:
+        """For an event recording what an earlier event of the run recorded: that
+        first event, and what each says; else None."""
+        this = recorded(event)
+        if this is None:
+            return None
+        kind, ref_id, says = this
+        first, said = self._first_record.setdefault((kind, ref_id), (event, says))
+        if first.event_id == event.event_id:
+            return None
+        return _Repeat(kind, ref_id, first, said, says)
+
+    def _taken_over(self, orders: Iterable[str]) -> list[str]:
+        """The orders a confiscation takes over from that none took over before: only
+        the first confiscation ends a measure (DL-001 is met once), and one fact per
+        measure and confiscation grew with the product of the two on one asset."""
+        fresh = [o for o in orders if o not in self._confiscated_orders]
+        self._confiscated_orders.update(fresh)
+        return fresh
+
+    def _new_place(self, event: t.AssetLocated) -> bool:
+        """Whether the asset is located in a jurisdiction no earlier event put it in."""
+        place = (event.asset_id, event.jurisdiction)
+        new = place not in self._located
+        self._located.add(place)
+        return new
+
     def _order_text(self, order_id: str) -> str:
         """How a message names an order an event acts under, without vouching for one
         that no event of the case issued."""
@@ -304,11 +383,37 @@ class FactProjector:
             return {"t": fact_type, **base, **fields}
 
         if self._first and self._record is not None:
-            for recorded in self._record:
-                yield from self._defined_facts(recorded, self._needed)
-        if self._record is None:
+            for earlier in self._record:
+                if self._repeats(earlier) is None:
+                    yield from self._defined_facts(earlier, self._needed)
+        repeat = self._repeats(event)
+        # The first record stands; a second that contradicts it is reported (DQ-011,
+        # DQ-012) and otherwise ignored, so that no rule joins every record of one id
+        # with every event acting on it. One that only repeats it (an asset located
+        # again where it lies) adds nothing the rules read. An asset located in
+        # another place, or a party recorded again, still counts.
+        ignored = repeat is not None and not (
+            isinstance(event, t.SubjectIdentified | t.EntityIdentified)
+            or (isinstance(event, t.AssetLocated) and self._new_place(event))
+        )
+        if self._record is None and repeat is None:
             yield from self._defined_facts(event)
-        yield from self._reference_facts(event, fact)
+        if not ignored:
+            yield from self._reference_facts(event, fact)
+        if repeat is not None and (repeat.said is None or repeat.said != repeat.says):
+            yield fact(
+                "redefined",
+                ref_kind=repeat.kind,
+                ref_id=repeat.ref_id,
+                event_type=event.type,
+                first_ev=repeat.first.event_id,
+                first_type=repeat.first.type,
+                first_atd=format_time(repeat.first.occurred_at),
+                was=", ".join(repeat.said or ()),
+                now=", ".join(repeat.says or ()),
+            )
+        if ignored:
+            return
 
         def involved(jurisdiction: str) -> Iterator[dict[str, Any]]:
             # Only the first event that involves a jurisdiction says so: rules ask
@@ -325,6 +430,8 @@ class FactProjector:
             case t.SubjectIdentified():
                 yield fact("subject", subject_id=event.subject_id, kind=event.kind)
             case t.AssetLocated():
+                if repeat is None:
+                    self._new_place(event)
                 yield fact(
                     "asset",
                     asset_id=event.asset_id,
@@ -354,12 +461,13 @@ class FactProjector:
                     held = sorted(
                         {o for a in event.asset_ids for o in self._asset_orders.get(a, ())}
                     )
-                    for order_id in held:
+                    for order_id in self._taken_over(held):
                         yield fact("confiscation_of", order_id=order_id, asset_id="")
                 self._order_assets[event.order_id] = event.asset_ids
                 self._order_types[event.order_id] = event.order_type
-                for asset in event.asset_ids:
-                    self._asset_orders.setdefault(asset, []).append(event.order_id)
+                if event.order_type != "confiscation":
+                    for asset in event.asset_ids:
+                        self._asset_orders.setdefault(asset, []).append(event.order_id)
                 # One fact per order (its lapse is one deadline), one per asset it holds.
                 yield fact(
                     "issued",
@@ -472,7 +580,7 @@ class FactProjector:
                     order_id=event.order_id,
                     order_text=self._order_text(event.order_id),
                 )
-                for order_id in self._asset_orders.get(event.asset_id, ()):
+                for order_id in self._taken_over(self._asset_orders.get(event.asset_id, ())):
                     yield fact("confiscation_of", order_id=order_id, asset_id=event.asset_id)
             case t.AssetReturned():
                 yield fact(

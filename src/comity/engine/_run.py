@@ -31,7 +31,7 @@ from comity.engine._deadlines import (
 from comity.engine._durable import DurableSession
 from comity.engine._facts import FactProjector, instant
 from comity.engine._render import Open, render
-from comity.engine._standing import Standing
+from comity.engine._standing import Freezes, Standing
 from comity.engine.findings import (
     CaseResult,
     Changes,
@@ -88,6 +88,7 @@ class CaseRun:
         # case, retracted ones too (see FactProjector: data-quality references).
         self.projector = FactProjector([s.event for s in record], set(present))
         self.standing = Standing()
+        self.freezes = Freezes()
         self.standing_facts: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
         self.clock_fact: dict[str, Any] | None = None
         self.clock = ""  # the clock fact's instant: moves only on agenda instants
@@ -146,9 +147,10 @@ class CaseRun:
         self.advance(inst)  # deadlines the event itself started may already be due
 
     def _assert(self, fact: dict[str, Any], *, process: bool = True) -> None:
-        """Assert a fact, then the changes it makes to the standing facts (see
-        engine/_standing.py), each after the rules have seen the fact before it: the
-        lift of an order resolves the findings on it before the next order stands.
+        """Assert a fact, then the `frozen` facts and the changes to the standing facts
+        it makes (see engine/_standing.py), each after the rules have seen the fact
+        before it: the lift of an order resolves the findings on it before the next
+        order stands.
 
         With `process` False (inside a handler) the firings wait for the loop that
         called the handler, in the order they came, as every handler's own do.
@@ -158,6 +160,8 @@ class CaseRun:
             self.session.assert_fact(fact, only=only)
             if process:
                 self._process()
+        for frozen in self.freezes.facts(fact):
+            self._assert(frozen, process=process)
         for change in self.standing.changes(fact):
             old = self.standing_facts.pop((change.kind, change.group), None)
             if old is not None:

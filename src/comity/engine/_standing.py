@@ -13,6 +13,13 @@ rule asks is whether two *jurisdictions* overlap, so it joins standing facts ins
   order that still holds the asset.
 - `pursued`: a subject has a proceeding in a jurisdiction; it stands for the earliest
   proceeding against the subject there that is not closed.
+- `charged`: a jurisdiction has charged or arrested someone in the case; it stands for
+  its earliest charge (charges do not end), so that NS-011 pairs each asset in the
+  United States with each charging jurisdiction, not with every charge there.
+
+A transfer out of a frozen asset pairs with one order too, but which one depends on
+the transfer's day (the order in force then): :class:`Freezes` picks it when the
+transfer is made and asserts a `frozen` fact for that pair alone.
 
 Each standing fact is a copy of its member's fact (same event id, valid time and
 fields) with its own kind, so that when a jurisdiction has one member the findings
@@ -29,7 +36,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["STANDING", "Change", "Standing", "StandingKind"]
+__all__ = ["FREEZING", "STANDING", "Change", "Freezes", "Standing", "StandingKind"]
 
 #: The order that lapses when its deadline is breached (the rules say the same with
 #: `breached where rule == "DL-001"`).
@@ -37,6 +44,9 @@ ORDER_LAPSE = "DL-001"
 
 #: Orders that hold an asset (a release does not).
 HOLDING = frozenset({"freeze", "seizure", "confiscation"})
+
+#: Orders that freeze an asset pending its confiscation.
+FREEZING = frozenset({"freeze", "seizure"})
 
 
 @attrs.frozen
@@ -75,6 +85,14 @@ STANDING: tuple[StandingKind, ...] = (
         group=("subject_id", "jurisdiction"),
         member_id="proceeding_id",
         ended_by={"proceeding_closed": ("proceeding_id", _always)},
+    ),
+    StandingKind(
+        kind="charged",
+        member="charge",
+        is_member=_always,
+        group=("jurisdiction",),
+        member_id="charge_id",
+        ended_by={},
     ),
 )
 
@@ -140,3 +158,73 @@ class Standing:
     def _standing(kind: StandingKind, member: Mapping[str, Any]) -> dict[str, Any]:
         # The member's fact under the standing kind, without the engine's own fields.
         return {**{k: v for k, v in member.items() if k not in ("id", "sid")}, "t": kind.kind}
+
+
+class Freezes:
+    """Which freeze or seizure order a transfer out of an asset moved value from.
+
+    OV-005 joined every transfer out of an asset with every order in force on it: 300
+    freezes of one account and 300 transfers out of it were 90,000 findings. What it
+    asks is whether the asset was frozen when the value left, so each transfer pairs
+    with one order: the earliest (in valid-time order) that was in force on the
+    transfer's day, as the rule tested it: issued at or before the transfer, neither
+    lifted, nor lapsed (a breach of DL-001), nor varied to release the asset, and with
+    no stated expiry, an expiry on or after the transfer's day, or an extension made
+    by then that runs to that day or later. For that pair alone the engine asserts a
+    `frozen` fact: the order's fact, with `moved` the transfer's event id.
+
+    Facts arrive in valid-time order, so the orders of a transfer's instant may come
+    after it: a transfer no order covers waits for the orders of its own instant.
+    """
+
+    def __init__(self) -> None:
+        self._orders: dict[str, list[dict[str, Any]]] = {}  # asset -> orders, in order
+        self._ended: set[str] = set()  # orders lifted or lapsed
+        self._released: set[tuple[str, str]] = set()  # (order, asset)
+        self._extensions: dict[str, list[tuple[str, str]]] = {}  # order -> (at, expiry)
+        self._waiting: dict[str, list[Mapping[str, Any]]] = {}  # asset -> transfers
+
+    def facts(self, fact: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """The `frozen` facts that asserting `fact` makes."""
+        t = fact["t"]
+        if t == "transfer":
+            chosen = self._choose(fact)
+            if chosen is not None:
+                yield chosen
+            else:
+                self._waiting.setdefault(fact["from_asset"], []).append(fact)
+        elif t == "order" and fact["order_type"] in FREEZING and fact["asset_id"] != "":
+            asset = fact["asset_id"]
+            self._orders.setdefault(asset, []).append(dict(fact))
+            # only a transfer of this order's instant or later can still pair with it
+            waiting = [x for x in self._waiting.pop(asset, ()) if x["at"] >= fact["at"]]
+            for x in waiting:
+                chosen = self._choose(x)
+                if chosen is not None:
+                    yield chosen
+                else:
+                    self._waiting.setdefault(asset, []).append(x)
+        elif t == "lifted":
+            self._ended.add(str(fact["order_id"]))
+        elif t == "breached" and fact["rule"] == ORDER_LAPSE:
+            self._ended.add(str(fact["ref"]))
+        elif t == "released":
+            self._released.add((str(fact["order_id"]), str(fact["asset_id"])))
+        elif t == "extension":
+            entry = (str(fact["at"]), str(fact["expires_on"]))
+            self._extensions.setdefault(str(fact["order_id"]), []).append(entry)
+
+    def _choose(self, x: Mapping[str, Any]) -> dict[str, Any] | None:
+        asset, at, day = x["from_asset"], x["at"], x["day"]
+        for order in self._orders.get(asset, ()):
+            order_id = order["order_id"]
+            if order["at"] > at or order_id in self._ended:
+                continue
+            if (order_id, asset) in self._released:
+                continue
+            expiry = order["expires_on"]
+            extended = any(a <= at and e >= day for a, e in self._extensions.get(order_id, ()))
+            if expiry == "" or expiry >= day or extended:
+                kept = {k: v for k, v in order.items() if k not in ("id", "sid")}
+                return {**kept, "t": "frozen", "moved": x["ev"]}
+        return None

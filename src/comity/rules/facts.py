@@ -128,18 +128,26 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
     # definitions they name, become facts (engine/_facts.py).
     "defined": _kind("ref_kind", "ref_id", "event_type"),
     "ref": _kind("ref_kind", "ref_id", "field", "event_type", "temporal", "asset_id"),
+    "redefined": _kind(
+        "ref_kind", "ref_id", "event_type", "first_ev", "first_type", "first_atd", "was", "now"
+    ),
 }
 
 #: The facts the engine itself asserts that rules may match: the clock, a breached
 #: deadline (so that a lapsed order stops counting as in force), and the standing facts
 #: (engine/_standing.py): a copy of the earliest order of a jurisdiction still holding
 #: an asset (`held`), of the earliest open proceeding against a subject there
-#: (`pursued`), under which rules pair jurisdictions rather than every two facts.
+#: (`pursued`), of a jurisdiction's first charge (`charged`), and of the one order in
+#: force on an asset that a transfer out of it (`moved`, its event id) is paired with
+#: (`frozen`), under which rules pair jurisdictions, or an event with one fact, rather
+#: than every two facts.
 ENGINE_KINDS: Mapping[str, frozenset[str]] = {
     "clock": frozenset({"t", "now"}),
     "breached": frozenset({"t", "rule", "ref", "at"}),
     "held": EVENT_KINDS["order"],
     "pursued": EVENT_KINDS["proceeding"],
+    "frozen": EVENT_KINDS["order"] | {"moved"},
+    "charged": EVENT_KINDS["charge"],
 }
 
 KINDS: Mapping[str, frozenset[str]] = {**EVENT_KINDS, **ENGINE_KINDS}
