@@ -189,6 +189,7 @@ __all__ = [
     "NoteFormatError",
     "OpenDeadline",
     "ParameterSource",
+    "PreviousExportError",
     "Problem",
     "ProofError",
     "RulePack",
