@@ -85,8 +85,10 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
         raise _Refused(
-            f"an integer has {len(text.lstrip('-'))} digits; at most {MAX_INTEGER_DIGITS} "
-            "are accepted (quote money amounts as decimal strings)"
+            _(
+                "an integer has {n} digits; at most {max} are accepted "
+                "(quote money amounts as decimal strings)"
+            ).format(n=len(text.lstrip("-")), max=MAX_INTEGER_DIGITS)
         )
     return int(text)
 
@@ -130,11 +132,12 @@ def loads_user_json(text: str, *, max_bytes: int | None = None) -> Any:
     size = len(text.encode("utf-8", "surrogatepass"))
     limit = MAX_TEXT_BYTES if max_bytes is None else max_bytes
     if size > limit:
-        raise JsonInputError(
-            f"{size} bytes of JSON; at most {limit} accepted"
-            + (" for one event" if max_bytes is None else ""),
-            malformed=False,
+        message = (
+            _("{size} bytes of JSON; at most {max} accepted for one event")
+            if max_bytes is None
+            else _("{size} bytes of JSON; at most {max} accepted")
         )
+        raise JsonInputError(message.format(size=size, max=limit), malformed=False)
     try:
         value = json.loads(
             text,
