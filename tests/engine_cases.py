@@ -18,6 +18,29 @@ from comity.events._memory import MemoryLog
 
 D = dt.date
 
+#: A user rule that reads an order's jurisdiction as the last day of a period: with it
+#: every case holding a freeze fails to replay (a mistake the pack loader cannot see),
+#: and the other cases do not. The tests of failed cases, from the engine to the
+#: service, write it into a rules directory.
+FAILING_RULE = """
+[[rule]]
+id = "X-001"
+code = "order_expired"
+category = "deadline"
+severity = "critical"
+title = "A rule whose last day is not a date"
+description = "Reads an order's jurisdiction as the last day of a period."
+message = "Order {o.order_id} lapsed."
+jurisdictions = ["o.jurisdiction"]
+assets = ["o.assets"]
+legal_basis = [{instrument = "test", article = "1", reference = "-", confidence = "unverified"}]
+
+[[rule.deadline]]
+when = ['o: issued where order_type == "freeze"']
+last_day = "o.jurisdiction"
+ref = "o.order_id"
+"""
+
 
 def T(
     year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0

@@ -19,30 +19,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from comity.cli import cli
+from engine_cases import FAILING_RULE
 from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
 
 AS_OF = ["--as-of", "2021-12-31", "--known-at", "2099-01-01T00:00:00Z"]
-
-# With this pack every case holding a freeze fails to replay (the rule reads an order's
-# jurisdiction as a date, which the loader cannot see); the other cases are unaffected.
-BAD_RULE = """
-[[rule]]
-id = "X-001"
-code = "order_expired"
-category = "deadline"
-severity = "critical"
-title = "A rule whose last day is not a date"
-description = "Reads an order's jurisdiction as the last day of a period."
-message = "Order {o.order_id} lapsed."
-jurisdictions = ["o.jurisdiction"]
-assets = ["o.assets"]
-legal_basis = [{instrument = "test", article = "1", reference = "-", confidence = "unverified"}]
-
-[[rule.deadline]]
-when = ['o: issued where order_type == "freeze"']
-last_day = "o.jurisdiction"
-ref = "o.order_id"
-"""
 
 
 def event(case: str, n: int, type_: str, when: str, **fields: Any) -> dict[str, Any]:
@@ -98,7 +78,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def bad_rules(tmp_path: Path) -> str:
     directory = tmp_path / "bad-pack"
     (directory / "rules").mkdir(parents=True)
-    (directory / "rules" / "bad.toml").write_text(BAD_RULE, encoding="utf-8")
+    (directory / "rules" / "bad.toml").write_text(FAILING_RULE, encoding="utf-8")
     return str(directory)
 
 

@@ -26,32 +26,11 @@ from comity.engine.parallel import replay_log_parallel
 from comity.errors import EngineError, InvalidInput
 from comity.events import Event, EventLog, StoredEvent, open_log
 from comity.rules import RulePack, load_pack
-from engine_cases import Case, D, T, store_events
+from engine_cases import FAILING_RULE, Case, D, T, store_events
 from pgtest import PgDatabase, pg_database  # noqa: F401 - the session's PostgreSQL database
 
 FIRST, LAST = D(1900, 1, 1), D(2200, 12, 31)
 _EXAMPLES = itertools.count(1)  # one store serves every example: fresh case ids each
-
-# A user rule that reads an order's jurisdiction as a date: every case with a freeze
-# fails to replay with this pack (a mistake the pack loader cannot see), the others not.
-BAD_RULE = """
-[[rule]]
-id = "X-001"
-code = "order_expired"
-category = "deadline"
-severity = "critical"
-title = "A rule whose last day is not a date"
-description = "Reads an order's jurisdiction as the last day of a period."
-message = "Order {o.order_id} lapsed."
-jurisdictions = ["o.jurisdiction"]
-assets = ["o.assets"]
-legal_basis = [{instrument = "test", article = "1", reference = "-", confidence = "unverified"}]
-
-[[rule.deadline]]
-when = ['o: issued where order_type == "freeze"']
-last_day = "o.jurisdiction"
-ref = "o.order_id"
-"""
 
 
 def codes(result: CaseResult) -> list[tuple[str, str, str | None]]:
@@ -368,7 +347,7 @@ def test_a_session_applying_one_event_at_a_time_agrees(pack: RulePack) -> None:
 def bad_pack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("bad-pack")
     (directory / "rules").mkdir()
-    (directory / "rules" / "bad.toml").write_text(BAD_RULE, encoding="utf-8")
+    (directory / "rules" / "bad.toml").write_text(FAILING_RULE, encoding="utf-8")
     return directory
 
 

@@ -25,26 +25,8 @@ from comity.engine import replay_log
 from comity.events import EVENT_TYPES, Event, open_log
 from comity.findings import FindingsStore, Watcher
 from comity.rules import RulePack, load_pack
+from engine_cases import FAILING_RULE
 from findings_cases import Clock, current_rows, folded_history, replay_document
-
-BAD_RULE = """
-[[rule]]
-id = "X-001"
-code = "order_expired"
-category = "deadline"
-severity = "critical"
-title = "A rule whose last day is not a date"
-description = "Reads an order's jurisdiction as the last day of a period."
-message = "Order {o.order_id} lapsed."
-jurisdictions = ["o.jurisdiction"]
-assets = ["o.assets"]
-legal_basis = [{instrument = "test", article = "1", reference = "-", confidence = "unverified"}]
-
-[[rule.deadline]]
-when = ['o: issued where order_type == "freeze"']
-last_day = "o.jurisdiction"
-ref = "o.order_id"
-"""
 
 NOW = dt.datetime(2021, 12, 31, 12, tzinfo=dt.UTC)
 
@@ -53,7 +35,7 @@ NOW = dt.datetime(2021, 12, 31, 12, tzinfo=dt.UTC)
 def bad_dir(tmp_path: Path) -> str:
     directory = tmp_path / "bad-pack"
     (directory / "rules").mkdir(parents=True)
-    (directory / "rules" / "bad.toml").write_text(BAD_RULE, encoding="utf-8")
+    (directory / "rules" / "bad.toml").write_text(FAILING_RULE, encoding="utf-8")
     return str(directory)
 
 

@@ -18,26 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from engine_cases import FAILING_RULE
 from live import Server, comity, make_tokens, problem
-
-BAD_RULE = """
-[[rule]]
-id = "X-001"
-code = "order_expired"
-category = "deadline"
-severity = "critical"
-title = "A rule whose last day is not a date"
-description = "Reads an order's jurisdiction as the last day of a period."
-message = "Order {o.order_id} lapsed."
-jurisdictions = ["o.jurisdiction"]
-assets = ["o.assets"]
-legal_basis = [{instrument = "test", article = "1", reference = "-", confidence = "unverified"}]
-
-[[rule.deadline]]
-when = ['o: issued where order_type == "freeze"']
-last_day = "o.jurisdiction"
-ref = "o.order_id"
-"""
 
 ERROR = "ValueError: Invalid isoformat string: 'CH' (unexpected: report it with the case's events)"
 
@@ -94,7 +76,7 @@ def test_a_failed_case_is_a_problem_and_the_others_are_answered(
 ) -> None:
     bad = tmp_path / "bad-pack"
     (bad / "rules").mkdir(parents=True)
-    (bad / "rules" / "bad.toml").write_text(BAD_RULE, encoding="utf-8")
+    (bad / "rules" / "bad.toml").write_text(FAILING_RULE, encoding="utf-8")
     monkeypatch.setenv("COMITY_RULES", str(bad))  # the server's rule pack
     store = str(tmp_path / "comity.db")
     comity(store, "init")

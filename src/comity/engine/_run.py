@@ -328,21 +328,12 @@ class CaseRun:
         record = self.agenda[bindings["d"]["id"]]
         if record.done or record.breached:
             return
-        if part.rule.category != "deadline":
-            # A next step due when a period passes (a request unanswered past comity's
-            # follow-up window): raised at the breach and, unlike a missed deadline,
-            # resolved by what meets the period, so the period stays live until then.
+        # A next step due when a period passes (a request unanswered past comity's
+        # follow-up window) is raised at the breach like a missed deadline but, unlike
+        # one, resolved by what meets the period, so the period stays live until then.
+        next_step = part.rule.category != "deadline"
+        if next_step:
             record.breached = True
-            self._raise(
-                part.rule,
-                part.key,
-                bindings,
-                inst=bindings["d"]["breach_at"],
-                display=record.breach_display,
-                due=record.due,
-                deadline=record.detail,
-            )
-            return
         self._raise(
             part.rule,
             part.key,
@@ -352,6 +343,8 @@ class CaseRun:
             due=record.due,
             deadline=record.detail,
         )
+        if next_step:
+            return
         # Rules may react to a breach (a lapsed order no longer freezes anything).
         breached = {"t": "breached", "rule": part.rule.id, "ref": record.fact["ref"]}
         self._assert({**breached, "at": self._now()[0]}, process=False)
