@@ -16,3 +16,10 @@ def _reports_in_english(monkeypatch: pytest.MonkeyPatch) -> None:
     text must not depend on the machine's, so COMITY_LANG says English unless a test
     changes it."""
     monkeypatch.setenv("COMITY_LANG", "en")
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The brief replay is laid out to COLUMNS when it is set: tests see the width a
+    pipe gets (100 columns) unless a test sets COLUMNS itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)

@@ -115,8 +115,20 @@ def test_the_panama_example_in_spanish(runner: CliRunner, store: Path) -> None:
 
 
 def test_an_open_replay_in_spanish_fits_one_screen(runner: CliRunner, store: Path) -> None:
+    # the full layout (--full: each finding whole); the brief one, the default with
+    # --open, is tested in test_cli_brief.py
     result = invoke(
-        runner, store, "--lang", "es", "replay", "--case", PANAMA, "--as-of", AS_OF, "--open"
+        runner,
+        store,
+        "--lang",
+        "es",
+        "replay",
+        "--case",
+        PANAMA,
+        "--as-of",
+        AS_OF,
+        "--open",
+        "--full",
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()

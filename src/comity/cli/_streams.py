@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,7 @@ __all__ = [
     "Capture",
     "capturing",
     "close",
+    "terminal_width",
     "wants_colour",
     "write",
     "write_bytes",
@@ -149,6 +151,29 @@ def wants_colour() -> bool:
     # Looked up at each call: click.testing.CliRunner(color=...) replaces it.
     strip = click.utils.should_strip_ansi  # type: ignore[attr-defined]
     return not strip(sys.stdout, colour)
+
+
+#: The width of a report laid out for a terminal when stdout is none (a pipe, a file):
+#: the width every other text report keeps to.
+DEFAULT_WIDTH = 100
+
+
+def terminal_width() -> int:
+    """The columns a report laid out for the screen may use: `COLUMNS` when it is set
+    (the shell's own override, also for a pipe), else the terminal's width when stdout
+    is one, else :data:`DEFAULT_WIDTH`. Asked once per command and recorded with its
+    request, so that a reproduced report is laid out the same."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        on_terminal = bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        on_terminal = False
+    if on_terminal:
+        return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    return DEFAULT_WIDTH
 
 
 #: Severity colours: what cannot wait in red, what should be done soon in yellow.

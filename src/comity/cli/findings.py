@@ -121,15 +121,13 @@ def watch(log: EventLog, once: bool, interval: float) -> None:
             return
         last_shown[0] = now
         rate = p.events / p.seconds if p.seconds > 0 else 0.0
+        # each count agrees with its own noun: `1 case, 1 of 1 event`
         click.echo(
-            ngettext(
-                "catching up: {cases} case, {events} of {total} events ({rate} events/s)",
-                "catching up: {cases} cases, {events} of {total} events ({rate} events/s)",
-                p.cases,
-            ).format(
-                cases=p.cases,
-                events=f"{p.events:,}",
-                total=f"{p.total_events:,}",
+            _("catching up: {cases}, {events} ({rate} events/s)").format(
+                cases=ngettext("{n} case", "{n} cases", p.cases).format(n=p.cases),
+                events=ngettext(
+                    "{events} of {total} event", "{events} of {total} events", p.total_events
+                ).format(events=f"{p.events:,}", total=f"{p.total_events:,}"),
                 rate=f"{rate:,.0f}",
             ),
             err=True,

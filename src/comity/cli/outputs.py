@@ -56,6 +56,7 @@ from comity.report import (
 from comity.report.basis import basis_json
 from comity.report.cases import CaseSummary, summarise
 from comity.report.ics import cases_to_check, deadlines_calendar, read_export, rule_bases
+from comity.report.text.brief import brief_replay_lines
 from comity.report.text.cases import cases_lines
 from comity.report.words import knowing
 from comity.rules import RulePack
@@ -186,20 +187,20 @@ def render_replay(env: Env, request: Mapping[str, Any], results: Iterable[CaseRe
         write_lines(findings_jsonl(results, selection))
     else:
         styled = bool(request["styled"])
-        write_styled_lines(
-            replay_lines(
-                results,
-                at,
-                rulepack=pack.digest,
-                origin=request["origin"],
-                events_of=_needed(events_of, selection),
-                selection=selection,
-                category_of=category_of,
-                styled=styled,
-                basis=env.basis,
-            ),
-            styled=styled,
-        )
+        common: dict[str, Any] = {
+            "rulepack": pack.digest,
+            "origin": request["origin"],
+            "events_of": _needed(events_of, selection),
+            "selection": selection,
+            "category_of": category_of,
+            "styled": styled,
+            "basis": env.basis,
+        }
+        if request.get("layout") == "brief":
+            lines = brief_replay_lines(results, at, width=int(request["width"]), **common)
+        else:
+            lines = replay_lines(results, at, **common)
+        write_styled_lines(lines, styled=styled)
     return shown
 
 

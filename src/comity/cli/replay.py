@@ -18,7 +18,7 @@ from comity.cli import current, pass_log
 from comity.cli._disclose import Recorder, disclosure_options
 from comity.cli._files import read_input
 from comity.cli._progress import counted, wants_bar
-from comity.cli._streams import Capture, capturing, close, wants_colour
+from comity.cli._streams import Capture, capturing, close, terminal_width, wants_colour
 from comity.cli.findings import current_store, finding_case, store_deadlines
 from comity.cli.options import case_option, format_option, replay_at, time_options
 from comity.cli.outputs import (
@@ -170,6 +170,15 @@ def selection_options(f: Callable[..., None]) -> Callable[..., None]:
         "the output is the same as with 1."
     ),
 )
+@click.option(
+    "--brief/--full",
+    default=None,
+    help=(
+        "With --format table: each finding in one line, cut to the terminal's width "
+        "(brief), or each whole with its status and legal basis (full). Default: brief "
+        "with --open, else full."
+    ),
+)
 @selection_options
 @disclosure_options
 @pass_log
@@ -181,6 +190,7 @@ def replay(
     fmt: str,
     fail_on: str | None,
     workers: int,
+    brief: bool | None,
     open_only: bool,
     jurisdiction: str | None,
     category: str | None,
@@ -191,8 +201,13 @@ def replay(
     steps, each with its legal basis and the events it rests on; open deadlines are
     the periods still running at --as-of. Cases stream one at a time. --open,
     --jurisdiction and --category choose what is shown (and what --fail-on counts);
-    the summary line still counts every finding.
+    the summary line still counts every finding. With --open the table is brief (one
+    line a finding, to fit one screen; --full prints each finding whole).
     """
+    if brief is not None and fmt != "table":
+        raise click.UsageError(
+            _("{flag} goes with --format table").format(flag="--brief" if brief else "--full")
+        )
     context = current()
     recorder = Recorder("replay", "replay")
     pack = context.pack
@@ -230,6 +245,11 @@ def replay(
         "styled": fmt == "table" and wants_colour(),
         "origin": context.pack_origin(),
     }
+    if fmt == "table" and (open_only if brief is None else brief):
+        # Recorded only for the brief table, so that every other request (and every
+        # record made before it) reads as before: the full layout.
+        request["layout"] = "brief"
+        request["width"] = terminal_width()
     if fmt == "jsonl":
         click.echo(
             _("comity replay {at}, rule pack {rulepack}").format(

@@ -19,6 +19,7 @@ from importlib import metadata
 import jinja2
 from markupsafe import Markup
 
+from comity import i18n
 from comity.audit.basis import Basis
 from comity.engine import CaseResult, CountedPeriod
 from comity.events import StoredEvent, format_time
@@ -67,14 +68,16 @@ def _env() -> jinja2.Environment:
     return _ENV
 
 
-def _in_days(days: int, _: Translate) -> str:
+def _in_days(days: int, lang: str) -> str:
+    """`today`, `tomorrow`, `in 3 days`, `1 day ago`, in `lang` (its plural forms)."""
+    words = i18n.catalog(lang)
     if days == 0:
-        return _("today")
+        return words.gettext("today")
     if days == 1:
-        return _("tomorrow")
+        return words.gettext("tomorrow")
     if days > 0:
-        return _("in {n} days").format(n=days)
-    return _("{n} days ago").format(n=-days)
+        return words.ngettext("in {n} day", "in {n} days", days).format(n=days)
+    return words.ngettext("{n} day ago", "{n} days ago", -days).format(n=-days)
 
 
 def _basis_rows(basis: Basis | None, _: Translate) -> list[tuple[str, str]]:
@@ -123,7 +126,7 @@ def _render(
         {
             "d": d,
             "days": days_until(d.due, at.as_of),
-            "days_words": _in_days(days_until(d.due, at.as_of), _),
+            "days_words": _in_days(days_until(d.due, at.as_of), lang),
             "period": period(d.detail),
             "source": (
                 cite(d.detail.source.to_json()) if isinstance(d.detail, CountedPeriod) else ""

@@ -14,12 +14,12 @@ __all__ = ["WIDTH", "wrap", "wrap_items"]
 WIDTH = 100
 
 
-def wrap(text: str, indent: int, first: str = "") -> list[str]:
-    """`text` in lines of at most WIDTH, indented, `first` before the first line only."""
+def wrap(text: str, indent: int, first: str = "", *, width: int = WIDTH) -> list[str]:
+    """`text` in lines of at most `width`, indented, `first` before the first line only."""
     pad = " " * indent
     return textwrap.wrap(
         text,
-        width=WIDTH,
+        width=width,
         initial_indent=pad + first,
         subsequent_indent=pad + " " * len(first),
         break_long_words=False,
@@ -27,24 +27,26 @@ def wrap(text: str, indent: int, first: str = "") -> list[str]:
     ) or [pad + first.rstrip()]
 
 
-def wrap_items(items: Sequence[str], indent: int, first: str = "") -> list[str]:
+def wrap_items(
+    items: Sequence[str], indent: int, first: str = "", *, width: int = WIDTH
+) -> list[str]:
     """Items joined by `; `, broken between items only (a citation stays on one line)."""
     lines: list[str] = []
     current = " " * indent + first
     start = len(current)
     for n, item in enumerate(items):
         text = item + (";" if n < len(items) - 1 else "")
-        if len(current) > start and len(current) + 1 + len(text) > WIDTH:
+        if len(current) > start and len(current) + 1 + len(text) > width:
             lines.append(current)
             current = " " * start + text
         else:
             current += (" " if len(current) > start else "") + text
-        if len(current) > WIDTH:
+        if len(current) > width:
             # One item longer than a line (a policy's description, not a citation):
             # broken between words, its continuation indented like the items.
             broken = textwrap.wrap(
                 current[start:],
-                width=WIDTH - start,
+                width=width - start,
                 break_long_words=False,
                 break_on_hyphens=False,
             )

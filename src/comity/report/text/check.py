@@ -54,11 +54,18 @@ def check_lines(
             yield from finding_lines(finding, 4, events, styled=styled)
     yield ""
     if total:
+        # each count agrees with its own noun: `2 data-quality findings in 1 of 1 case
+        # checked`
         yield ngettext(
-            "{n} data-quality finding in {cases} of {checked} cases checked.",
-            "{n} data-quality findings in {cases} of {checked} cases checked.",
+            "{n} data-quality finding in {cases}.",
+            "{n} data-quality findings in {cases}.",
             total,
-        ).format(n=total, cases=with_findings, checked=checked)
+        ).format(
+            n=total,
+            cases=ngettext(
+                "{cases} of {checked} case checked", "{cases} of {checked} cases checked", checked
+            ).format(cases=with_findings, checked=checked),
+        )
     else:
         yield ngettext(
             "No data-quality finding in {checked} case checked.",

@@ -12,6 +12,7 @@ from comity.audit.basis import Basis
 from comity.engine import OpenDeadline
 from comity.events.codec import format_time
 from comity.i18n import gettext as _
+from comity.i18n import ngettext
 from comity.report.at import ReplayAt
 from comity.report.basis import basis_lines
 from comity.report.text._legal import period
@@ -53,9 +54,11 @@ def deadlines_lines(
         if within is None:
             yield _("No open deadlines {at}.").format(at=at.words())
         else:
-            yield _("No open deadlines breached within {n} days {at}.").format(
-                n=within, at=at.words()
-            )
+            yield ngettext(
+                "No open deadlines breached within {n} day {at}.",
+                "No open deadlines breached within {n} days {at}.",
+                within,
+            ).format(n=within, at=at.words())
         if basis is not None:
             yield _("rule pack {digest} ({origin})").format(digest=rulepack, origin=origin)
             yield from basis_lines(basis)
@@ -81,9 +84,11 @@ def deadlines_lines(
     if within is None:
         yield _("Open deadlines {at}, soonest first").format(at=at.words())
     else:
-        yield _("Open deadlines breached within {n} days {at}, soonest first").format(
-            n=within, at=at.words()
-        )
+        yield ngettext(
+            "Open deadlines breached within {n} day {at}, soonest first",
+            "Open deadlines breached within {n} days {at}, soonest first",
+            within,
+        ).format(n=within, at=at.words())
     yield _("rule pack {digest} ({origin})").format(digest=rulepack, origin=origin)
     if basis is not None:
         yield from basis_lines(basis)

@@ -29,12 +29,14 @@ from comity.rules.pack import DATA_QUALITY
 __all__ = [
     "EventsOf",
     "case_lines",
+    "count_words",
     "deadline_lines",
     "event_words",
     "finding_lines",
     "replay_lines",
     "selection_words",
     "status",
+    "summary_words",
 ]
 
 #: The stored events of a case by id (at least those that resolved its findings and,
@@ -158,27 +160,13 @@ def case_lines(
     have nothing to show.
     """
     findings = result.findings
-    open_count = sum(f.is_open for f in findings)
     yield _("== Case {case}").format(case=result.case_id)
     if result.error is not None:
         yield _("not replayed: {error}").format(error=result.error)
         yield ""
         return
-    counts = "{findings}: {opened}, {resolved}; {deadlines}".format(
-        findings=ngettext("{n} finding", "{n} findings", len(findings)).format(n=len(findings)),
-        opened=_open(open_count),
-        resolved=_resolved(len(findings) - open_count),
-        deadlines=ngettext(
-            "{n} open deadline", "{n} open deadlines", len(result.open_deadlines)
-        ).format(n=len(result.open_deadlines)),
-    )
     shown = selection.apply(result, category_of, events)
-    if selection:
-        hidden = len(findings) - len(shown.findings)
-        counts += "; " + ngettext(
-            "{n} not shown ({selection})", "{n} not shown ({selection})", hidden
-        ).format(n=hidden, selection=selection_words(selection))
-    yield from wrap(counts, 0)
+    yield from wrap(count_words(result, shown, selection), 0)
     for category, title in _category_titles():
         if selection.category is not None and category != selection.category:
             continue
@@ -267,20 +255,45 @@ def replay_lines(
             category_of=category_of,
             styled=styled,
         )
+    yield from wrap(summary_words(tally), 0)
+
+
+def count_words(result: CaseResult, shown: CaseResult, selection: Selection) -> str:
+    """`28 findings: 8 open, 20 resolved; 0 open deadlines; 20 not shown (only open
+    findings)`: the whole case counted, and what `shown` (its selection) left out."""
+    findings = result.findings
+    open_count = sum(f.is_open for f in findings)
+    counts = "{findings}: {opened}, {resolved}; {deadlines}".format(
+        findings=ngettext("{n} finding", "{n} findings", len(findings)).format(n=len(findings)),
+        opened=_open(open_count),
+        resolved=_resolved(len(findings) - open_count),
+        deadlines=ngettext(
+            "{n} open deadline", "{n} open deadlines", len(result.open_deadlines)
+        ).format(n=len(result.open_deadlines)),
+    )
+    if selection:
+        hidden = len(findings) - len(shown.findings)
+        counts += "; " + ngettext(
+            "{n} not shown ({selection})", "{n} not shown ({selection})", hidden
+        ).format(n=hidden, selection=selection_words(selection))
+    return counts
+
+
+def summary_words(tally: Tally) -> str:
+    """The report's last line: the cases replayed (and those that could not be), the
+    open findings by severity, the resolved ones and the open deadlines."""
     if tally.cases == 0:
-        yield _("No cases to replay.")
-    else:
-        replayed = ngettext("{n} case replayed", "{n} cases replayed", tally.cases).format(
-            n=tally.cases
-        )
-        if tally.failed:
-            replayed += " " + _("({n} could not be)").format(n=len(tally.failed))
-        summary = "{replayed}: {opened}, {resolved}; {deadlines}.".format(
-            replayed=replayed,
-            opened=tally.open_words(),
-            resolved=_resolved(tally.resolved),
-            deadlines=ngettext("{n} open deadline", "{n} open deadlines", tally.deadlines).format(
-                n=tally.deadlines
-            ),
-        )
-        yield from wrap(summary, 0)
+        return _("No cases to replay.")
+    replayed = ngettext("{n} case replayed", "{n} cases replayed", tally.cases).format(
+        n=tally.cases
+    )
+    if tally.failed:
+        replayed += " " + _("({n} could not be)").format(n=len(tally.failed))
+    return "{replayed}: {opened}, {resolved}; {deadlines}.".format(
+        replayed=replayed,
+        opened=tally.open_words(),
+        resolved=_resolved(tally.resolved),
+        deadlines=ngettext("{n} open deadline", "{n} open deadlines", tally.deadlines).format(
+            n=tally.deadlines
+        ),
+    )
