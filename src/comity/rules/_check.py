@@ -22,6 +22,7 @@ import attrs
 
 from comity.errors import LanguageError, RulePackError
 from comity.i18n import LANGUAGES
+from comity.rules._rule import DeadlineClause, LegalBasis, Rule, Warning
 from comity.rules.facts import KINDS, deadline_fields
 from comity.rules.language import check_fields, parse_pattern
 
@@ -52,8 +53,6 @@ def _refuse_unknown(
 
 def check_keys(table: Mapping[str, Any], file: str, index: int) -> None:
     """Refuse a key of a `[[rule]]` table or of its sub-tables that nothing reads."""
-    from comity.rules.pack import DeadlineClause, LegalBasis, Rule, Warning
-
     rule_id = table.get("id")
     where = f"rule {rule_id}" if isinstance(rule_id, str) else f"rule[{index}]"
     # A rule's other languages are `title_es`, `message_es` (pack.RuleText), not `texts`.
