@@ -316,6 +316,13 @@ class AuditStore:
         rows = self._t.query(sql + " ORDER BY d.position", params)
         return [_disclosure(r) for r in rows]
 
+    def disclosure_head(self) -> tuple[int, str]:
+        """(position, hash) of the last disclosure record; (0, 64 zeros) for none."""
+        rows = self._t.query(
+            "SELECT position, hash FROM audit_disclosures ORDER BY position DESC LIMIT 1"
+        )
+        return (int(rows[0][0]), rows[0][1]) if rows else (0, GENESIS)
+
     def disclosure_hashes(self) -> Iterator[bytes]:
         for (h,) in self._t.query("SELECT hash FROM audit_disclosures ORDER BY position"):
             yield bytes.fromhex(h)

@@ -39,12 +39,17 @@ import click
 
 from comity.audit.basis import Basis, LogHead, covered_head, versions
 from comity.audit.bundle import bundle_content
-from comity.audit.store import AuditStore, StoredDisclosure, open_audit_store
+from comity.audit.store import (
+    AuditStore,
+    StoredCheckpoint,
+    StoredDisclosure,
+    open_audit_store,
+)
 from comity.cli import Context, pass_context
 from comity.cli._streams import Capture, capturing
 from comity.cli.options import parse_time
 from comity.cli.outputs import NotRederived, rederive
-from comity.cli.served import Unrendered, rederive_http
+from comity.cli.served import AUDIT_READS, Unrendered, rederive_http
 from comity.errors import ComityError, InvalidInput, RulePackError, VerificationFailed
 from comity.events import EventLog
 from comity.events.log import GENESIS_HASH
@@ -93,9 +98,14 @@ def _chained(audit: AuditStore) -> Iterator[tuple[StoredDisclosure, bool]]:
         prev, expected = stored.hash, stored.position + 1
 
 
-class _Packs:
-    """The rule packs records name: the one this command line loads, else the store's
-    archive (`rules export`), each loaded once."""
+class _Inputs:
+    """What records are derived again from besides the log: the rule packs they name
+    (the one this command line loads, else the store's archive, each loaded once), the
+    findings store's history, and the audit tables (:class:`comity.cli.served.Sources`).
+
+    `sound` is the hash of each disclosure record through which the whole record
+    chains, as :func:`_chained` judged them: records are judged oldest first, and a
+    read of the record (`GET /v1/disclosures`) only shows records before its own."""
 
     def __init__(
         self, context: Context, log: EventLog, stack: ExitStack, audit: AuditStore
@@ -106,6 +116,38 @@ class _Packs:
         self._stack = stack
         self._loaded: dict[str, RulePack | str] = {}
         self._store: FindingsStore | bool | None = False
+        self.sound: dict[int, str] = {0: GENESIS_HASH}
+        self.altered: int | None = None
+
+    def judged(self, stored: StoredDisclosure, intact: bool) -> None:
+        """Note the verdict of `_chained` on one record."""
+        if intact and self.altered is None:
+            self.sound[stored.position] = stored.hash
+        elif self.altered is None:
+            self.altered = stored.position
+
+    def chained_hash(self, position: int) -> str:
+        if position in self.sound:
+            return self.sound[position]
+        if self.altered is not None and self.altered <= position:
+            raise Unrendered(
+                f"disclosure record {self.altered}, among those it read, no longer chains (ALTERED)"
+            )
+        raise Unrendered(f"the disclosure record no longer holds a record {position}")
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        return self.audit.checkpoints()
+
+    def disclosures(
+        self, *, case_id: str | None, actor: str | None, since: str | None
+    ) -> list[StoredDisclosure]:
+        return self.audit.disclosures(case_id=case_id, actor=actor, since=since)
+
+    def changes(self, after: int, through: int) -> list[Change]:
+        store = self.store()
+        if store is None:
+            raise Unrendered("the stream showed changes of the findings store; there is none now")
+        return [c for c in store.history(after=after, limit=through - after) if c.id <= through]
 
     def store(self) -> FindingsStore | None:
         if self._store is False:
@@ -192,7 +234,7 @@ def _head_now(log: EventLog, inputs: dict[str, Any]) -> LogHead:
     return LogHead(position=record.position, hash=record.hash)
 
 
-def _one(log: EventLog, packs: _Packs, stored: StoredDisclosure, intact: bool) -> tuple[str, str]:
+def _one(log: EventLog, packs: _Inputs, stored: StoredDisclosure, intact: bool) -> tuple[str, str]:
     if not intact:
         return ALTERED, (
             "the record does not chain to the one before: it was altered after it was "
@@ -203,14 +245,15 @@ def _one(log: EventLog, packs: _Packs, stored: StoredDisclosure, intact: bool) -
     request: dict[str, Any] = inputs.get("request") or {}
     if stored.kind == "http" and "read" not in request:
         return NOT_REPRODUCED, (
-            "a read of the HTTP service that keeps no rendering of its own to derive "
-            f"again ({request.get('method')} {request.get('path')}: the audit tables or "
-            "the stream), or recorded before reads kept what re-derives them"
+            f"a read of the HTTP service ({request.get('method')} {request.get('path')}) "
+            "recorded before its reads kept what derives them again"
         )
     if stored.kind not in ("http", "bundle") and "command" not in request:
         return NOT_REPRODUCED, "an output of another front end"
     recorded_head = LogHead(position=int(inputs["log"]["position"]), hash=inputs["log"]["hash"])
-    now_head = _head_now(log, inputs)
+    # The auditor's reads stand on the audit tables alone (they check their own).
+    of_log = stored.kind != "http" or request["read"].get("endpoint") not in AUDIT_READS
+    now_head = _head_now(log, inputs) if of_log else recorded_head
     if now_head != recorded_head:
         return NOT_REPRODUCED, (
             f"the log no longer holds the cut: the record covered {recorded_head.size} "
@@ -301,11 +344,11 @@ def _derive(
     basis: Basis,
     kind: str,
     request: dict[str, Any],
-    packs: _Packs,
+    packs: _Inputs,
 ) -> tuple[str, int]:
     """The SHA-256 and length of the output derived again."""
     if kind == "http":
-        output = rederive_http(log, pack, basis, request["read"], packs.history)
+        output = rederive_http(log, pack, basis, request["read"], packs)
         return hashlib.sha256(output).hexdigest(), len(output)
     if kind == "bundle":
         output = _bundle_again(log, pack, basis, request, packs.audit)
@@ -325,8 +368,9 @@ def reproduce_records(
     """The verdict on each record (all, or the one `record_id`), oldest first."""
     log = context.log
     with ExitStack() as stack:
-        packs = _Packs(context, log, stack, audit)
+        packs = _Inputs(context, log, stack, audit)
         for stored, intact in _chained(audit):
+            packs.judged(stored, intact)
             if record_id is not None and stored.record_id != record_id:
                 continue
             state, why = _one(log, packs, stored, intact)

@@ -10,16 +10,21 @@ selects by); the history of finding changes is append-only, so the last entry of
 finding up to the entry the read saw (recorded with it) gives it again.
 
 The service's answers are then rendered by :mod:`comity.service.render`, the functions
-its routes render with.
+its routes render with. A batch of the stream is the log's records and the history's
+changes between the cursors it recorded; the auditor's reads are of the audit tables,
+append-only too: the stored checkpoint it showed (by id), the disclosure records its
+filters chose up to the head it recorded (whose hash says whether the record still
+holds them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from comity.audit.basis import Basis
+from comity.audit.store import StoredCheckpoint, StoredDisclosure
 from comity.engine import CaseResult, OpenDeadline, replay_log
 from comity.events import EventLog
 from comity.findings import Change, Cut, StoredFinding
@@ -28,7 +33,9 @@ from comity.report.deadlines import breach_instant, horizon
 from comity.rules import RulePack
 
 __all__ = [
+    "AUDIT_READS",
     "History",
+    "Sources",
     "Unrendered",
     "as_stored",
     "changed_at",
@@ -40,8 +47,39 @@ __all__ = [
 History = Callable[[int], Sequence[Change]]
 
 
+#: The service's reads of the audit tables: they stand on those, not on the log.
+AUDIT_READS = ("checkpoint", "disclosures")
+
+
 class Unrendered(Exception):
     """A read that cannot be derived again, and why (not a difference)."""
+
+
+class Sources(Protocol):
+    """What the service's reads are derived again from besides the log and the pack."""
+
+    def history(self, generation: int) -> Sequence[Change]:
+        """The findings store's history of one generation."""
+        ...
+
+    def changes(self, after: int, through: int) -> Sequence[Change]:
+        """The history's changes of ids in (after, through], of every generation."""
+        ...
+
+    def checkpoints(self) -> Sequence[StoredCheckpoint]:
+        """Every stored checkpoint, oldest first."""
+        ...
+
+    def disclosures(
+        self, *, case_id: str | None, actor: str | None, since: str | None
+    ) -> Sequence[StoredDisclosure]:
+        """The disclosure records these filters choose, oldest first."""
+        ...
+
+    def chained_hash(self, position: int) -> str:
+        """The hash of disclosure record `position` if every record up to it chains
+        (64 zeros for 0); else :class:`Unrendered`, saying which does not."""
+        ...
 
 
 def changed_at(history: Sequence[Change], seen: int) -> dict[str, dt.datetime]:
@@ -135,12 +173,75 @@ def _replay(log: EventLog, pack: RulePack, cut: Cut, cases: Sequence[str]) -> li
     )
 
 
+def _stream(log: EventLog, read: Mapping[str, Any], sources: Sources) -> bytes:
+    """A batch of the stream: the records and changes between its two cursors."""
+    from comity.service import render
+
+    after, through = read["after"], read["through"]
+    start = (int(after["position"]), int(after["change"]))
+    end = (int(through["position"]), int(through["change"]))
+    events = []
+    if end[0] > start[0]:
+        records = log.read(after=start[0], until=end[0])
+        try:
+            events = list(records)
+        finally:
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()
+        if not events or events[-1].position != end[0]:
+            raise Unrendered(f"the log no longer holds the records up to position {end[0]}")
+    changes: Sequence[Change] = []
+    if read["findings"] and end[1] > start[1]:
+        changes = sources.changes(start[1], end[1])
+        if not changes or changes[-1].id != end[1]:
+            raise Unrendered(
+                f"the findings store's history no longer holds the changes up to {end[1]}"
+            )
+    batch = render.stream_batch(
+        start,
+        events,
+        changes,
+        cases=frozenset(read["cases"]),
+        with_findings=bool(read["findings"]),
+    )
+    return batch.output
+
+
+def _audit_read(read: Mapping[str, Any], sources: Sources) -> bytes:
+    """`GET /v1/checkpoints/latest` or `GET /v1/disclosures`, from the audit tables."""
+    from comity.service import render
+    from comity.service.routes.audit import latest_of, shown_disclosures
+
+    if read["endpoint"] == "checkpoint":
+        found = latest_of(sources.checkpoints(), read["log"], through=int(read["id"]))
+        if found is None or found.id != read["id"]:
+            raise Unrendered(
+                f"the checkpoint it showed ({read['origin']}, stored as number {read['id']}) "
+                "is no longer stored"
+            )
+        return render.checkpoint_bytes(read["log"], found)
+    through = read["through"]
+    position = int(through["position"])
+    now = sources.chained_hash(position)
+    if now != through["hash"]:
+        raise Unrendered(
+            "the disclosure record no longer holds the records it showed: record "
+            f"{position} has hash {now} now, the read saw {through['hash']} (a chain "
+            "rewritten since: `comity verify --against` a checkpoint of the disclosures "
+            "log names it)"
+        )
+    found_all = sources.disclosures(case_id=read["case"], actor=read["actor"], since=read["since"])
+    shown = shown_disclosures(found_all, through=position, limit=int(read["limit"]))
+    return render.disclosures_bytes(shown)
+
+
 def rederive_http(
     log: EventLog,
     pack: RulePack | None,
     basis: Basis,
     read: Mapping[str, Any],
-    history: History,
+    sources: Sources,
 ) -> bytes:
     """The bytes the service answered to the read `read` (`inputs.request.read` of its
     record), rendered again at the recorded `basis` with the recorded rule `pack`."""
@@ -148,6 +249,10 @@ def rederive_http(
     from comity.service.routes.events import case_records
 
     endpoint = read.get("endpoint")
+    if endpoint in AUDIT_READS:
+        return _audit_read(read, sources)
+    if endpoint == "stream":
+        return _stream(log, read, sources)
     if endpoint == "case_events":
         known = read.get("known_at")
         events = case_records(
@@ -177,7 +282,7 @@ def rederive_http(
     if endpoint == "findings":
         seen = read.get("history")
         since = read.get("since")
-        changed = None if seen is None else changed_at(history(cut.generation), int(seen))
+        changed = None if seen is None else changed_at(sources.history(cut.generation), int(seen))
         found, failures = as_stored(
             _replay(log, pack, cut, read["cases"]),
             changed=changed,

@@ -10,36 +10,45 @@ the command line).
 What a read needs to be rendered again travels in its disclosure record, under
 `inputs.request.read` (:func:`read_request`): the endpoint, its parameters as read, and
 the findings store's cut it answered from (generation, position, as_of, known_at, rule
-pack), with, for a `since` read, the last entry of the history it saw.
+pack), with, for a `since` read, the last entry of the history it saw; for a batch
+of the stream, the cursors it started after and ended at; for the auditor's reads, the
+checkpoint shown or the head of the disclosure record read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
 import orjson
 
 from comity.audit.basis import Basis
+from comity.audit.store import StoredCheckpoint, StoredDisclosure
 from comity.engine import CaseResult, OpenDeadline
-from comity.events import StoredEvent
-from comity.findings import Cut, StoredFinding
+from comity.events import StoredEvent, canonical_json
+from comity.events.time import format_instant
+from comity.findings import Change, Cut, StoredFinding
 from comity.report import ReplayAt
 from comity.report.basis import basis_json
 from comity.report.json import deadlines_document, json_document, replay_document
 from comity.rules import RulePack
 
 __all__ = [
+    "StreamBatch",
     "case_events_bytes",
     "case_findings_bytes",
+    "checkpoint_bytes",
     "cut_json",
     "cut_of",
     "deadlines_bytes",
+    "disclosures_bytes",
     "explain_bytes",
     "failures_json",
     "findings_bytes",
     "replay_bytes",
+    "stream_batch",
 ]
 
 
@@ -167,3 +176,115 @@ def deadlines_bytes(
 def replay_bytes(results: Sequence[CaseResult], at: ReplayAt, rulepack: str, basis: Basis) -> bytes:
     """`POST /v1/replay`: the document of `comity replay --format json`, byte for byte."""
     return "".join(replay_document(results, at, rulepack, basis=basis)).encode()
+
+
+def checkpoint_bytes(which: str, checkpoint: StoredCheckpoint) -> bytes:
+    """`GET /v1/checkpoints/latest?log=`: the stored checkpoint, the signed note itself."""
+    return _json(
+        {
+            "log": which,
+            "origin": checkpoint.origin,
+            "size": checkpoint.size,
+            "root": checkpoint.root,
+            "recorded_at": checkpoint.recorded_at,
+            "note": checkpoint.note,
+        }
+    )
+
+
+def disclosures_bytes(records: Iterable[StoredDisclosure]) -> bytes:
+    """`GET /v1/disclosures`: each record as stored, with its position and chain hash."""
+    return _json(
+        {
+            "disclosures": [
+                {
+                    "position": d.position,
+                    "record_id": d.record_id,
+                    "recorded_at": d.recorded_at,
+                    "kind": d.kind,
+                    "actor": d.actor,
+                    "hash": d.hash,
+                    "record": d.data(),
+                }
+                for d in records
+            ]
+        }
+    )
+
+
+def _change_json(c: Change) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "generation": c.generation,
+        "rulepack": c.rulepack,
+        "finding_id": c.finding_id,
+        "case_id": c.case_id,
+        "change": c.change,
+        "cause": c.cause,
+        "position": c.position,
+        "clock": c.clock,
+        "recorded_at": format_instant(c.recorded_at, timespec="microseconds"),
+        "finding": c.data,
+    }
+
+
+@attrs.frozen
+class StreamBatch:
+    """One batch of the stream: the messages to send (`output`, empty when every
+    record read was of another case), what they showed, the cursor after it (`end`:
+    the position of the last event read, the id of the last change read) and the `id:`
+    of the last message (`last_id`, empty without one)."""
+
+    output: bytes
+    finding_ids: tuple[str, ...]
+    cases: frozenset[str]
+    end: tuple[int, int]
+    last_id: str
+
+
+def stream_batch(
+    start: tuple[int, int],
+    events: Iterable[StoredEvent],
+    changes: Iterable[Change],
+    *,
+    cases: frozenset[str],
+    with_findings: bool,
+) -> StreamBatch:
+    """`GET /v1/stream`: the messages of the events and finding changes read after the
+    cursor `start` (log position, change id), in that order, each with the `id:` a
+    client resumes from (`P:C`, or `P` alone without findings); `cases` (if any) keeps
+    those cases' messages."""
+    position, change = start
+
+    def cursor() -> str:
+        return f"{position}:{change}" if with_findings else str(position)
+
+    parts: list[str] = []
+    finding_ids: list[str] = []
+    shown: set[str] = set()
+    last_id = ""
+    for stored in events:
+        position = stored.position
+        if cases and stored.case_id not in cases:
+            continue
+        shown.add(stored.case_id)
+        data = canonical_json(stored.to_json())
+        last_id = cursor()
+        parts.append(f"id: {last_id}\nevent: event\ndata: {data}\n\n")
+    if with_findings:
+        for c in changes:
+            change = c.id
+            if cases and c.case_id not in cases:
+                continue
+            shown.add(c.case_id)
+            finding_ids.append(c.finding_id)
+            data = canonical_json(_change_json(c))
+            last_id = cursor()
+            parts.append(f"id: {last_id}\nevent: finding\ndata: {data}\n\n")
+    return StreamBatch(
+        output="".join(parts).encode(),
+        finding_ids=tuple(finding_ids),
+        cases=frozenset(shown),
+        end=(position, change),
+        last_id=last_id,
+    )

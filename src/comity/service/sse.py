@@ -15,7 +15,9 @@ not in the server's memory. With `case=` only that case's events and changes are
 sent; an `id:` line alone (no data) still moves the client past the others.
 
 Each batch of messages is recorded as one disclosure (the token's name, the SHA-256
-of the batch's bytes, its findings and cases) before it is sent.
+of the batch's bytes, its findings and cases, the cursors it started after and ended
+at) before it is sent; `comity audit reproduce` renders it again from the log and the
+history of finding changes.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from comity.events import canonical_json
-from comity.events.time import format_instant
+from comity.findings import Change
+from comity.service import render
 from comity.service.auth import Caller, guarded, runtime_of
 from comity.service.disclose import record_read
 from comity.service.problems import HttpProblem
@@ -58,22 +60,6 @@ def parse_cursor(text: str, name: str) -> tuple[int, int]:
     return int(parts[0]), int(parts[1])
 
 
-def _change_json(c: Any) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "generation": c.generation,
-        "rulepack": c.rulepack,
-        "finding_id": c.finding_id,
-        "case_id": c.case_id,
-        "change": c.change,
-        "cause": c.cause,
-        "position": c.position,
-        "clock": c.clock,
-        "recorded_at": format_instant(c.recorded_at, timespec="microseconds"),
-        "finding": c.data,
-    }
-
-
 class _Cursor:
     def __init__(self, position: int, change: int, with_findings: bool) -> None:
         self.position, self.change, self.with_findings = position, change, with_findings
@@ -89,50 +75,50 @@ def _poll(
     actor: str,
     request_info: dict[str, Any],
 ) -> bytes:
-    """The next batch, rendered, recorded, and the cursor moved past it."""
-    parts: list[str] = []
-    finding_ids: list[str] = []
-    shown: set[str] = set()
-    events = stores.log.read(after=cursor.position, until=cursor.position + BATCH)
-    moved = False
+    """The next batch, rendered, recorded, and the cursor moved past it.
+
+    The record keeps the cursors the batch started after and ended at (`after`,
+    `through`): the events between are the log's and the changes between the findings
+    store's history, both append-only, so `comity audit reproduce` reads them again
+    and renders the batch with the same function (:func:`render.stream_batch`)."""
+    read = stores.log.read(after=cursor.position, until=cursor.position + BATCH)
     try:
-        for stored in events:
-            cursor.position = stored.position
-            moved = True
-            if cases and stored.case_id not in cases:
-                continue
-            shown.add(stored.case_id)
-            data = canonical_json(stored.to_json())
-            parts.append(f"id: {cursor.id()}\nevent: event\ndata: {data}\n\n")
+        events = list(read)
     finally:
-        close = getattr(events, "close", None)
+        close = getattr(read, "close", None)
         if close is not None:
             close()
+    changes: list[Change] = []
     if cursor.with_findings:
         store = stores.findings
-        changes = store.history(after=cursor.change, limit=BATCH) if store is not None else []
-        for change in changes:
-            cursor.change = change.id
-            moved = True
-            if cases and change.case_id not in cases:
-                continue
-            shown.add(change.case_id)
-            finding_ids.append(change.finding_id)
-            data = canonical_json(_change_json(change))
-            parts.append(f"id: {cursor.id()}\nevent: finding\ndata: {data}\n\n")
-    if not parts:
+        if store is not None:
+            changes = store.history(after=cursor.change, limit=BATCH)
+    start = (cursor.position, cursor.change)
+    batch = render.stream_batch(
+        start, events, changes, cases=cases, with_findings=cursor.with_findings
+    )
+    moved = batch.end != start
+    cursor.position, cursor.change = batch.end
+    if not batch.output:
         return f"id: {cursor.id()}\n\n".encode() if moved else b""
-    output = "".join(parts).encode()
+    output = batch.output
+    read_info = {
+        "endpoint": "stream",
+        "after": {"position": start[0], "change": start[1]},
+        "through": {"position": batch.end[0], "change": batch.end[1]},
+        "findings": cursor.with_findings,
+        "cases": sorted(cases),
+    }
     record_read(
         stores,
         actor=actor,
-        request={**request_info, "stream_id": cursor.id()},
+        request={**request_info, "stream_id": cursor.id(), "read": read_info},
         output=output,
         media_type=MEDIA_TYPE,
-        finding_ids=finding_ids,
-        cases=shown,
+        finding_ids=batch.finding_ids,
+        cases=batch.cases,
     )
-    if moved and not parts[-1].startswith(f"id: {cursor.id()}\n"):
+    if batch.last_id != cursor.id():  # the last records read were of other cases
         output += f"id: {cursor.id()}\n\n".encode()
     return output
 
@@ -153,11 +139,13 @@ async def stream(request: Request, caller: Caller) -> Response:
     else:
         position, change = 0, 0
     cursor = _Cursor(position, change, with_findings)
-    info = {
+    info: dict[str, Any] = {
         "method": request.method,
         "path": request.url.path,
         "query": sorted(request.query_params.multi_items()),
     }
+    if resume:
+        info["last_event_id"] = resume  # where the client resumed (each batch: `read.after`)
     # The first poll runs before the answer starts, so that a store that cannot be
     # read (or a read that cannot be recorded) is a problem, not a broken stream.
     first = await runtime.call(lambda s: _poll(s, cursor, cases, caller.actor, info))
