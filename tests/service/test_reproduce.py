@@ -1,8 +1,9 @@
 """`comity audit reproduce` over the service's reads that stand on the store's own
 tables: the stream's batches (the log and the history of finding changes between two
 cursors), `GET /v1/checkpoints/latest` (a stored checkpoint) and `GET /v1/disclosures`
-(the disclosure record up to a head), through a live server on each backend (issue
-11, item 4; issue 12)."""
+(the disclosure record up to a head), through a live server on each backend; and
+`serve --no-watch` archives its rule pack, so that the digest it showed turns back
+into its rules (issue 11, item 4; issue 12)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ from typing import Any
 
 import httpx
 import psycopg
+import pytest
 
 from comity.audit import basis_of, disclosure_inputs, open_audit_store, record_disclosure
 from comity.events import open_log, parse_jsonl
+from comity.rules import load_pack
+from comity.rules.params import builtin_params_dir
 from live import Server, comity, event, make_tokens
 from sse_reader import Message, read_stream
 
@@ -341,3 +345,46 @@ def test_a_read_recorded_before_reads_kept_their_inputs(new_store: Callable[[], 
             f"a read of the HTTP service (GET {path}) recorded before its reads kept what "
             "derives them again"
         )
+
+
+def test_serve_no_watch_archives_its_rule_pack(
+    new_store: Callable[[], str],
+    servers: Callable[..., Server],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A service that runs no watcher still archives the pack it answers with: the
+    digest of its replay turns back into the rules (`rules export`), and the read is
+    reproduced after the rules directory is gone."""
+    store = _store_with_example(new_store)
+    tokens = make_tokens(store)
+    own = tmp_path / "own-rules"  # a user's pack: the Swiss FIU suspension set to 7 days
+    (own / "params").mkdir(parents=True)
+    text = (builtin_params_dir() / "ch.toml").read_text(encoding="utf-8")
+    (own / "params" / "ch.toml").write_text(text.replace("\namount = 5\n", "\namount = 7\n"))
+    digest = load_pack(own).digest
+    monkeypatch.setenv("COMITY_RULES", str(own))
+    server = servers(store, extra=("--no-watch",), ready=False)
+    monkeypatch.delenv("COMITY_RULES")
+    try:
+        answer = httpx.post(
+            server.url + "/v1/replay",
+            json={"as_of": "2021-06-30", "cases": [CASE]},
+            headers={"Authorization": f"Bearer {tokens['reader']}"},
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["rulepack"] == digest
+        replayed = answer.headers["Comity-Disclosure"]
+    finally:
+        server.stop()
+    for path in sorted(own.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    own.rmdir()
+    exported = tmp_path / "exported"
+    comity(store, "rules", "export", digest, str(exported))
+    assert load_pack(exported).digest == digest
+    status, verdicts, lines = _reproduce(store)
+    assert status == 0
+    assert verdicts[replayed] == "reproduced", lines[replayed]
+    assert set(verdicts.values()) == {"reproduced"}, "\n".join(lines.values())

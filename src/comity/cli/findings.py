@@ -372,8 +372,8 @@ def rules_export(log: EventLog, digest: str, directory: str) -> None:
     if store is None:
         raise InvalidInput(
             _(
-                "{digest}: this store archives no rule pack yet; packs are archived when "
-                "`comity watch` first uses them"
+                "{digest}: this store archives no rule pack yet; a pack is archived when "
+                "`comity watch`, `comity serve` or a recorded output first uses it"
             ).format(digest=digest)
         )
     target = Path(directory)

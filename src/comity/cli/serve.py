@@ -116,6 +116,7 @@ def serve(
         raise InvalidInput("--ssl-certfile and --ssl-keyfile go together")
     context.log  # noqa: B018 - the store must exist (`comity init`): refuse before listening
     context.pack  # noqa: B018 - and the rule pack load
+    _archive(context)
     context.close()
     settings = Settings(
         store_url=context.url,
@@ -147,6 +148,24 @@ def serve(
         server_header=False,
         proxy_headers=False,
     )
+
+
+def _archive(context: Context) -> None:
+    """Archive the rule pack the service answers with, before it listens (each worker
+    checks again as it starts: :meth:`comity.service.runtime.Runtime.archive_pack`), so
+    that a store that cannot take it is refused here, in one line, with `--no-watch`
+    as without it."""
+    from comity.errors import NotRecorded, StoreReadOnly
+    from comity.findings import FindingsStore, archive_pack
+
+    try:
+        with FindingsStore.of(context.log, create=True) as store:
+            archive_pack(store, context.pack, context.rule_dirs)
+    except StoreReadOnly as exc:
+        raise NotRecorded(
+            f"{context.where}: the service's rule pack could not be archived ({exc}); the "
+            "service records every read and so needs a store comity can write to"
+        ) from None
 
 
 COMMANDS = (serve,)

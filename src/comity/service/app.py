@@ -3,7 +3,8 @@
 `create_app(settings)` builds one Starlette application over one store. While it
 runs, a thread of its own keeps the findings store current (a `comity watch` inside
 the service; watchers of several processes agree on one leader), unless
-`settings.watch` is off, for a deployment that runs `comity watch` apart.
+`settings.watch` is off, for a deployment that runs `comity watch` apart. Either way
+the service's rule pack is archived in the store when it starts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -79,6 +81,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.pack  # noqa: B018 - a broken rule pack fails the start, not a request
+        await anyio.to_thread.run_sync(runtime.archive_pack)  # its digest can be exported
         stop = threading.Event()
         watcher = None
         if settings.watch:

@@ -129,6 +129,24 @@ class Runtime:
                 self._pack = load_pack(*self.settings.rule_dirs)
             return self._pack
 
+    def archive_pack(self) -> None:
+        """Archive the service's rule pack in the store (as `comity watch` and every
+        recorded output of the command line do), so that the digest its answers name
+        (`POST /v1/replay`, the rule an explanation shows) can be turned back into its
+        rules (`comity rules export`, `comity audit reproduce`), whether or not this
+        process runs the watcher. Once per digest; then a single lookup."""
+        from comity.findings import archive_pack
+
+        stores = Stores(self.settings.store_url)
+        try:
+            store = FindingsStore.of(stores.log, create=True)
+            try:
+                archive_pack(store, self.pack, self.settings.rule_dirs)
+            finally:
+                store.close()
+        finally:
+            stores.close()
+
     def stores(self) -> Stores:
         """This thread's stores (opened on first use)."""
         stores: Stores | None = getattr(self._local, "stores", None)
