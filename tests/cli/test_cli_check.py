@@ -10,6 +10,7 @@ holds together.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from comity.cli import cli
+from comity.events import open_log
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.jsonl"))
 AS_OF = "2021-12-31"
 KNOWN_AT = "2030-01-01T00:00:00Z"
+DISCLOSURE = re.compile(r"disclosure: [0-9a-f-]{36}\n")
 
 
 def _event(event_id: str, case_id: str, kind: str, day: str, **fields: Any) -> dict[str, Any]:
@@ -117,7 +120,7 @@ def test_a_case_whose_records_hold_together_exits_0(runner: CliRunner, tmp_path:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == "No data-quality finding in 1 case checked."
     assert "Case PA-8" not in result.stdout
-    assert result.stderr == ""
+    assert DISCLOSURE.fullmatch(result.stderr), result.stderr  # nothing but the record's id
 
 
 def test_dangling_references_are_listed_and_exit_1(runner: CliRunner, tmp_path: Path) -> None:
@@ -135,7 +138,9 @@ def test_dangling_references_are_listed_and_exit_1(runner: CliRunner, tmp_path: 
     )
     assert "legal basis: none: a check of the case's own records, not a rule of law" in out
     assert out.splitlines()[-1] == "2 data-quality findings in 1 of 2 cases checked."
-    assert result.stderr == "2 data-quality findings (exit 1).\n"
+    (recorded, counted) = result.stderr.splitlines()
+    assert DISCLOSURE.fullmatch(recorded + "\n")
+    assert counted == "2 data-quality findings (exit 1)."
 
 
 def test_json_lists_every_finding_with_its_case_and_no_legal_basis(
@@ -169,6 +174,53 @@ def test_json_lists_every_finding_with_its_case_and_no_legal_basis(
     cases = json.loads(replayed.stdout)["cases"]
     assert [f for c in cases for f in c["findings"]] == doc["findings"]
     assert check(runner, store, "--format", "json").stdout == result.stdout
+
+
+def test_check_names_its_basis_is_recorded_and_reproduced(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Issue 11 items 2 to 4 for `check`: it shows case data (findings of a case's
+    records), so it says what it stands on, is recorded before it is shown, and
+    `audit reproduce` derives it again; a finding still exits 1."""
+    store = loaded(runner, tmp_path, DANGLING)
+    table = check(runner, store)
+    assert table.exit_code == 1
+    assert table.stdout.splitlines()[1] == (
+        f"Log: {len(DANGLING)} records, head {_head_hash(store)}"
+    )
+    assert table.stdout.splitlines()[2].startswith("Checkpoint: none signed yet; Versions: ")
+    result = check(runner, store, "--format", "json", "--case", "PA-7", "--actor", "registrar")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert list(doc)[:5] == ["as_of", "known_at", "rulepack", "basis", "findings"]
+    assert doc["basis"]["log"]["size"] == len(DANGLING) and doc["basis"]["checkpoint"] is None
+    listed = run(runner, store, "audit", "log", "--format", "jsonl")
+    first, second = (json.loads(line) for line in listed.stdout.splitlines())
+    assert (first["kind"], second["kind"]) == ("check", "check")
+    assert second["actor"] == "registrar" and second["cases"] == ["PA-7"]
+    assert second["finding_ids"] == [f["finding_id"] for f in doc["findings"]]
+    assert second["inputs"]["request"] == {
+        "command": "check",
+        "cases": ["PA-7"],
+        "format": "json",
+        "lang": "en",
+        "styled": False,
+    }
+    reproduced = run(runner, store, "audit", "reproduce", "--all")
+    assert reproduced.exit_code == 0, reproduced.output
+    verdicts = [line.split(": ")[1] for line in reproduced.stdout.splitlines()]
+    assert verdicts == ["reproduced", "reproduced"]
+    # nothing is shown unrecorded
+    refused = check(runner, store, "--no-record")
+    assert refused.exit_code == 5 and refused.stdout == ""
+
+
+def _head_hash(store: Path) -> str:
+    log = open_log(str(store))
+    try:
+        return log.head().hash
+    finally:
+        log.close()
 
 
 def test_case_selects_and_an_unknown_case_is_bad_input(runner: CliRunner, tmp_path: Path) -> None:

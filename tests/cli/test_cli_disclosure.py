@@ -243,6 +243,8 @@ def _week_of_use(store: str, tmp_path: Path) -> tuple[list[str], str]:
         ("log", "--case", PANAMA, "--format", "jsonl"),
         ("cases", "--as-of", "2021-06-30", "--known-at", day1),
         ("--rules", str(own), "replay", "--case", PANAMA),
+        ("check", "--as-of", "2021-06-30", "--known-at", day1),
+        ("--lang", "es", "check", "--format", "json", "--case", PANAMA),
     ]
     for args in days:
         ids.append(record_id(ok(invoke(store, *args))))
@@ -297,6 +299,7 @@ def test_reproduce_all_reproduces_a_week_of_use(store: str, tmp_path: Path) -> N
         "deadlines",
         "findings",
         "cases",
+        "check",
         "report",
         "export",
         "bundle",

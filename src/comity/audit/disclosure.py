@@ -37,6 +37,7 @@ KINDS = (
     "deadlines",
     "findings",
     "cases",
+    "check",
     "report",
     "export",
     "bundle",

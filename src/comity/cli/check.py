@@ -7,6 +7,10 @@ opened; an event dated before the order or request it acts on; a retraction of a
 event the case does not hold (docs/rules.md, "Data quality"). These are checks of the
 case's own records, not of the law.
 
+Like every output of case data it names its basis and is recorded in the disclosure
+record before it is shown (kind `check`; docs/audit.md), so `comity audit reproduce`
+derives it again.
+
 Exit codes (docs/cli.md): 0 no data-quality finding; 1 at least one (the command ran
 and found what it checks for); 3 a `--case` with no events (nothing is replayed); 4 a
 case that could not be replayed or a store error.
@@ -19,15 +23,17 @@ from collections.abc import Iterator
 
 import click
 
+from comity import i18n
 from comity.cli import current, pass_log
-from comity.cli._streams import wants_colour, write, write_styled_lines
+from comity.cli._disclose import Recorder, disclosure_options
+from comity.cli._streams import Capture, capturing, wants_colour
 from comity.cli.options import case_option, format_option, replay_at, time_options
+from comity.cli.outputs import Env, render_check
 from comity.cli.replay import _check_cases, _exit_if_failed
 from comity.engine import CaseResult, replay_log
 from comity.events import EventLog
 from comity.i18n import ngettext
-from comity.report.json import json_document
-from comity.report.text.check import check_lines, data_quality
+from comity.report.text.check import data_quality
 
 __all__ = ["COMMANDS"]
 
@@ -42,6 +48,7 @@ __all__ = ["COMMANDS"]
     "table: each case's data-quality findings for people; json: one object with every "
     "data-quality finding (each names its case).",
 )
+@disclosure_options
 @pass_log
 def check(
     log: EventLog,
@@ -59,6 +66,7 @@ def check(
     when it is. Exit 0 when there is none, 1 when there is at least one.
     """
     context = current()
+    recorder = Recorder("check", "check")
     pack = context.pack
     at = replay_at(as_of, known_at)
     if cases:
@@ -76,18 +84,18 @@ def check(
             found += len(data_quality(result))
             yield result
 
-    if fmt == "json":
-        head = {**at.header(), "rulepack": pack.digest}
-        write(
-            json_document(
-                head, "findings", (f.to_json() for r in counted() for f in data_quality(r))
-            )
-        )
-    else:
-        styled = wants_colour()
-        write_styled_lines(
-            check_lines(counted(), at, rulepack=pack.digest, styled=styled), styled=styled
-        )
+    basis = recorder.basis(log, pack.digest, at)
+    request = {
+        "command": "check",
+        "cases": sorted(set(cases)),
+        "format": fmt,
+        "lang": i18n.language(),
+        "styled": fmt == "table" and wants_colour(),
+    }
+    capture = Capture()
+    with capturing(capture):
+        shown = render_check(Env(log=log, pack=pack, basis=basis, at=at), request, counted())
+    recorder.deliver(capture, shown, basis=basis, request=request, asked_cases=cases, pack=pack)
     _exit_if_failed(failed)
     if found:
         click.echo(

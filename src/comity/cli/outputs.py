@@ -58,6 +58,7 @@ from comity.report.cases import CaseSummary, summarise
 from comity.report.ics import cases_to_check, deadlines_calendar, read_export, rule_bases
 from comity.report.text.brief import brief_replay_lines
 from comity.report.text.cases import cases_lines
+from comity.report.text.check import check_lines, data_quality
 from comity.report.words import knowing
 from comity.rules import RulePack
 
@@ -69,6 +70,7 @@ __all__ = [
     "previous_request",
     "rederive",
     "render_calendar",
+    "render_check",
     "render_deadlines",
     "render_explain",
     "render_findings",
@@ -478,6 +480,34 @@ def render_cases(
     return Shown(MEDIA_TYPES["table"], [], [s.case_id for s in summaries])
 
 
+# --------------------------------------------------------------------------- check
+
+
+def render_check(env: Env, request: Mapping[str, Any], results: Iterable[CaseResult]) -> Shown:
+    """`comity check`: the data-quality findings of `results` (the replay of the
+    request's cases at `env.at`)."""
+    fmt = request["format"]
+    shown = Shown(MEDIA_TYPES[fmt])
+
+    def note(result: CaseResult) -> None:
+        shown.case(result.case_id)
+        shown.finding_ids.extend(f.finding_id for f in data_quality(result))
+
+    results = _noted(results, note)
+    at, digest = env.at, env.pack.digest
+    if fmt == "json":
+        head = {**at.header(), "rulepack": digest, **basis_json(env.basis)}
+        found = (f.to_json() for r in results for f in data_quality(r))
+        write(json_document(head, "findings", found))
+    else:
+        styled = bool(request["styled"])
+        write_styled_lines(
+            check_lines(results, at, rulepack=digest, styled=styled, basis=env.basis),
+            styled=styled,
+        )
+    return shown
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -634,5 +664,14 @@ def rederive(
             render_report(env, request)
         elif command == "cases":
             render_cases(env, request)
+        elif command == "check":
+            results = replay_log(
+                log,
+                pack,
+                as_of=env.at.as_of,
+                known_at=env.at.known_at,
+                cases=request["cases"] or None,
+            )
+            render_check(env, request, results)
         else:
             raise NotRederived(f"no command line output of this kind ({command!r})")

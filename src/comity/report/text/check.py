@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from comity.audit.basis import Basis
 from comity.engine import CaseResult, Finding
 from comity.events import StoredEvent
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
 from comity.report.at import ReplayAt
+from comity.report.basis import basis_lines
 from comity.report.tally import SEVERITY_RANK
 from comity.report.text.replay import finding_lines
 from comity.rules.pack import DATA_QUALITY
@@ -35,9 +37,13 @@ def check_lines(
     rulepack: str,
     events: Mapping[str, StoredEvent] | None = None,
     styled: bool = False,
+    basis: Basis | None = None,
 ) -> Iterator[str]:
-    """The report, case by case as the results come; the count comes last."""
+    """The report, case by case as the results come; the count comes last. Under the
+    title, the lines of the `basis` it stands on (as every output's)."""
     yield _("comity check {at}; rule pack {digest}").format(at=at.words(), digest=rulepack)
+    if basis is not None:
+        yield from basis_lines(basis)
     checked = with_findings = total = 0
     for result in results:
         if result.error is not None:
