@@ -245,6 +245,7 @@ def _week_of_use(store: str, tmp_path: Path) -> tuple[list[str], str]:
         ("--rules", str(own), "replay", "--case", PANAMA),
         ("check", "--as-of", "2021-06-30", "--known-at", day1),
         ("--lang", "es", "check", "--format", "json", "--case", PANAMA),
+        ("follow", "--case", PANAMA, "--after", "3", "--limit", "5"),
     ]
     for args in days:
         ids.append(record_id(ok(invoke(store, *args))))

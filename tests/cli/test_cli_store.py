@@ -7,6 +7,7 @@ a PostgreSQL URL naming a fresh schema); then `comity copy` between backends, an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -341,6 +342,32 @@ def test_follow_prints_what_is_stored_as_jsonl(runner: CliRunner, loaded: str) -
     ok(invoke(runner, loaded, "append", "--json", json.dumps(CASE_OPENED)))
     mine = ok(invoke(runner, loaded, "follow", "--case", "C1", "--timeout", "0"))
     assert [json.loads(line)["event_id"] for line in mine.stdout.splitlines()] == ["e1"]
+
+
+def test_follow_records_each_batch_before_it_prints_it(runner: CliRunner, loaded: str) -> None:
+    """`follow` shows case data, so each batch it prints is recorded first (one record
+    per look at the log, at most 500 events) and `audit reproduce` derives it again."""
+    whole = ok(invoke(runner, loaded, "follow", "--timeout", "0", "--actor", "desk"))
+    (first,) = re.findall(r"^disclosure: ([0-9a-f-]{36})$", whole.stderr, re.M)
+    ok(invoke(runner, loaded, "append", "--json", json.dumps(CASE_OPENED)))
+    mine = ok(invoke(runner, loaded, "follow", "--case", "C1", "--after", "3", "--timeout", "0"))
+    assert len(mine.stdout.splitlines()) == 1
+    listed = ok(invoke(runner, loaded, "audit", "log", "--format", "jsonl")).stdout
+    records = {r["record_id"]: r for r in map(json.loads, listed.splitlines())}
+    assert records[first]["actor"] == "desk" and records[first]["kind"] == "export"
+    assert records[first]["inputs"]["request"] == {
+        "command": "follow",
+        "case": None,
+        "after": 0,
+        "through": EXAMPLE_COUNT,
+    }
+    assert records[first]["output"]["sha256"] == hashlib.sha256(whole.stdout_bytes).hexdigest()
+    (second,) = [r for r in records.values() if r["inputs"]["request"].get("case") == "C1"]
+    assert second["inputs"]["request"]["after"] == 3 and second["cases"] == ["C1"]
+    reproduced = ok(invoke(runner, loaded, "audit", "reproduce", "--all"))
+    assert [line.split(": ")[1] for line in reproduced.stdout.splitlines()] == ["reproduced"] * 2
+    refused = invoke(runner, loaded, "follow", "--timeout", "0", "--no-record")
+    assert refused.exit_code == 5 and refused.stdout == ""
 
 
 def test_follow_prints_events_as_another_process_appends(

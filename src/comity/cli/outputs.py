@@ -74,6 +74,7 @@ __all__ = [
     "render_deadlines",
     "render_explain",
     "render_findings",
+    "render_follow",
     "render_log",
     "render_replay",
     "render_report",
@@ -539,6 +540,26 @@ def render_report(env: Env, request: Mapping[str, Any]) -> tuple[Shown, CaseResu
 # --------------------------------------------------------------------------- log
 
 
+def render_follow(
+    log: EventLog, request: Mapping[str, Any], events: Sequence[StoredEvent] | None = None
+) -> Shown:
+    """`comity follow`: one batch, the events of positions in (`after`, `through`]
+    (of `case` if given) as `log --format jsonl` prints them; `events`, if the command
+    read them already, else read again."""
+    case_id = request["case"]
+    if events is None:
+        after, through = int(request["after"]), int(request["through"])
+        with closing(log.read(after=after, until=through)) as read:  # type: ignore[type-var]
+            events = [s for s in read if case_id is None or s.case_id == case_id]
+        if not events or events[-1].position != through:
+            raise NotRederived(f"the log no longer holds the record at position {through}")
+    shown = Shown(MEDIA_TYPES["jsonl"])
+    for stored in events:
+        shown.case(stored.case_id)
+    write_lines(stored_events_jsonl(events))
+    return shown
+
+
 def render_log(log: EventLog, request: Mapping[str, Any], head: int) -> Shown:
     """`comity log`: the records up to position `head` (the basis), of one case or all."""
     case_id = request["case"]
@@ -629,6 +650,9 @@ def rederive(
     if command == "log":
         with i18n.use(lang):  # records made before the log's table had a language: English
             render_log(log, request, basis.head.position)
+        return
+    if command == "follow":
+        render_follow(log, request)
         return
     if command == "rules export":
         with tempfile.TemporaryDirectory(prefix="comity-reproduce-") as tmp:

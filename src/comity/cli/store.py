@@ -20,13 +20,13 @@ from comity.cli import Context, describe_store, pass_context, pass_log
 from comity.cli._disclose import Recorder, disclosure_options
 from comity.cli._streams import Capture, capturing, close
 from comity.cli.options import case_option, format_option
-from comity.cli.outputs import render_log
+from comity.cli.outputs import render_follow, render_log
 from comity.errors import EventFormatError, InvalidInput, Problem
 from comity.events import (
     EVENT_TYPES,
     Event,
     EventLog,
-    canonical_json,
+    StoredEvent,
     parse_jsonl,
     parse_one,
 )
@@ -363,6 +363,10 @@ def copy_command(src: str, dst: str) -> None:
 # --------------------------------------------------------------------------- follow
 
 
+#: The most events `follow` prints per disclosure record (a backlog comes in batches).
+FOLLOW_BATCH = 500
+
+
 @click.command("follow")
 @click.option(
     "--after",
@@ -390,6 +394,7 @@ def copy_command(src: str, dst: str) -> None:
     metavar="SECONDS",
     help="Stop after SECONDS, having printed everything stored by then.",
 )
+@disclosure_options
 @pass_log
 def follow_command(
     log: EventLog,
@@ -404,30 +409,57 @@ def follow_command(
     First what is stored (after --after), then each new event as it is stored, one
     line each, in position order, in the format of `comity log --format jsonl`. Runs
     until --limit or --timeout, or until interrupted (Ctrl-C ends it with exit 0).
-    To resume later, pass the last position printed as --after.
+    To resume later, pass the last position printed as --after. Each batch printed
+    (what one look at the log found, at most 500 events) is first recorded in the
+    disclosure record (kind `export`), as every output of case data is.
     """
     import time
 
     from comity.events.follow import follow
 
+    recorder = Recorder("export", "follow")
     deadline = None if timeout is None else time.monotonic() + timeout
+    pending: list[StoredEvent] = []
+    start = after
+    printed = 0
+
+    def deliver() -> None:
+        """Record the events read since the last batch, then print them."""
+        nonlocal start
+        if not pending:
+            return
+        through = pending[-1].position
+        request = {"command": "follow", "case": case_id, "after": start, "through": through}
+        capture = Capture()
+        with capturing(capture):
+            shown = render_follow(log, request, pending)
+        recorder.deliver(
+            capture,
+            shown,
+            basis=recorder.basis(log, None, None),
+            request=request,
+            asked_cases=[case_id] if case_id is not None else [],
+        )
+        pending.clear()
+        start = through
 
     def stop() -> bool:
+        deliver()  # everything visible was read: show it
         return deadline is not None and time.monotonic() >= deadline
 
     out: IO[str] = sys.stdout
-    printed = 0
     events = follow(log, after=after, poll_interval=poll_interval, stop=stop, case_id=case_id)
     try:
         for stored in events:
-            # One flush per event: a follower is read live, line by line.
-            out.write(canonical_json(stored.to_json()) + "\n")
-            out.flush()
+            pending.append(stored)
             printed += 1
             if limit is not None and printed >= limit:
+                deliver()
                 break
+            if len(pending) >= FOLLOW_BATCH:
+                deliver()
     except KeyboardInterrupt:
-        pass
+        pass  # what was read and not yet recorded was not shown either
     except BrokenPipeError:  # the reader went away (`comity follow | head`)
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
