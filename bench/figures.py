@@ -656,7 +656,7 @@ def postgres_vs_sqlite(cfg: Config, workdir: Path) -> Results:
     try:
         import psycopg
 
-        from comity.events._postgres import PostgresLog  # noqa: F401
+        from comity.events.store._postgres import PostgresLog  # noqa: F401
     except ImportError as exc:
         return {"skipped": f"no PostgreSQL backend here ({exc})"}
     admin = os.environ.get("COMITY_BENCH_PG") or DEFAULT_PG

@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.generate import generate_log
 from comity.events import encode_event, open_log
-from comity.events.log import RAW_COLUMNS
+from comity.events.store.records import RAW_COLUMNS
 
 __all__ = ["main", "wal_bytes"]
 

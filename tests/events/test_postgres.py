@@ -26,10 +26,11 @@ from comity.errors import (
     StoreError,
     StoreUnavailable,
 )
-from comity.events import AssetLocated, CaseOpened, Head, _postgres, open_log, verify_records
+from comity.events import AssetLocated, CaseOpened, Head, open_log, verify_records
 from comity.events._postgres import SCHEMA_VERSION, PostgresLog
 from comity.events.follow import follow
 from comity.events.log import Tip
+from comity.events.store import _postgres
 from comity.events.store.url import redact_url
 from pgtest import PgDatabase, server_url, with_database
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from comity.events import EventLog, format_time
-from comity.events.log import GENESIS_HASH, RawRecord, format_recorded_at
+from comity.events.store.records import GENESIS_HASH, RawRecord, format_recorded_at
 
 if TYPE_CHECKING:
     from comity.audit.store import AuditStore

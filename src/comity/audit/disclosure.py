@@ -26,7 +26,7 @@ import attrs
 from comity.audit.basis import Basis
 from comity.audit.store import AuditStore
 from comity.errors import InvalidInput, NotRecorded, StoreError, StoreReadOnly, StoreUnavailable
-from comity.events.log import format_recorded_at
+from comity.events.store.records import format_recorded_at
 
 __all__ = ["KINDS", "OutputDigest", "disclosure_inputs", "record_disclosure"]
 

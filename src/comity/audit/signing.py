@@ -23,7 +23,7 @@ from comity.audit.note import Signer
 from comity.audit.store import AuditStore, StoredCheckpoint
 from comity.errors import VerificationFailed
 from comity.events import EventLog
-from comity.events.log import format_recorded_at
+from comity.events.store.records import format_recorded_at
 
 __all__ = [
     "LOGS",

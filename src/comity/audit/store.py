@@ -17,10 +17,10 @@ from typing import Any
 import attrs
 
 from comity.errors import ChainBroken
-from comity.events._tables import Migration, SideTables, open_side_tables
 from comity.events.codec import canonical_json
-from comity.events.log import GENESIS_HASH as GENESIS
-from comity.events.log import _chain as chain
+from comity.events.store._tables import Migration, SideTables, open_side_tables
+from comity.events.store.records import GENESIS_HASH as GENESIS
+from comity.events.store.records import chain
 
 __all__ = [
     "AuditStore",

@@ -37,7 +37,8 @@ from comity.audit.signing import LogName, StoredVerdict, tree_of, which_log
 from comity.audit.store import AuditStore, StoredCheckpoint, StoredVerification
 from comity.errors import ComityError, StoreError, VerificationFailed
 from comity.events import EventLog
-from comity.events.log import Head, VerifyReport, format_recorded_at
+from comity.events.store.records import Head, format_recorded_at
+from comity.events.store.verify import VerifyReport
 
 __all__ = ["Verification", "verify_store"]
 

@@ -28,7 +28,7 @@ from comity.cli._streams import write, write_lines, write_text_lines
 from comity.cli.options import AS_OF, format_option
 from comity.errors import InvalidInput, VerificationFailed
 from comity.events.codec import canonical_json
-from comity.events.log import format_recorded_at
+from comity.events.store.records import format_recorded_at
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
 from comity.report import json_document

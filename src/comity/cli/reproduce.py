@@ -52,8 +52,7 @@ from comity.cli.outputs import NotRederived, rederive
 from comity.cli.served import AUDIT_READS, Unrendered, rederive_http
 from comity.errors import ComityError, InvalidInput, RulePackError, VerificationFailed
 from comity.events import EventLog
-from comity.events.log import GENESIS_HASH
-from comity.events.log import _chain as chain
+from comity.events.store.records import GENESIS_HASH, chain
 from comity.findings import Change, FindingsStore, export_pack
 from comity.rules import RulePack, load_pack
 

@@ -331,7 +331,7 @@ def copy_command(src: str, dst: str) -> None:
     holding another log is refused (exit 4). Every record is checked as it is imported:
     a SRC whose chain is broken stops the copy (exit 1).
     """
-    from comity.events.copy import copy_log
+    from comity.events.store.copy import copy_log
 
     report = copy_log(src, dst)
     head = report.head
@@ -415,7 +415,7 @@ def follow_command(
     """
     import time
 
-    from comity.events.follow import follow
+    from comity.events.store.follow import follow
 
     recorder = Recorder("export", "follow")
     deadline = None if timeout is None else time.monotonic() + timeout

@@ -44,7 +44,7 @@ from comity.engine.findings import (
 from comity.errors import InvalidArgument
 from comity.events import arguments
 from comity.events.codec import format_time
-from comity.events.log import StoredEvent
+from comity.events.store.records import StoredEvent
 from comity.events.types import EventRetracted
 from comity.rules.language import parse_pattern
 from comity.rules.pack import Rule, RulePack

@@ -29,7 +29,7 @@ from comity.engine import _run
 from comity.engine._compiler import compiled
 from comity.engine._durable import DurableSession
 from comity.engine._facts import FactProjector, instant
-from comity.events.log import StoredEvent
+from comity.events.store.records import StoredEvent
 from comity.rules.language import ALWAYS
 from comity.rules.pack import RulePack
 

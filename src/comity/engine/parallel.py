@@ -35,8 +35,8 @@ from comity.engine.findings import CaseResult
 from comity.engine.replay import replay_case_isolated
 from comity.errors import ComityError, EngineError, InvalidArgument, StoreError
 from comity.events import arguments
-from comity.events.log import EventLog
 from comity.events.store import open_log
+from comity.events.store.log import EventLog
 from comity.events.store.url import parse_store_url
 from comity.rules.pack import RulePack, load_pack
 

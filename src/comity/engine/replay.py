@@ -23,7 +23,8 @@ from comity.engine.findings import CaseResult
 from comity.engine.session import CaseSession
 from comity.errors import ComityError
 from comity.events import arguments
-from comity.events.log import EventLog, StoredEvent
+from comity.events.store.log import EventLog
+from comity.events.store.records import StoredEvent
 from comity.rules.pack import RulePack
 
 __all__ = [

@@ -18,7 +18,7 @@ from comity.engine._run import CaseRun, Cause, applied, as_of_limit, checked_pac
 from comity.engine.findings import CaseResult, Changes
 from comity.errors import InvalidArgument
 from comity.events import arguments
-from comity.events.log import StoredEvent
+from comity.events.store.records import StoredEvent
 from comity.events.time import instant_of
 from comity.events.types import EventRetracted
 from comity.rules.pack import RulePack

@@ -1,4 +1,11 @@
-"""DOMAIN: what happened. Event types, their codec and schema, and the append-only log."""
+"""DOMAIN: what happened. Event types, their codec and schema, and the append-only log.
+
+The domain (types, codec, schema, jsonl, time, text, codes, limits) is in this
+package's modules; the store that keeps events (the log, its backends, copying and
+following) in `comity.events.store`. The names are imported here through the modules'
+first paths (`comity.events.log`, `.copy`, `.follow`), so that those stay attributes of
+this package as they were, and `comity.events.follow` stays the function.
+"""
 
 from comity.events.codec import (
     canonical_json,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from comity.errors import InvalidArgument
-from comity.events.log import StoredEvent, format_recorded_at
+from comity.events.store.records import StoredEvent, format_recorded_at
 from comity.events.types import EVENT_TYPES, Event, ValidTime
 
 __all__ = [

@@ -55,6 +55,7 @@ from comity.events._values import (
     parse_datetime,
     parse_utc_datetime,
 )
+from comity.events._values import MAX_OFFSET as MAX_OFFSET
 from comity.events._values import parse_date as parse_date
 from comity.events.canonical import canonical_json, canonical_json_strict
 from comity.events.time import format_time

@@ -13,7 +13,7 @@ from typing import Any
 from comity.errors import EventFormatError, InvalidArgument, Problem
 from comity.events.codec import decode_event
 from comity.events.json_input import JsonInputError, loads_user_json
-from comity.events.log import ENVELOPE_FIELDS
+from comity.events.store.records import ENVELOPE_FIELDS
 from comity.events.types import Event
 from comity.i18n import gettext as _
 

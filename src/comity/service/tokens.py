@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from comity.errors import InvalidInput
-from comity.events._tables import Migration, SideTables, open_side_tables
+from comity.events.store._tables import Migration, SideTables, open_side_tables
 from comity.events.store.url import redact_url
 from comity.events.time import format_instant
 

@@ -60,7 +60,7 @@ from comity.errors import (
 )
 from comity.events import StoredEvent
 from comity.events.codec import parse_utc_datetime
-from comity.events.log import _chain, decode_stored, format_recorded_at
+from comity.events.store.records import chain, decode_stored, format_recorded_at
 from comity.events.time import time_of
 
 __all__ = ["BundleChecked", "check_bundle"]
@@ -244,7 +244,7 @@ class _Checker:
             ):
                 self.fail(f"{at}: its prev_hash is not the hash of the record before it")
             last = rec
-            if _chain(rec.prev_hash, rec.body) != rec.hash:
+            if chain(rec.prev_hash, rec.body) != rec.hash:
                 self.fail(f"{at}: its stored bytes do not give its hash: the record was altered")
                 continue
             try:
@@ -357,7 +357,7 @@ class _Checker:
         body = _field(entry, "body", str, DISCLOSURE)
         prev = _field(entry, "prev_hash", str, DISCLOSURE)
         digest = _field(entry, "hash", str, DISCLOSURE)
-        if _chain(prev, body) != digest:
+        if chain(prev, body) != digest:
             self.fail(f"{DISCLOSURE}: the record's bytes do not give its hash: it was altered")
             return
         data = _json(body.encode("utf-8"), f"{DISCLOSURE} body")

@@ -44,7 +44,7 @@ from comity.audit.merkle import MerkleTree, verify_inclusion
 from comity.audit.store import AuditStore, StoredCheckpoint
 from comity.errors import ChainBroken, ComityError, InvalidInput, VerificationFailed
 from comity.events import GENESIS_HASH, EventLog, RawRecord, canonical_json
-from comity.events.log import _chain, format_recorded_at
+from comity.events.store.records import chain, format_recorded_at
 from comity.rules import RulePack
 
 __all__ = ["BundleContent", "BundleMade", "bundle_content", "make_bundle"]
@@ -162,7 +162,7 @@ def bundle_content(
             "matches the log; run `comity verify` (no bundle was written)"
         )
     for raw, prev in zip(raws, prevs, strict=True):
-        if _chain(prev, raw.body) != raw.hash:
+        if chain(prev, raw.body) != raw.hash:
             raise ChainBroken(raw.position, "hash mismatch; run `comity verify`")
     proofs = tree.inclusion_proofs([r.position - 1 for r in raws], checkpoint.size)
     for raw in raws:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from comity.errors import InvalidArgument, StoreUnavailable
-from comity.events.log import EventLog
+from comity.events.store.log import EventLog
 from comity.events.store.url import describe_store, parse_store_url, redact_url
 
 __all__ = ["DEFAULT_STORE", "describe_store", "open_log", "redact_url"]
@@ -35,7 +35,7 @@ def open_log(url: str | os.PathLike[str] = DEFAULT_STORE, *, create: bool = Fals
         )
     store = parse_store_url(url)
     if store.kind == "memory":
-        from comity.events._memory import MemoryLog
+        from comity.events.store._memory import MemoryLog
 
         return MemoryLog()
     if store.kind == "postgresql":
@@ -45,9 +45,9 @@ def open_log(url: str | os.PathLike[str] = DEFAULT_STORE, *, create: bool = Fals
             raise StoreUnavailable(
                 "PostgreSQL support needs psycopg; pip install 'comity[postgres]'"
             ) from None
-        from comity.events._postgres import PostgresLog
+        from comity.events.store._postgres import PostgresLog
 
         return PostgresLog(url, create=create)
-    from comity.events._sqlite import SqliteLog
+    from comity.events.store._sqlite import SqliteLog
 
     return SqliteLog(store.path, create=create)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from comity.events import EVENT_TYPES, StoredEvent, format_time
-from comity.events.log import format_recorded_at
+from comity.events.store.records import format_recorded_at
 from comity.i18n import pgettext
 
 __all__ = ["event_rows", "log_lines"]
