@@ -6,28 +6,20 @@ valid time as a fixed-width UTC string, which compares correctly as text: hazard
 A list field (an order's `asset_ids`) becomes one fact per element, because the Rete
 network joins on scalars. Money stays a decimal string (hazard 11).
 
-References between events are facts too, for the data-quality rules (DQ-*): a
-`defined` fact for a thing an event introduces (an asset located, an order issued, a
-request sent...), a `ref` fact for a reference an event makes to one (a transfer's
-`from_asset_id`, an extension's `order_id`). A data-quality finding is about the
-record, not the world: an asset may be located after the money left it, so whether a
-reference dangles cannot be decided in valid-time order. Given the events the run will
-apply (`record`), the projector knows the whole record first: a reference it
-satisfies becomes no fact (no rule could match it: a case whose records hold together
-costs the engine nothing more), and the `defined` facts of what a reference names too
-late come before the first event's facts. A session that later applies the missing
-event replays the case (:meth:`FactProjector.completes`), and the finding is
-withdrawn.
+What an event says about the world is a fact here; what it says about the record (its
+references, a second record of one id: the data-quality facts) is `_quality.py`'s,
+which the projector asks for each event's. Which things an event introduces and refers
+to is `_references.py`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-import attrs
-
+from comity.engine._quality import RecordCheck
+from comity.engine._references import definitions, references
 from comity.events import types as t
 from comity.events.time import first_instant as instant
 from comity.events.time import format_time
@@ -56,141 +48,6 @@ def money_text(amount: Decimal, currency: str) -> str:
     return f"{currency} {amount:,}"
 
 
-#: Kinds of reference whose target must come first: acting on an order, a request, a
-#: report, a suspension or a proceeding before it exists is a contradiction in time.
-#: Assets, subjects and entities may be recorded after an event that names them.
-TEMPORAL = frozenset({"order", "request", "report", "postponement", "proceeding"})
-
-
-def definitions(event: t.Event) -> Iterator[tuple[str, str]]:
-    """(kind, id) of each thing the event introduces into the case."""
-    match event:
-        case t.CaseOpened():
-            yield "case", event.case_id
-        case t.AssetLocated():
-            yield "asset", event.asset_id
-        case t.OrderIssued():
-            yield "order", event.order_id
-        case t.MlaRequestSent():
-            yield "request", event.request_id
-        case t.ReportFiled():
-            yield "report", event.report_id
-            # a UK moratorium runs on the report: its extension names the report
-            yield "postponement", event.report_id
-        case t.FiuPostponement():
-            yield "postponement", event.postponement_id
-        case t.ProceedingOpened():
-            yield "proceeding", event.proceeding_id
-        case t.SubjectIdentified():
-            yield "subject", event.subject_id
-            yield "party", event.subject_id
-        case t.EntityIdentified():
-            yield "entity", event.entity_id
-            yield "party", event.entity_id
-
-
-def recorded(event: t.Event) -> tuple[str, str, tuple[str, ...] | None] | None:
-    """(kind, id, what a second record of it must repeat) of the one thing a defining
-    event records, or None. None as the third: an id names one act (an order, a
-    request, a report, a suspension, a proceeding, the case's opening), and a second
-    event recording it contradicts the first whatever it says. A tuple: a thing that
-    may be recorded again with more detail (an asset's value or holder, a subject's
-    name), contradicted only where these fields differ (an asset in another
-    jurisdiction, a person recorded again as a company)."""
-    match event:
-        case t.CaseOpened():
-            return "case", event.case_id, None
-        case t.AssetLocated():
-            return "asset", event.asset_id, (event.jurisdiction, event.asset_type)
-        case t.OrderIssued():
-            return "order", event.order_id, None
-        case t.MlaRequestSent():
-            return "request", event.request_id, None
-        case t.ReportFiled():
-            return "report", event.report_id, None
-        case t.FiuPostponement():
-            return "postponement", event.postponement_id, None
-        case t.ProceedingOpened():
-            return "proceeding", event.proceeding_id, None
-        case t.SubjectIdentified():
-            return "subject", event.subject_id, (event.kind,)
-        case t.EntityIdentified():
-            return "entity", event.entity_id, (event.kind,)
-    return None
-
-
-def references(event: t.Event) -> Iterator[tuple[str, str, str]]:
-    """(kind, id, field) of each reference the event makes to another event's thing."""
-
-    def assets(ids: tuple[str, ...], field: str = "asset_ids") -> Iterator[tuple[str, str, str]]:
-        for n, asset in enumerate(ids):
-            yield "asset", asset, f"{field}[{n}]"
-
-    def order(order_id: str | None) -> Iterator[tuple[str, str, str]]:
-        if order_id is not None:
-            yield "order", order_id, "order_id"
-
-    match event:
-        case t.ProceedingOpened() | t.ChargeFiled():
-            for n, subject in enumerate(event.subject_ids):
-                yield "subject", subject, f"subject_ids[{n}]"
-        case t.OrderIssued():
-            yield from assets(event.asset_ids)
-        case t.OrderExtended() | t.OrderLifted() | t.OrderRecognized():
-            yield from order(event.order_id)
-        case t.OrderVaried():
-            yield from order(event.order_id)
-            yield from assets(event.asset_ids)
-        case t.MlaRequestSent():
-            yield from assets(event.asset_ids)
-            yield from order(event.order_id)
-        case t.MlaRequestReceived() | t.MlaRequestAnswered() | t.RequestStatusReported():
-            yield "request", event.request_id, "request_id"
-        case t.TransferDetected():
-            yield "asset", event.from_asset_id, "from_asset_id"
-            if event.to_asset_id is not None:
-                yield "asset", event.to_asset_id, "to_asset_id"
-        case t.FiuPostponement() | t.ReportFiled() | t.ClaimFiled():
-            yield from assets(event.asset_ids)
-        case t.AssetConfiscated():
-            yield "asset", event.asset_id, "asset_id"
-            yield from order(event.order_id)
-        case t.AssetReturned():
-            yield "asset", event.asset_id, "asset_id"
-        case t.FiuDecision():
-            yield "report", event.report_id, "report_id"
-        case t.FiuPostponementExtended() | t.FiuPostponementLifted():
-            yield "postponement", event.postponement_id, "postponement_id"
-        case t.CourtRuling():
-            yield from order(event.order_id)
-            if event.proceeding_id is not None:
-                yield "proceeding", event.proceeding_id, "proceeding_id"
-        case t.ProceedingClosed():
-            yield "proceeding", event.proceeding_id, "proceeding_id"
-        case t.ForfeitureNoticeSent():
-            yield from assets(event.asset_ids)
-            yield from order(event.order_id)
-        case t.OwnershipLinked():
-            yield "party", event.owner_id, "owner_id"
-            if event.owned_id is not None:
-                yield "entity", event.owned_id, "owned_id"
-            if event.asset_id is not None:
-                yield "asset", event.asset_id, "asset_id"
-        case t.EventRetracted():
-            yield "event", event.retracted_event_id, "retracted_event_id"
-
-
-@attrs.frozen
-class _Repeat:
-    """An event recording what `first` recorded: what each says (see `recorded`)."""
-
-    kind: str
-    ref_id: str
-    first: t.Event
-    said: tuple[str, ...] | None
-    says: tuple[str, ...] | None
-
-
 class FactProjector:
     """Turns one case's events into facts; remembers orders to expand recognitions.
 
@@ -204,7 +61,8 @@ class FactProjector:
     names (recorded only later) come before the first event's facts. A case whose
     records hold together gets no `ref` or `defined` fact at all. Without a record
     (facts of events one at a time, as the docs show them) every reference and
-    definition is a fact, each with its event.
+    definition is a fact, each with its event. That side of the projection is its
+    `RecordCheck`'s (`_quality.py`).
     """
 
     def __init__(
@@ -214,121 +72,18 @@ class FactProjector:
         self._order_types: dict[str, str] = {}
         self._asset_orders: dict[str, list[str]] = {}
         self._involved: set[str] = set()
-        self._record = list(record) if record is not None else None
-        self._present = frozenset(present)
-        # the first day (UTC) on which each (kind, id) is recorded
-        self._earliest: dict[tuple[str, str], str] = {}
-        self._upfront: set[str] = set()  # events of the record
-        self._unmet: set[tuple[str, str]] = set()  # targets of references made to nothing
-        self._needed: set[tuple[str, str]] = set()  # targets whose `defined` facts come first
-        self._first = True
-        # (kind, id) -> the first event recording it (see `recorded`), what it says,
-        # and when; the assets located, by (asset id, jurisdiction)
-        self._first_record: dict[tuple[str, str], tuple[t.Event, tuple[str, ...] | None]] = {}
+        # the assets located, by (asset id, jurisdiction)
         self._located: set[tuple[str, str]] = set()
         self._confiscated_orders: set[str] = set()  # measures a confiscation took over
-        if self._record is not None:
-            self._upfront = {e.event_id for e in self._record}
-            for e in self._record:
-                first = recorded(e)
-                if first is not None:
-                    self._first_record.setdefault(first[:2], (e, first[2]))
-            for e in self._record:
-                day = instant(e.occurred_at)[:10]
-                for target in definitions(e):
-                    if day < self._earliest.get(target, "~"):
-                        self._earliest[target] = day
-            for n, e in enumerate(self._record):
-                day = instant(e.occurred_at)[:10]
-                for kind, ref_id, _field in self._references(e, first=n == 0):
-                    if not self._satisfied(kind, ref_id, day) and (kind, ref_id) in self._earliest:
-                        self._needed.add((kind, ref_id))
-
-    def _references(self, event: t.Event, *, first: bool) -> Iterator[tuple[str, str, str]]:
-        """The event's references, and for the first event of a run that does not open
-        the case, one to the case itself."""
-        if first and not isinstance(event, t.CaseOpened):
-            yield "case", event.case_id, "case_id"
-        yield from references(event)
-
-    def _satisfied(self, kind: str, ref_id: str, day: str) -> bool:
-        """Whether the record holds what a reference on `day` names, in time."""
-        if kind == "event":
-            return ref_id in self._present
-        earliest = self._earliest.get((kind, ref_id))
-        if earliest is None:
-            return False
-        return kind not in TEMPORAL or earliest <= day
+        self._check = RecordCheck(record, present)
+        # the first day on which each (kind, id) is recorded: the check's own dict
+        self._earliest = self._check.earliest
 
     def completes(self, event: t.Event) -> bool:
         """Whether the event supplies what an event already applied refers to and the
-        record lacked: a run that applies it must replay the case, so that the
-        data-quality finding it answers is withdrawn, as a full replay would never
-        raise it."""
-        return any(d in self._unmet for d in definitions(event)) or (
-            ("event", event.event_id) in self._unmet
-        )
-
-    def _defined_facts(
-        self, event: t.Event, only: Collection[tuple[str, str]] | None = None
-    ) -> Iterator[dict[str, Any]]:
-        at = instant(event.occurred_at)
-        base = {
-            "ev": event.event_id,
-            "at": at,
-            "day": at[:10],
-            "atd": format_time(event.occurred_at),
-        }
-        for kind, ref_id in definitions(event):
-            if only is not None and (kind, ref_id) not in only:
-                continue
-            yield {
-                "t": "defined",
-                **base,
-                "ref_kind": kind,
-                "ref_id": ref_id,
-                "event_type": event.type,
-            }
-
-    def _reference_facts(
-        self, event: t.Event, fact: Callable[..., dict[str, Any]]
-    ) -> Iterator[dict[str, Any]]:
-        first, self._first = self._first, False
-        day = instant(event.occurred_at)[:10]
-        if self._record is None:
-            for target in definitions(event):  # one event at a time: as it comes
-                self._earliest.setdefault(target, day)
-        for kind, ref_id, field in self._references(event, first=first):
-            if self._record is not None and self._satisfied(kind, ref_id, day):
-                continue  # no data-quality rule can match it
-            if (kind, ref_id) not in self._earliest:
-                self._unmet.add((kind, ref_id))
-            yield fact(
-                "ref",
-                ref_kind=kind,
-                ref_id=ref_id,
-                field=field,
-                event_type=event.type,
-                temporal=kind in TEMPORAL,
-                asset_id=ref_id if kind == "asset" else "",
-            )
-        if self._record is not None and event.event_id not in self._upfront:
-            # an event applied after the run began (a session): later references to
-            # what it records are satisfied by it
-            for target in definitions(event):
-                self._earliest.setdefault(target, day)
-
-    def _repeats(self, event: t.Event) -> _Repeat | None:
-        """For an event recording what an earlier event of the run recorded: that
-        first event, and what each says; else None."""
-        this = recorded(event)
-        if this is None:
-            return None
-        kind, ref_id, says = this
-        first, said = self._first_record.setdefault((kind, ref_id), (event, says))
-        if first.event_id == event.event_id:
-            return None
-        return _Repeat(kind, ref_id, first, said, says)
+        record lacked (`RecordCheck.completes`): a run that applies it must replay
+        the case."""
+        return self._check.completes(event)
 
     def _taken_over(self, orders: Iterable[str]) -> list[str]:
         """The orders a confiscation takes over from that none took over before: only
@@ -382,11 +137,10 @@ class FactProjector:
         def fact(fact_type: str, /, **fields: Any) -> dict[str, Any]:
             return {"t": fact_type, **base, **fields}
 
-        if self._first and self._record is not None:
-            for earlier in self._record:
-                if self._repeats(earlier) is None:
-                    yield from self._defined_facts(earlier, self._needed)
-        repeat = self._repeats(event)
+        check = self._check
+        if check.first and check.record is not None:
+            yield from check.leading_facts()
+        repeat = check.repeats(event)
         # The first record stands; a second that contradicts it is reported (DQ-011,
         # DQ-012) and otherwise ignored, so that no rule joins every record of one id
         # with every event acting on it. One that only repeats it (an asset located
@@ -396,22 +150,12 @@ class FactProjector:
             isinstance(event, t.SubjectIdentified | t.EntityIdentified)
             or (isinstance(event, t.AssetLocated) and self._new_place(event))
         )
-        if self._record is None and repeat is None:
-            yield from self._defined_facts(event)
+        if check.record is None and repeat is None:
+            yield from check.defined_facts(event)
         if not ignored:
-            yield from self._reference_facts(event, fact)
+            yield from check.reference_facts(event, fact)
         if repeat is not None and (repeat.said is None or repeat.said != repeat.says):
-            yield fact(
-                "redefined",
-                ref_kind=repeat.kind,
-                ref_id=repeat.ref_id,
-                event_type=event.type,
-                first_ev=repeat.first.event_id,
-                first_type=repeat.first.type,
-                first_atd=format_time(repeat.first.occurred_at),
-                was=", ".join(repeat.said or ()),
-                now=", ".join(repeat.says or ()),
-            )
+            yield repeat.redefined_fact(event, fact)
         if ignored:
             return
 

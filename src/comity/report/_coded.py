@@ -74,7 +74,7 @@ CODED = (
     coded("purpose", "execute_order"),
     coded("purpose", "evidence"),
     coded("purpose", "return_of_assets"),
-    # What a data-quality finding says a reference is to (engine/_facts.py).
+    # What a data-quality finding says a reference is to (engine/_references.py).
     coded("ref_kind", "case"),
     coded("ref_kind", "asset"),
     coded("ref_kind", "order"),

@@ -125,7 +125,7 @@ EVENT_KINDS: Mapping[str, frozenset[str]] = {
     # above, or event for the event a retraction names; `field` the wire field,
     # `temporal` when the target must come first, `asset_id` the ref_id of an asset,
     # else ""). In a replay only the references the record does not satisfy, and the
-    # definitions they name, become facts (engine/_facts.py).
+    # definitions they name, become facts (engine/_quality.py).
     "defined": _kind("ref_kind", "ref_id", "event_type"),
     "ref": _kind("ref_kind", "ref_id", "field", "event_type", "temporal", "asset_id"),
     "redefined": _kind(
