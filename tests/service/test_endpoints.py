@@ -363,6 +363,7 @@ def test_findings_are_those_of_comity_findings(live: Live) -> None:
     record = disclosure_of(live, answer)
     assert record["finding_ids"] == ids and record["actor"] == "reader"
     assert record["output"]["sha256"] == hashlib.sha256(answer.content).hexdigest()
+    assert_basis_shown(doc, record)
     critical = httpx.get(
         live.url + "/v1/findings",
         headers=live.auth("reader"),
@@ -417,10 +418,22 @@ def test_a_case_the_findings_store_has_not_reached_is_503_not_404(
     assert answer.status_code == 200 and answer.json()["case_id"] == "NEW"
 
 
+def assert_basis_shown(doc: dict[str, Any], record: dict[str, Any]) -> None:
+    """Every output names what it stands on (issue 11 item 2): the basis member after
+    the cut is the one recorded, the log head covered, the checkpoint and versions."""
+    keys = list(doc)
+    assert keys[:5] == ["as_of", "known_at", "rulepack", "position", "basis"], keys
+    inputs = record["inputs"]
+    assert doc["basis"]["log"] == inputs["log"] and doc["basis"]["log"]["hash"]
+    assert doc["basis"]["checkpoint"] == inputs["checkpoint"]
+    assert doc["basis"]["versions"] == inputs["versions"] and "comity" in inputs["versions"]
+    assert doc["basis"]["rulepack"] == doc["rulepack"]
+
+
 def test_case_findings_and_explain(live: Live) -> None:
-    case = httpx.get(
-        live.url + "/v1/cases/PA-2019-0042/findings", headers=live.auth("reader")
-    ).json()
+    answer = httpx.get(live.url + "/v1/cases/PA-2019-0042/findings", headers=live.auth("reader"))
+    case = answer.json()
+    assert_basis_shown(case, disclosure_of(live, answer))
     assert case["case_id"] == "PA-2019-0042" and case["findings"]
     opened = httpx.get(
         live.url + "/v1/cases/PA-2019-0042/findings",
@@ -441,6 +454,7 @@ def test_case_findings_and_explain(live: Live) -> None:
     text = comity(live.store, "explain", resolved["finding_id"]).stdout
     assert doc["rule"]["title"] in text and resolved["because"][0] in text
     assert disclosure_of(live, explained)["finding_ids"] == [resolved["finding_id"]]
+    assert_basis_shown(doc, disclosure_of(live, explained))
     problem(httpx.get(live.url + "/v1/findings/nope", headers=live.auth("reader")), 404)
 
 

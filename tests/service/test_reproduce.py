@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psycopg
 import pytest
 
@@ -306,6 +307,40 @@ def test_what_a_read_stood_on_gone_is_not_reproduced(
         assert f"disclosure record {positions[trail.reads['case stream']]}" in lines[rid]
         assert "no longer chains (ALTERED)" in lines[rid]
     assert set(verdicts.values()) == {"reproduced"}, "\n".join(lines.values())
+
+
+def test_findings_reads_name_their_basis_and_older_answers_still_reproduce(
+    new_store: Callable[[], str], servers: Callable[..., Server]
+) -> None:
+    """A findings-store read's answer carries its basis now; one recorded before
+    (its answer without it, no `basis_shown` in its record) is rendered as it was."""
+    store = _store_with_example(new_store)
+    tokens = make_tokens(store)
+    server = servers(store)
+    try:
+        answer = httpx.get(
+            server.url + f"/v1/cases/{CASE}/findings",
+            headers={"Authorization": f"Bearer {tokens['reader']}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+    finally:
+        server.stop()
+    doc = answer.json()
+    rid = answer.headers["Comity-Disclosure"]
+    (record,) = [r for r in _records(store) if r["record_id"] == rid]
+    assert doc["basis"]["log"] == record["inputs"]["log"]
+    old = orjson.dumps({k: v for k, v in doc.items() if k != "basis"})
+
+    def as_before(data: dict[str, Any]) -> None:
+        del data["inputs"]["request"]["read"]["basis_shown"]
+        data["output"].update(sha256=hashlib.sha256(old).hexdigest(), bytes=len(old))
+
+    status, verdicts, lines = _reproduce(store)
+    assert (status, verdicts[rid]) == (0, "reproduced"), lines[rid]
+    _rewrite(store, record["position"], as_before, rechain=True)
+    status, verdicts, lines = _reproduce(store)
+    assert (status, verdicts[rid]) == (0, "reproduced"), lines[rid]
 
 
 def test_a_read_recorded_before_reads_kept_their_inputs(new_store: Callable[[], str]) -> None:

@@ -236,6 +236,12 @@ def _audit_read(read: Mapping[str, Any], sources: Sources) -> bytes:
     return render.disclosures_bytes(shown)
 
 
+def _shown(read: Mapping[str, Any], basis: Basis) -> Basis | None:
+    """The basis a findings-store read showed: none for one recorded before its answers
+    carried it (`inputs.request.read.basis_shown`)."""
+    return basis if read.get("basis_shown") else None
+
+
 def rederive_http(
     log: EventLog,
     pack: RulePack | None,
@@ -278,7 +284,8 @@ def rederive_http(
     if endpoint == "case_findings":
         (result,) = _replay(log, pack, cut, [read["case"]])
         found, _ = as_stored([result], changed=None, fallback=cut.known_at, open_only=read["open"])
-        return render.case_findings_bytes(cut, read["case"], found, store_deadlines([result]))
+        running = store_deadlines([result])
+        return render.case_findings_bytes(cut, read["case"], found, running, _shown(read, basis))
     if endpoint == "findings":
         seen = read.get("history")
         since = read.get("since")
@@ -293,7 +300,7 @@ def rederive_http(
             jurisdiction=read["jurisdiction"],
             since=None if since is None else dt.datetime.fromisoformat(since),
         )
-        return render.findings_bytes(cut, found, failures)
+        return render.findings_bytes(cut, found, failures, _shown(read, basis))
     if endpoint == "explain":
         (result,) = _replay(log, pack, cut, [read["case"]])
         finding = next((f for f in result.findings if f.finding_id == read["finding"]), None)
@@ -306,7 +313,7 @@ def rederive_http(
             if s.event_id in ids
         }
         shown_pack = pack if read.get("rule_shown", True) else None
-        return render.explain_bytes(cut, finding.to_json(), shown_pack, by_id)
+        return render.explain_bytes(cut, finding.to_json(), shown_pack, by_id, _shown(read, basis))
     if endpoint == "deadlines":
         results = _replay(log, pack, cut, read["cases"])
         within = read["within"]

@@ -240,8 +240,9 @@ _SCHEMAS: dict[str, Any] = {
     "CaseFindings": {
         "allOf": [_ref("Cut")],
         "type": "object",
-        "required": ["case_id", "findings", "open_deadlines"],
+        "required": ["basis", "case_id", "findings", "open_deadlines"],
         "properties": {
+            "basis": _BASIS,
             "case_id": _TEXT,
             "findings": {"type": "array", "items": _ref("Finding")},
             "open_deadlines": {"type": "array", "items": _ref("OpenDeadline")},
@@ -250,8 +251,9 @@ _SCHEMAS: dict[str, Any] = {
     "Findings": {
         "allOf": [_ref("Cut")],
         "type": "object",
-        "required": ["findings"],
+        "required": ["basis", "findings"],
         "properties": {
+            "basis": _BASIS,
             "findings": {"type": "array", "items": _ref("Finding")},
             "failures": _FAILURES,
         },
@@ -259,8 +261,9 @@ _SCHEMAS: dict[str, Any] = {
     "Explanation": {
         "allOf": [_ref("Cut")],
         "type": "object",
-        "required": ["finding", "rule", "because", "resolved_by"],
+        "required": ["basis", "finding", "rule", "because", "resolved_by"],
         "properties": {
+            "basis": _BASIS,
             "finding": _ref("Finding"),
             "rule": {"type": ["object", "null"]},
             "because": {

@@ -79,11 +79,14 @@ def cut_of(data: Mapping[str, Any]) -> Cut:
     )
 
 
-def _head(cut: Cut) -> dict[str, Any]:
+def _head(cut: Cut, basis: Basis | None) -> dict[str, Any]:
+    """The cut, then (as every output of case data) the `basis` the answer stands on:
+    the log head, the latest checkpoint, the versions (docs/audit.md)."""
     return {
         **ReplayAt(cut.as_of, cut.known_at).header(),
         "rulepack": cut.rulepack,
         "position": cut.position,
+        **basis_json(basis),
     }
 
 
@@ -98,12 +101,16 @@ def case_events_bytes(case_id: str, events: Sequence[StoredEvent]) -> bytes:
 
 
 def case_findings_bytes(
-    cut: Cut, case_id: str, found: Sequence[StoredFinding], running: Sequence[OpenDeadline]
+    cut: Cut,
+    case_id: str,
+    found: Sequence[StoredFinding],
+    running: Sequence[OpenDeadline],
+    basis: Basis | None = None,
 ) -> bytes:
     """`GET /v1/cases/{id}/findings`."""
     return _json(
         {
-            **_head(cut),
+            **_head(cut, basis),
             "case_id": case_id,
             "findings": [f.to_json() for f in found],
             "open_deadlines": [d.to_json() for d in running],
@@ -112,19 +119,26 @@ def case_findings_bytes(
 
 
 def findings_bytes(
-    cut: Cut, found: Sequence[StoredFinding], failures: Sequence[tuple[str, str]] = ()
+    cut: Cut,
+    found: Sequence[StoredFinding],
+    failures: Sequence[tuple[str, str]] = (),
+    basis: Basis | None = None,
 ) -> bytes:
     """`GET /v1/findings`: `failures` (case, why) are the cases in scope whose replay
     failed, listed so that a client reading every case learns of them (a read naming
     such a case is a problem instead)."""
-    doc: dict[str, Any] = {**_head(cut), "findings": [f.to_json() for f in found]}
+    doc: dict[str, Any] = {**_head(cut, basis), "findings": [f.to_json() for f in found]}
     if failures:
         doc["failures"] = failures_json(failures)
     return _json(doc)
 
 
 def explain_bytes(
-    cut: Cut, data: Mapping[str, Any], pack: RulePack | None, events: Mapping[str, StoredEvent]
+    cut: Cut,
+    data: Mapping[str, Any],
+    pack: RulePack | None,
+    events: Mapping[str, StoredEvent],
+    basis: Basis | None = None,
 ) -> bytes:
     """`GET /v1/findings/{id}`: the finding (its JSON), its rule when `pack` is the
     cut's, and the events it rests on and that resolved it (`events` by id)."""
@@ -141,7 +155,7 @@ def explain_bytes(
     shown = {i: s.to_json() for i, s in events.items()}
     return _json(
         {
-            **_head(cut),
+            **_head(cut, basis),
             "finding": dict(data),
             "rule": rule,
             "because": [shown.get(i) for i in data.get("because", [])],

@@ -138,8 +138,9 @@ async def case_findings(request: Request, caller: Caller) -> Response:
             _missing(stores, store, cut, [case_id])
             _failed(store.failures(cases=[case_id]))
             _, running = store.open_deadlines(cases=[case_id])
-        output = case_findings_bytes(cut, case_id, found, running)
-        return cut, _basis(stores, cut), output, [f.finding_id for f in found]
+        basis = _basis(stores, cut)
+        output = case_findings_bytes(cut, case_id, found, running, basis)
+        return cut, basis, output, [f.finding_id for f in found]
 
     cut, basis, output, ids = await runtime_of(request).call(work)
     return await disclose(
@@ -154,6 +155,7 @@ async def case_findings(request: Request, caller: Caller) -> Response:
             "case": case_id,
             "open": open_only,
             "cut": cut_json(cut),
+            "basis_shown": True,  # its answer carries the basis (older ones do not)
         },
     )
 
@@ -186,10 +188,11 @@ async def findings(request: Request, caller: Caller) -> Response:
                 _failed(failures)
             # `since` chose by the history: the last entry this snapshot holds re-derives it
             seen = store.history_head() if since is not None else None
+        basis = _basis(stores, cut)
         return (
             cut,
-            _basis(stores, cut),
-            findings_bytes(cut, found, failures),
+            basis,
+            findings_bytes(cut, found, failures, basis),
             [f.finding_id for f in found],
             sorted({f.case_id for f in found}),
             seen,
@@ -213,6 +216,7 @@ async def findings(request: Request, caller: Caller) -> Response:
             "since": None if since is None else since.isoformat(),
             "history": seen,
             "cut": cut_json(cut),
+            "basis_shown": True,  # its answer carries the basis (older ones do not)
         },
     )
 
@@ -248,8 +252,9 @@ async def explain(request: Request, caller: Caller) -> Response:
             for s in stores.log.read_case(case_id, known_at=cut.known_at)
             if s.event_id in ids
         }
-        output = explain_bytes(cut, data, runtime.pack, events)
-        return cut, _basis(stores, cut), output, case_id
+        basis = _basis(stores, cut)
+        output = explain_bytes(cut, data, runtime.pack, events, basis)
+        return cut, basis, output, case_id
 
     cut, basis, output, case_id = await runtime.call(work)
     return await disclose(
@@ -264,6 +269,7 @@ async def explain(request: Request, caller: Caller) -> Response:
             "finding": finding_id,
             "case": case_id,
             "cut": cut_json(cut),
+            "basis_shown": True,  # its answer carries the basis (older ones do not)
             "rule_shown": runtime.pack.digest == cut.rulepack,
         },
     )
