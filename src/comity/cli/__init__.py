@@ -11,9 +11,11 @@ Structure, so that adding a command stays a few lines:
   defaults of the two times.
 - Each family of commands is a module: :mod:`~comity.cli.store` (init, ingest,
   append, log, verify, copy, follow, schema), :mod:`~comity.cli.replay` (replay,
-  explain, deadlines), :mod:`~comity.cli.rules` (rules list, rules show). A new
-  family is a module whose `COMMANDS` tuple is added to the loop at the end of this
-  module; a new command in a family is one more entry in its module's `COMMANDS`.
+  explain, deadlines), :mod:`~comity.cli.cases` (cases), :mod:`~comity.cli.rules`
+  (rules list, rules show); what the commands that replay share about the cases
+  asked is :mod:`comity.cli._asked`. A new family is a module whose `COMMANDS`
+  tuple is added to the loop at the end of this module; a new command in a family
+  is one more entry in its module's `COMMANDS`.
 - What the commands print is rendered by :mod:`comity.report`; commands only read
   the store, call the engine and write the lines they are given.
 - A command that reads an existing store takes `@pass_log` and receives the open
@@ -252,6 +254,7 @@ def main() -> None:
 # The commands register themselves on `cli` when their modules are imported; they
 # import this module's names, so they come last.
 from comity.cli import audit as _audit  # noqa: E402
+from comity.cli import cases as _cases  # noqa: E402
 from comity.cli import check as _check  # noqa: E402
 from comity.cli import findings as _findings  # noqa: E402
 from comity.cli import replay as _replay  # noqa: E402
@@ -261,6 +264,17 @@ from comity.cli import serve as _serve  # noqa: E402
 from comity.cli import store as _store  # noqa: E402
 from comity.cli import tokens as _tokens  # noqa: E402
 
-for _module in (_store, _replay, _check, _rules, _findings, _audit, _report, _serve, _tokens):
+for _module in (
+    _store,
+    _replay,
+    _cases,
+    _check,
+    _rules,
+    _findings,
+    _audit,
+    _report,
+    _serve,
+    _tokens,
+):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

@@ -25,11 +25,11 @@ import click
 
 from comity import i18n
 from comity.cli import current, pass_log
+from comity.cli._asked import check_cases, exit_if_failed
 from comity.cli._disclose import Recorder, disclosure_options
 from comity.cli._streams import Capture, capturing, wants_colour
 from comity.cli.options import case_option, format_option, replay_at, time_options
 from comity.cli.outputs import Env, render_check
-from comity.cli.replay import _check_cases, _exit_if_failed
 from comity.engine import CaseResult, replay_log
 from comity.events import EventLog
 from comity.i18n import ngettext
@@ -70,7 +70,7 @@ def check(
     pack = context.pack
     at = replay_at(as_of, known_at)
     if cases:
-        _check_cases(log, cases, at)
+        check_cases(log, cases, at)
     failed: list[CaseResult] = []
     found = 0
 
@@ -96,7 +96,7 @@ def check(
     with capturing(capture):
         shown = render_check(Env(log=log, pack=pack, basis=basis, at=at), request, counted())
     recorder.deliver(capture, shown, basis=basis, request=request, asked_cases=cases, pack=pack)
-    _exit_if_failed(failed)
+    exit_if_failed(failed)
     if found:
         click.echo(
             ngettext(

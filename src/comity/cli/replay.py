@@ -1,4 +1,5 @@
-"""Commands that replay the log through the rule pack: replay, explain, deadlines.
+"""Commands that replay the log through the rule pack: replay, explain, deadlines
+(`cases`, which prints a line per case, is :mod:`comity.cli.cases`).
 
 Each reads the store and runs the engine; what it prints comes from
 :mod:`comity.report`. A `--case` with no events is refused rather than reported as
@@ -8,81 +9,41 @@ a case with nothing found, so that a typo never reads as a clean bill.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from comity import i18n
 from comity.cli import current, pass_log
+from comity.cli._asked import check_cases, exit_if_failed, with_progress
 from comity.cli._disclose import Recorder, disclosure_options
 from comity.cli._files import read_input
-from comity.cli._progress import counted, wants_bar
 from comity.cli._streams import Capture, capturing, close, terminal_width, wants_colour
-from comity.cli.findings import current_store, finding_case, store_deadlines
+from comity.cli.findings import finding_case, store_deadlines
 from comity.cli.options import case_option, format_option, replay_at, time_options
 from comity.cli.outputs import (
     Env,
     previous_request,
     render_calendar,
-    render_cases,
     render_deadlines,
     render_explain,
     render_replay,
 )
-from comity.engine import CaseResult, Finding, OpenDeadline, replay_log
+from comity.engine import Finding, replay_log
 from comity.errors import InvalidInput, UnknownFinding
-from comity.events import EventLog, StoredEvent, format_time
+from comity.events import EventLog
 from comity.events.codes import jurisdictions
 from comity.events.limits import RANGE_DAYS
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
-from comity.report import ReplayAt, Selection, Tally, running_deadlines
+from comity.report import Selection, Tally, running_deadlines
 from comity.report.basis import basis_lines
-from comity.report.cases import CaseSummary, summarise, summarise_json
 from comity.report.deadlines import horizon
 from comity.report.ics import PreviousExportError, read_export
-from comity.rules import RulePack
 from comity.rules.pack import CATEGORIES, SEVERITIES
 
 __all__ = ["COMMANDS"]
-
-
-def _has_events(log: EventLog, case_id: str, known_at: dt.datetime) -> bool:
-    events = log.read_case(case_id, known_at=known_at)
-    try:
-        return next(events, None) is not None
-    finally:
-        close(events)
-
-
-def _check_cases(log: EventLog, cases: Sequence[str], at: ReplayAt) -> None:
-    """A --case with no events is an error, so that a typo never reads as 'nothing found'."""
-    missing = [c for c in dict.fromkeys(cases) if not _has_events(log, c, at.known_at)]
-    if missing:
-        raise InvalidInput(
-            "\n".join(
-                _(
-                    "--case {case}: no events in this case recorded by {known_at}; "
-                    "`comity log` lists the cases in the store"
-                ).format(case=c, known_at=format_time(at.known_at))
-                for c in missing
-            )
-        )
-
-
-def _exit_if_failed(failed: Sequence[CaseResult]) -> None:
-    """After every other case was printed: exit 4, naming each case that failed."""
-    for result in failed:
-        click.echo(
-            "Error: "
-            + _("case {case} could not be replayed: {error}").format(
-                case=result.case_id, error=result.error
-            ),
-            err=True,
-        )
-    if failed:
-        click.get_current_context().exit(4)
 
 
 def _jurisdiction(value: str | None) -> str | None:
@@ -98,23 +59,6 @@ def _jurisdiction(value: str | None) -> str | None:
             ).format(value=value)
         )
     return code
-
-
-def with_progress(
-    log: EventLog, results: Iterator[CaseResult], cases: Sequence[str], known_at: dt.datetime
-) -> Iterator[CaseResult]:
-    """The results, counted by a bar on stderr when one is wanted (see `_progress`)."""
-    if not wants_bar():
-        return results
-    if cases:
-        total = len(set(cases))
-    else:
-        ids = log.case_ids(known_at=known_at)
-        try:
-            total = sum(1 for _id in ids)
-        finally:
-            close(ids)
-    return counted(results, total, _("replaying cases"))
 
 
 def selection_options(f: Callable[..., None]) -> Callable[..., None]:
@@ -213,7 +157,7 @@ def replay(
     pack = context.pack
     at = replay_at(as_of, known_at)
     if cases:
-        _check_cases(log, cases, at)
+        check_cases(log, cases, at)
     selection = Selection(open_only, jurisdiction, category)
     tally = Tally(fail_on, selection.keeps if selection else None)
     if workers > 1:
@@ -271,7 +215,7 @@ def replay(
         asked_cases=cases,
         pack=pack,
     )
-    _exit_if_failed(tally.failed)
+    exit_if_failed(tally.failed)
     if tally.failing:
         click.echo(
             ngettext(
@@ -327,7 +271,7 @@ def explain(
             break
     if found is None:
         # The finding may be in a case that could not be replayed: say so, not "unknown".
-        _exit_if_failed(tally.failed)
+        exit_if_failed(tally.failed)
         raise UnknownFinding(
             _(
                 "no finding {finding!r} in any case {at}; take finding ids from "
@@ -458,7 +402,7 @@ def deadlines(
     previous_data = _previous_export(previous) if previous is not None else None
     at = replay_at(as_of, known_at)
     if cases:
-        _check_cases(log, cases, at)
+        check_cases(log, cases, at)
     tally = Tally()
     # The calendar needs every running deadline (one beyond --within still runs, and
     # is not to be cancelled), so it cuts by --within itself.
@@ -504,7 +448,7 @@ def deadlines(
         out=out,
         pack=pack,
     )
-    _exit_if_failed(tally.failed)
+    exit_if_failed(tally.failed)
 
 
 def _previous_export(path: str) -> bytes:
@@ -516,84 +460,4 @@ def _previous_export(path: str) -> bytes:
     return data
 
 
-# --------------------------------------------------------------------------- cases
-
-
-def _case_summaries(
-    log: EventLog, pack: RulePack, at: ReplayAt, cases: Sequence[str], tally: Tally
-) -> tuple[list[CaseSummary], str]:
-    """Every case's line, from the findings store when it is current, else a replay."""
-
-    def events(case_id: str) -> Iterator[StoredEvent]:
-        return log.read_case(case_id, known_at=at.known_at)
-
-    with current_store(log, pack.digest, at) as store:
-        if store is not None:
-            _cut, documents = store.case_results(cases=cases)
-            summaries = [
-                summarise_json(
-                    doc["case_id"],
-                    doc["findings"],
-                    [OpenDeadline.from_json(d) for d in doc["open_deadlines"]],
-                    events(doc["case_id"]),
-                    at.as_of,
-                )
-                for doc in documents
-            ]
-            return summaries, _("from the findings store")
-    results = replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=list(cases) or None)
-    summaries = [
-        summarise(result, events(result.case_id), at.as_of)
-        for result in tally.watch(with_progress(log, results, cases, at.known_at))
-    ]
-    return summaries, _("replayed")
-
-
-@click.command("cases")
-@case_option("Only this case; repeat for more. Default: every case in the store.", multiple=True)
-@time_options
-@disclosure_options
-@pass_log
-def cases_command(
-    log: EventLog,
-    cases: tuple[str, ...],
-    as_of: dt.date | dt.datetime | None,
-    known_at: dt.datetime | None,
-) -> None:
-    """One line per case: lead jurisdiction, open findings by severity, next deadline
-    and last event.
-
-    Answered from the findings store (`comity watch`) when it is current for the
-    asked times, as `deadlines` is; otherwise by a replay. The header says which.
-    """
-    context = current()
-    recorder = Recorder("cases", "cases")
-    pack = context.pack
-    at = replay_at(as_of, known_at)
-    if cases:
-        _check_cases(log, cases, at)
-    tally = Tally()
-    summaries, source = _case_summaries(log, pack, at, cases, tally)
-    basis = recorder.basis(log, pack.digest, at)
-    request = {
-        "command": "cases",
-        "cases": sorted(set(cases)),
-        "lang": i18n.language(),
-        "styled": wants_colour(),
-        "source": source,
-    }
-    capture = Capture()
-    with capturing(capture):
-        shown = render_cases(Env(log=log, pack=pack, basis=basis, at=at), request, summaries)
-    recorder.deliver(
-        capture,
-        shown,
-        basis=basis,
-        request=request,
-        asked_cases=cases,
-        pack=pack,
-    )
-    _exit_if_failed(tally.failed)
-
-
-COMMANDS = (replay, explain, deadlines, cases_command)
+COMMANDS = (replay, explain, deadlines)

@@ -15,8 +15,9 @@ import click
 
 from comity import i18n
 from comity.cli import current, pass_log
+from comity.cli._asked import has_events
 from comity.cli._disclose import Recorder, disclosure_options
-from comity.cli._streams import Capture, capturing, close
+from comity.cli._streams import Capture, capturing
 from comity.cli.options import replay_at, time_options
 from comity.cli.outputs import Env, render_report
 from comity.errors import InvalidInput
@@ -64,7 +65,7 @@ def report(
     recorder = Recorder("report", "report")
     pack = context.pack
     at = replay_at(as_of, known_at)
-    if not _has_events(log, case_id, at.known_at):
+    if not has_events(log, case_id, at.known_at):
         raise InvalidInput(
             _(
                 "--case {case}: no events in this case recorded by {known_at}; "
@@ -101,14 +102,6 @@ def report(
             ),
             err=True,
         )
-
-
-def _has_events(log: EventLog, case_id: str, known_at: dt.datetime) -> bool:
-    events = log.read_case(case_id, known_at=known_at)
-    try:
-        return next(events, None) is not None
-    finally:
-        close(events)
 
 
 COMMANDS = (report,)
