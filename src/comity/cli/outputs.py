@@ -5,8 +5,9 @@ turns its options into a *request*: a JSON object naming everything its bytes de
 on besides the log, the rule pack and the basis (the command, format, filters,
 language, colour, the pack's origin as the header words it). The command renders the
 request with the function below, the disclosure record keeps the request, and
-`comity audit reproduce` renders the recorded request again with the same function:
-one code path, so that a reproduced output is the output, not a look-alike.
+`comity audit reproduce` renders the recorded request again with the same function
+(:mod:`comity.cli.rederive` picks it): one code path, so that a reproduced output is
+the output, not a look-alike.
 
 Each function writes through :mod:`comity.cli._streams` (captured while recorded) and
 returns :class:`Shown`: the media type, the findings and cases it showed.
@@ -18,7 +19,6 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
@@ -32,7 +32,6 @@ from comity.audit.basis import Basis
 from comity.cli._disclose import Shown
 from comity.cli._streams import write, write_bytes, write_lines, write_styled_lines
 from comity.cli._streams import write_text_lines as _write_text_lines
-from comity.cli.served import History, Unrendered, as_stored, changed_at
 from comity.engine import CaseResult, Finding, OpenDeadline, replay_log
 from comity.engine.replay import as_of_limit
 from comity.events import EventLog, StoredEvent
@@ -59,7 +58,6 @@ from comity.report.ics import cases_to_check, deadlines_calendar, read_export, r
 from comity.report.text.brief import brief_replay_lines
 from comity.report.text.cases import cases_lines
 from comity.report.text.check import check_lines, data_quality
-from comity.report.words import knowing
 from comity.rules import RulePack
 
 __all__ = [
@@ -68,7 +66,6 @@ __all__ = [
     "NotRederived",
     "events_by_id",
     "previous_request",
-    "rederive",
     "render_calendar",
     "render_check",
     "render_deadlines",
@@ -413,49 +410,6 @@ def render_findings(
     return shown
 
 
-def _findings_by_replay(
-    env: Env, request: Mapping[str, Any], history: History
-) -> tuple[list[StoredFinding], list[dict[str, Any]]]:
-    """What the findings store held at the recorded cut, by a replay at that cut: its
-    current findings are, by the store's contract, `replay` at its cut. A `--since`
-    read chose by when the store changed each finding: the history up to the entry
-    the read saw (recorded with it) says it again."""
-    at = env.at
-    results = list(
-        replay_log(
-            env.log, env.pack, as_of=at.as_of, known_at=at.known_at, cases=request["cases"] or None
-        )
-    )
-    if any(r.error is not None for r in results):
-        raise NotRederived("a case no longer replays at the recorded cut")
-    changed, since = None, None
-    if request["since"]:
-        seen = request.get("history")
-        if seen is None:
-            raise NotRederived(
-                "--since chose findings by the findings store's change history, and the "
-                "record (made before records kept the history entry the read saw) does not "
-                "say how far"
-            )
-        changed = changed_at(history(int(seen["generation"])), int(seen["seen"]))
-        since = dt.datetime.fromisoformat(seen["since"])
-    try:
-        found, _ = as_stored(
-            results,
-            changed=changed,
-            fallback=at.known_at,
-            open_only=request["open"],
-            code=request["code"],
-            severity=request["severity"],
-            jurisdiction=request["jurisdiction"],
-            since=since,
-        )
-    except Unrendered as exc:
-        raise NotRederived(str(exc)) from None
-    documents = [r.to_json() for r in sorted(results, key=lambda r: r.case_id)]
-    return found, documents
-
-
 # --------------------------------------------------------------------------- cases
 
 
@@ -619,83 +573,11 @@ def tree_listing(directory: Path) -> bytes:
     return (json.dumps({"files": listing}, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-# --------------------------------------------------------------------------- reproduce
+def __getattr__(name: str) -> object:
+    """`rederive`, where it was before it moved to :mod:`comity.cli.rederive` (that
+    module imports this one, so it is looked up when asked for, not imported here)."""
+    if name == "rederive":
+        from comity.cli.rederive import rederive
 
-
-def _at(basis: Basis) -> ReplayAt:
-    from comity.cli.options import parse_time
-
-    if basis.as_of is None or basis.known_at is None:
-        raise NotRederived("the record names no cut (as_of, known_at)")
-    as_of = parse_time(basis.as_of, dates=True)
-    known_at = parse_time(basis.known_at, dates=False)
-    assert isinstance(known_at, dt.datetime)
-    return ReplayAt(as_of, known_at)
-
-
-def rederive(
-    log: EventLog,
-    pack: RulePack | None,
-    basis: Basis,
-    request: Mapping[str, Any],
-    export_pack: Callable[[str, Path], None],
-    history: History,
-) -> None:
-    """Render the recorded `request` again into the current capture, at the recorded
-    `basis` (whose log head the caller checked), with `pack` (the recorded one).
-    `export_pack(digest, dir)` writes an archived pack (for `rules export`);
-    `history(generation)` is the findings store's history (for `findings --since`)."""
-    command = request.get("command")
-    lang = request.get("lang", i18n.DEFAULT)
-    if command == "log":
-        with i18n.use(lang):  # records made before the log's table had a language: English
-            render_log(log, request, basis.head.position)
-        return
-    if command == "follow":
-        render_follow(log, request)
-        return
-    if command == "rules export":
-        with tempfile.TemporaryDirectory(prefix="comity-reproduce-") as tmp:
-            target = Path(tmp) / "pack"
-            export_pack(request["digest"], target)
-            write_bytes(tree_listing(target))
-        return
-    if pack is None:
-        raise NotRederived("the record names no rule pack")
-    with i18n.use(lang), knowing(pack.rules):
-        env = Env(log=log, pack=pack, basis=basis, at=_at(basis))
-        tally = Tally()
-        if command == "replay":
-            results = replay_log(
-                log,
-                pack,
-                as_of=env.at.as_of,
-                known_at=env.at.known_at,
-                cases=request["cases"] or None,
-            )
-            render_replay(env, request, results)
-        elif command == "explain":
-            render_explain(env, request)
-        elif command == "deadlines":
-            if request["format"] == "ics":
-                render_calendar(env, request, None, tally)
-            else:
-                render_deadlines(env, request, None, tally)
-        elif command == "findings":
-            found, documents = _findings_by_replay(env, request, history)
-            render_findings(env.at, basis, request, found, documents)
-        elif command == "report":
-            render_report(env, request)
-        elif command == "cases":
-            render_cases(env, request)
-        elif command == "check":
-            results = replay_log(
-                log,
-                pack,
-                as_of=env.at.as_of,
-                known_at=env.at.known_at,
-                cases=request["cases"] or None,
-            )
-            render_check(env, request, results)
-        else:
-            raise NotRederived(f"no command line output of this kind ({command!r})")
+        return rederive
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,7 @@
 A disclosure record keeps the SHA-256 of the bytes shown and the inputs that made them
 (the cut, the log head it covered, the rule pack digest, the versions, the request:
 command, format, filters, language). Reproducing one is rendering that request again
-(:func:`comity.cli.outputs.rederive`, the very functions the commands render with;
+(:func:`comity.cli.rederive.rederive`, the very functions the commands render with;
 for a read of the HTTP service :func:`comity.cli.served.rederive_http`, the service's
 own; for a bundle :func:`comity.audit.bundle.bundle_content`) at
 the recorded basis, with the recorded rule pack, and comparing digests. One line per
@@ -48,7 +48,8 @@ from comity.audit.store import (
 from comity.cli import Context, pass_context
 from comity.cli._streams import Capture, capturing
 from comity.cli.options import parse_time
-from comity.cli.outputs import NotRederived, rederive
+from comity.cli.outputs import NotRederived
+from comity.cli.rederive import rederive
 from comity.cli.served import AUDIT_READS, Unrendered, rederive_http
 from comity.errors import ComityError, InvalidInput, RulePackError, VerificationFailed
 from comity.events import EventLog
