@@ -14,7 +14,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from comity.report.html._case import AssetView, CaseView, Mark
+from comity.report.html._view import AssetView, CaseView, Mark
 from comity.report.labels import Translate
 
 __all__ = ["flows_svg", "timeline_svg"]
