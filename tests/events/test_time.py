@@ -13,10 +13,15 @@ from hypothesis import strategies as st
 from comity.events.time import (
     Timespec,
     day_of,
+    end_of,
     first_instant,
+    first_instant_of,
     format_instant,
     format_time,
     instant_of,
+    last_instant,
+    shown_time,
+    start_of,
     time_of,
 )
 
@@ -92,6 +97,49 @@ def test_a_day_is_its_first_instant() -> None:
     assert format_instant(moment, timespec="minutes") == "2019-07-24T14:30Z"
 
 
+@given(days)
+def test_a_day_runs_from_its_first_to_its_last_instant(day: dt.date) -> None:
+    assert start_of(day) == instant_of(first_instant(day))
+    assert end_of(day) == instant_of(last_instant(day))
+    assert format_instant(start_of(day)) == first_instant(day)
+    assert format_instant(end_of(day)) == last_instant(day)
+    assert end_of(day) - start_of(day) == dt.timedelta(hours=23, minutes=59, seconds=59)
+    assert start_of(day).tzinfo is dt.UTC and end_of(day).tzinfo is dt.UTC
+    # Every instant of the day, and only those, falls between them as text.
+    assert first_instant(day) <= last_instant(day)
+    if day < dt.date(9999, 12, 31):
+        assert last_instant(day) < first_instant(day + dt.timedelta(days=1))
+
+
+@given(aware)
+def test_an_instant_is_its_own_last_instant(value: dt.datetime) -> None:
+    assert last_instant(value) == first_instant(value) == format_instant(value)
+
+
+@given(valid_times)
+def test_a_shown_time_reads_back_as_its_instant(value: dt.date | dt.datetime) -> None:
+    inst = first_instant(value)
+    shown = shown_time(inst)
+    assert first_instant_of(shown) == inst
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        assert shown == value.isoformat()
+    elif inst.endswith("T00:00:00Z"):
+        assert shown == inst[:10]
+    else:
+        assert shown == inst
+
+
+def test_the_day_and_its_edges() -> None:
+    day = dt.date(2019, 7, 24)
+    assert last_instant(day) == "2019-07-24T23:59:59Z"
+    assert end_of(day) == dt.datetime(2019, 7, 24, 23, 59, 59, tzinfo=dt.UTC)
+    assert start_of(day) == dt.datetime(2019, 7, 24, tzinfo=dt.UTC)
+    assert shown_time("2019-07-24T00:00:00Z") == "2019-07-24"
+    assert shown_time("2019-07-24T14:00:00Z") == "2019-07-24T14:00:00Z"
+    assert first_instant_of("2019-07-24") == "2019-07-24T00:00:00Z"
+    assert first_instant_of("2019-07-24T14:00:00Z") == "2019-07-24T14:00:00Z"
+
+
 def test_years_before_1000_keep_four_digits() -> None:
     # strftime("%Y") writes "999" on glibc: text that no longer sorts as time.
     assert format_instant(dt.datetime(999, 1, 1, tzinfo=dt.UTC)) == "0999-01-01T00:00:00Z"
@@ -99,7 +147,7 @@ def test_years_before_1000_keep_four_digits() -> None:
 
 def test_a_naive_datetime_is_refused() -> None:
     naive = dt.datetime(2019, 7, 24, 14, 0)  # noqa: DTZ001 (the point of the test)
-    for write in (format_time, format_instant, first_instant):
+    for write in (format_time, format_instant, first_instant, last_instant):
         with pytest.raises(ValueError, match="has no time zone"):
             write(naive)
 

@@ -29,6 +29,7 @@ from comity.cli.options import AS_OF, format_option
 from comity.errors import InvalidInput, VerificationFailed
 from comity.events.codec import canonical_json
 from comity.events.store.records import format_recorded_at
+from comity.events.time import start_of
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
 from comity.report import json_document
@@ -315,7 +316,7 @@ def _since(value: dt.date | dt.datetime | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time(0), tzinfo=dt.UTC)
+        value = start_of(value)
     return format_recorded_at(value)
 
 

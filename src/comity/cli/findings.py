@@ -30,6 +30,7 @@ from comity.cli.outputs import MEDIA_TYPES, render_findings, tree_listing
 from comity.engine import OpenDeadline
 from comity.errors import InvalidInput, StoreError
 from comity.events import EventLog, format_time
+from comity.events.time import end_of, start_of
 from comity.findings import (
     Cut,
     FindingsStore,
@@ -229,7 +230,7 @@ def _exit_if_failures(
 def _since(value: dt.datetime | dt.date | None) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
-    return dt.datetime.combine(value, dt.time(0), tzinfo=dt.UTC)
+    return start_of(value)
 
 
 @click.command("findings")
@@ -447,11 +448,7 @@ def current_store(log: EventLog, rulepack: str, at: ReplayAt) -> Iterator[Findin
             yield None
             return
         as_of = at.as_of
-        limit = (
-            as_of
-            if isinstance(as_of, dt.datetime)
-            else dt.datetime.combine(as_of, dt.time(23, 59, 59), tzinfo=dt.UTC)
-        )
+        limit = as_of if isinstance(as_of, dt.datetime) else end_of(as_of)
         if not store.is_current(log, as_of=limit, known_at=at.known_at, cut=cut):
             yield None
             return

@@ -26,7 +26,7 @@ from comity.engine._bindings import Bindings, substitute, value_of
 from comity.engine._compiler import warn_field
 from comity.engine._facts import instant
 from comity.engine.findings import CountedPeriod, DeadlineDetail, ParameterSource, StatedLastDay
-from comity.events.time import day_of, time_of
+from comity.events.time import day_of, shown_time, time_of
 from comity.rules.calendar import Counting, Due, PeriodOutOfRange, due_on, warning_at_in
 from comity.rules.pack import DeadlineClause, Maximum, Rule
 from comity.rules.params import HOLIDAY_ROLES, ParameterSet
@@ -37,7 +37,7 @@ __all__ = ["Agenda", "Deadline", "Period", "deadline_fact", "display", "start_pe
 def display(inst: str, *, day_based: bool) -> str:
     """How a finding shows an instant: a date when the period counts days and the
     instant is the start of that day."""
-    return inst[:10] if day_based and inst.endswith("T00:00:00Z") else inst
+    return shown_time(inst) if day_based else inst
 
 
 _TRIGGER_WORDS = {

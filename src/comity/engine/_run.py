@@ -45,6 +45,7 @@ from comity.errors import InvalidArgument
 from comity.events import arguments
 from comity.events.codec import format_time
 from comity.events.store.records import StoredEvent
+from comity.events.time import last_instant
 from comity.events.types import EventRetracted
 from comity.rules.language import parse_pattern
 from comity.rules.pack import Rule, RulePack
@@ -54,9 +55,7 @@ __all__ = ["CaseRun", "Cause", "applied", "as_of_limit", "checked_pack"]
 
 def as_of_limit(as_of: dt.date | dt.datetime) -> str:
     """The last instant a replay `as_of` covers: a date means the end of that day."""
-    if isinstance(as_of, dt.datetime):
-        return instant(as_of)
-    return f"{as_of.isoformat()}T23:59:59Z"
+    return last_instant(as_of)
 
 
 @attrs.frozen

@@ -14,7 +14,12 @@ calendar, the stores and the reports cannot drift apart:
   seconds (``2019-07-24T14:00:00Z``: the engine's clock, facts and findings), microseconds
   (``2019-07-24T14:00:00.000000Z``: record times, so that text order is time order, and
   metadata) or minutes (the calendar's explanation of a period);
-- a valid time as an instant (:func:`first_instant`): a day is its first instant, 00:00Z.
+- a valid time as an instant (:func:`first_instant`): a day is its first instant, 00:00Z;
+  as the end of a cut (:func:`last_instant`): a day is its last instant, 23:59:59Z, so that
+  a replay `as_of` a day covers all of it; the same two instants of a day as datetimes
+  (:func:`start_of`, :func:`end_of`), for the stores and commands that compare datetimes;
+- a shown time (a deadline's breach shows a day when it falls at the start of one):
+  :func:`shown_time` writes it, :func:`first_instant_of` reads it back as the instant.
 
 Every instant is written in UTC with ``Z``; a naive datetime is refused, since the instant
 it means is unknown and reading it as the host's time would move deadlines with the
@@ -39,10 +44,15 @@ __all__ = [
     "INSTANT_TEXT",
     "Timespec",
     "day_of",
+    "end_of",
     "first_instant",
+    "first_instant_of",
     "format_instant",
     "format_time",
     "instant_of",
+    "last_instant",
+    "shown_time",
+    "start_of",
     "time_of",
 ]
 
@@ -103,6 +113,40 @@ def first_instant(value: dt.date | dt.datetime) -> str:
     if isinstance(value, dt.datetime):
         return format_instant(value)
     return f"{value.isoformat()}T00:00:00Z"
+
+
+def last_instant(value: dt.date | dt.datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`: a day is its last instant (23:59:59Z); seconds resolution.
+
+    The end of a cut: `as_of` a day means as the case stood at the end of that day, so
+    that every event dated that day, by the day or by an instant in it, is in.
+    """
+    if isinstance(value, dt.datetime):
+        return format_instant(value)
+    return f"{value.isoformat()}T23:59:59Z"
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """The first instant of `day` in UTC (00:00:00Z): :func:`first_instant` as a datetime."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """The last instant of `day` in UTC (23:59:59Z): :func:`last_instant` as a datetime."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+def shown_time(instant: str) -> str:
+    """How a time counted in days shows `instant` (as :func:`first_instant` wrote it): its
+    day when it is the first instant of that day, else the instant itself."""
+    return instant[:10] if instant.endswith("T00:00:00Z") else instant
+
+
+def first_instant_of(text: str) -> str:
+    """The instant a shown time stands for, as :func:`first_instant` writes it: a day
+    (`YYYY-MM-DD`) is its first instant; an instant is itself. The inverse of
+    :func:`shown_time`, so that shown breaches compare as the instants they are."""
+    return f"{text}T00:00:00Z" if len(text) == 10 else text
 
 
 def day_of(text: str) -> dt.date:

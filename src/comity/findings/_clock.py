@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from comity.engine import CaseSession
 from comity.events import StoredEvent
-from comity.events.time import format_instant
+from comity.events.time import format_instant, start_of
 
 __all__ = ["event_instant", "floor", "next_at", "quiet_advance", "wall_clock"]
 
@@ -36,7 +36,7 @@ def event_instant(stored: StoredEvent) -> dt.datetime:
     when = stored.event.occurred_at
     if isinstance(when, dt.datetime):
         return floor(when)
-    return dt.datetime.combine(when, dt.time(0), tzinfo=dt.UTC)
+    return start_of(when)
 
 
 def quiet_advance(session: CaseSession, clock: dt.datetime) -> None:

@@ -17,6 +17,7 @@ import attrs
 import orjson
 
 from comity.engine import CaseResult, Cause
+from comity.events.time import first_instant_of
 
 __all__ = [
     "LEGAL_REF",
@@ -90,7 +91,7 @@ def legal_sha(data: dict[str, Any]) -> str | None:
 
 def breach_instant(breach_at: str) -> str:
     """An open deadline's breach as an instant (a day-based one shows only its date)."""
-    return f"{breach_at}T00:00:00Z" if len(breach_at) == 10 else breach_at
+    return first_instant_of(breach_at)
 
 
 @attrs.frozen

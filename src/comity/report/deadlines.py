@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from comity.engine import CaseResult, OpenDeadline
-from comity.events.time import format_instant, format_time
+from comity.events.time import first_instant_of, format_instant, format_time, start_of
 from comity.events.types import ValidTime
 
 __all__ = ["breach_instant", "horizon", "running_deadlines"]
@@ -22,7 +22,7 @@ def breach_instant(breach_at: str | ValidTime) -> str:
     """A breach as an instant: a bare day is read as its start, 00:00Z."""
     if not isinstance(breach_at, str):
         breach_at = format_time(breach_at)
-    return f"{breach_at}T00:00:00Z" if len(breach_at) == 10 else breach_at
+    return first_instant_of(breach_at)
 
 
 def horizon(as_of: dt.date | dt.datetime, days: int) -> str:
@@ -30,7 +30,7 @@ def horizon(as_of: dt.date | dt.datetime, days: int) -> str:
     if isinstance(as_of, dt.datetime):
         end = as_of.astimezone(dt.UTC)
     else:
-        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+        end = start_of(as_of + dt.timedelta(days=1))
     return format_instant(end + dt.timedelta(days=days))
 
 
