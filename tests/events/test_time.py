@@ -17,9 +17,12 @@ from comity.events.time import (
     first_instant,
     first_instant_of,
     format_instant,
+    format_request_time,
     format_time,
     instant_of,
     last_instant,
+    request_instant_of,
+    request_time_of,
     shown_time,
     start_of,
     time_of,
@@ -138,6 +141,28 @@ def test_the_day_and_its_edges() -> None:
     assert shown_time("2019-07-24T14:00:00Z") == "2019-07-24T14:00:00Z"
     assert first_instant_of("2019-07-24") == "2019-07-24T00:00:00Z"
     assert first_instant_of("2019-07-24T14:00:00Z") == "2019-07-24T14:00:00Z"
+
+
+@given(valid_times)
+def test_a_request_time_round_trips(value: dt.date | dt.datetime) -> None:
+    text = format_request_time(value)
+    back = request_time_of(text)
+    assert back == value
+    assert type(back) is type(value)
+    assert format_request_time(back) == text
+    if isinstance(value, dt.datetime):
+        assert request_instant_of(text) == value
+        assert back.utcoffset() == value.utcoffset()
+
+
+def test_a_request_keeps_the_form_records_were_written_in() -> None:
+    # Disclosure records are hashed: their requests keep datetime.isoformat's text.
+    moment = dt.datetime(2019, 7, 24, 14, 0, 0, 250000, tzinfo=dt.UTC)
+    assert format_request_time(moment) == "2019-07-24T14:00:00.250000+00:00"
+    assert format_request_time(moment.replace(microsecond=0)) == "2019-07-24T14:00:00+00:00"
+    assert format_request_time(dt.date(2019, 7, 24)) == "2019-07-24"
+    assert request_time_of("2019-07-24") == dt.date(2019, 7, 24)
+    assert request_instant_of("2019-07-24T14:00:00.250000+00:00") == moment
 
 
 def test_years_before_1000_keep_four_digits() -> None:

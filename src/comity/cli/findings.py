@@ -30,7 +30,7 @@ from comity.cli.outputs import MEDIA_TYPES, render_findings, tree_listing
 from comity.engine import OpenDeadline
 from comity.errors import InvalidInput, StoreError
 from comity.events import EventLog, format_time
-from comity.events.time import end_of, start_of
+from comity.events.time import end_of, format_request_time, start_of
 from comity.findings import (
     Cut,
     FindingsStore,
@@ -321,7 +321,7 @@ def findings_command(
             else {
                 "generation": cut.generation,
                 "seen": seen,
-                "since": _since(since).isoformat(),  # type: ignore[union-attr]
+                "since": format_request_time(_since(since)),  # type: ignore[arg-type]
             },
             "format": fmt,
             "lang": i18n.language(),

@@ -35,6 +35,7 @@ from comity.cli._streams import write_text_lines as _write_text_lines
 from comity.engine import CaseResult, Finding, OpenDeadline, replay_log
 from comity.engine.replay import as_of_limit
 from comity.events import EventLog, StoredEvent
+from comity.events.time import instant_of
 from comity.findings import StoredFinding
 from comity.report import (
     ReplayAt,
@@ -548,7 +549,7 @@ def render_log(log: EventLog, request: Mapping[str, Any], head: int) -> Shown:
             last = next(tail, None)
         known = None
         if last is not None:
-            known = dt.datetime.fromisoformat(last.recorded_at.replace("Z", "+00:00"))
+            known = instant_of(last.recorded_at)
         case_ids = list(log.case_ids(known_at=known))
     _write_text_lines(log_lines(chained(), last_position=head, case_ids=case_ids))
     return shown

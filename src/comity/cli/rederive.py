@@ -37,6 +37,7 @@ from comity.cli.outputs import (
 from comity.cli.served import History, Unrendered, as_stored, changed_at
 from comity.engine import replay_log
 from comity.events import EventLog
+from comity.events.time import request_instant_of
 from comity.findings import StoredFinding
 from comity.report import ReplayAt, Tally
 from comity.report.words import knowing
@@ -70,7 +71,7 @@ def _findings_by_replay(
                 "say how far"
             )
         changed = changed_at(history(int(seen["generation"])), int(seen["seen"]))
-        since = dt.datetime.fromisoformat(seen["since"])
+        since = request_instant_of(seen["since"])
     try:
         found, _ = as_stored(
             results,

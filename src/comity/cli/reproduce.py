@@ -26,7 +26,6 @@ record says which of these it is:
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import tempfile
 from collections.abc import Iterator
@@ -54,6 +53,7 @@ from comity.cli.served import AUDIT_READS, Unrendered, rederive_http
 from comity.errors import ComityError, InvalidInput, RulePackError, VerificationFailed
 from comity.events import EventLog
 from comity.events.store.records import GENESIS_HASH, chain
+from comity.events.time import request_instant_of, request_time_of
 from comity.findings import Change, FindingsStore, export_pack
 from comity.rules import RulePack, load_pack
 
@@ -322,13 +322,12 @@ def _bundle_again(
             f"the checkpoint {said['origin']} at size {said['size']} it was proved against is "
             "no longer stored"
         )
-    as_of = request["as_of"]
     content = bundle_content(
         log,
         pack,
         case_id=request["case"],
-        as_of=dt.datetime.fromisoformat(as_of) if "T" in as_of else dt.date.fromisoformat(as_of),
-        known_at=dt.datetime.fromisoformat(request["known_at"]),
+        as_of=request_time_of(request["as_of"]),
+        known_at=request_instant_of(request["known_at"]),
         basis=basis,
         note=note,
         pack_digests=[(name, digest) for name, digest in request["pack"]["members"]],

@@ -27,6 +27,7 @@ from comity.audit.basis import Basis
 from comity.audit.store import StoredCheckpoint, StoredDisclosure
 from comity.engine import CaseResult, OpenDeadline, replay_log
 from comity.events import EventLog
+from comity.events.time import request_instant_of, request_time_of
 from comity.findings import Change, Cut, StoredFinding
 from comity.report import ReplayAt
 from comity.report.deadlines import breach_instant, horizon
@@ -163,10 +164,6 @@ def store_deadlines(
     return [d for _, d in keyed]
 
 
-def _time(text: str) -> dt.date | dt.datetime:
-    return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
-
-
 def _replay(log: EventLog, pack: RulePack, cut: Cut, cases: Sequence[str]) -> list[CaseResult]:
     return list(
         replay_log(log, pack, as_of=cut.as_of, known_at=cut.known_at, cases=list(cases) or None)
@@ -264,7 +261,7 @@ def rederive_http(
         events = case_records(
             log,
             read["case"],
-            None if known is None else dt.datetime.fromisoformat(known),
+            None if known is None else request_instant_of(known),
             basis.head.position,
         )
         if not events:
@@ -273,7 +270,7 @@ def rederive_http(
     if pack is None:
         raise Unrendered("the record names no rule pack")
     if endpoint == "replay":
-        at = ReplayAt(_time(read["as_of"]), dt.datetime.fromisoformat(read["known_at"]))
+        at = ReplayAt(request_time_of(read["as_of"]), request_instant_of(read["known_at"]))
         results = list(
             replay_log(log, pack, as_of=at.as_of, known_at=at.known_at, cases=read["cases"])
         )
@@ -298,7 +295,7 @@ def rederive_http(
             code=read["code"],
             severity=read["severity"],
             jurisdiction=read["jurisdiction"],
-            since=None if since is None else dt.datetime.fromisoformat(since),
+            since=None if since is None else request_instant_of(since),
         )
         return render.findings_bytes(cut, found, failures, _shown(read, basis))
     if endpoint == "explain":

@@ -18,6 +18,9 @@ calendar, the stores and the reports cannot drift apart:
   as the end of a cut (:func:`last_instant`): a day is its last instant, 23:59:59Z, so that
   a replay `as_of` a day covers all of it; the same two instants of a day as datetimes
   (:func:`start_of`, :func:`end_of`), for the stores and commands that compare datetimes;
+- a time as a disclosure record keeps what was asked, to ask it again
+  (:func:`format_request_time`, read back by :func:`request_time_of` and
+  :func:`request_instant_of`): ``datetime.isoformat``, offset ``+00:00``;
 - a shown time (a deadline's breach shows a day when it falls at the start of one):
   :func:`shown_time` writes it, :func:`first_instant_of` reads it back as the instant.
 
@@ -48,9 +51,12 @@ __all__ = [
     "first_instant",
     "first_instant_of",
     "format_instant",
+    "format_request_time",
     "format_time",
     "instant_of",
     "last_instant",
+    "request_instant_of",
+    "request_time_of",
     "shown_time",
     "start_of",
     "time_of",
@@ -147,6 +153,27 @@ def first_instant_of(text: str) -> str:
     (`YYYY-MM-DD`) is its first instant; an instant is itself. The inverse of
     :func:`shown_time`, so that shown breaches compare as the instants they are."""
     return f"{text}T00:00:00Z" if len(text) == 10 else text
+
+
+def format_request_time(value: dt.date | dt.datetime) -> str:
+    """A time as a disclosure record's request keeps it: `datetime.isoformat`, exact to
+    the microsecond, with its offset written `+00:00` rather than `Z`.
+
+    The cut of a read and a `--since`, kept so that `audit reproduce` can ask again. The
+    records are hashed and their text can never change, so this form stays what they
+    were written in; it is for requests only, :func:`format_time` for everything else.
+    """
+    return value.isoformat()
+
+
+def request_time_of(text: str) -> dt.date | dt.datetime:
+    """The day or instant :func:`format_request_time` wrote (an instant has a `T`)."""
+    return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+
+
+def request_instant_of(text: str) -> dt.datetime:
+    """The instant :func:`format_request_time` wrote (a record time, a `--since`)."""
+    return dt.datetime.fromisoformat(text)
 
 
 def day_of(text: str) -> dt.date:

@@ -17,7 +17,6 @@ checkpoint shown or the head of the disclosure record read.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,7 +27,7 @@ from comity.audit.basis import Basis
 from comity.audit.store import StoredCheckpoint, StoredDisclosure
 from comity.engine import CaseResult, OpenDeadline
 from comity.events import StoredEvent, canonical_json
-from comity.events.time import format_instant
+from comity.events.time import format_instant, format_request_time, request_instant_of
 from comity.findings import Change, Cut, StoredFinding
 from comity.report import ReplayAt
 from comity.report.basis import basis_json
@@ -62,8 +61,8 @@ def cut_json(cut: Cut) -> dict[str, Any]:
         "generation": cut.generation,
         "rulepack": cut.rulepack,
         "position": cut.position,
-        "as_of": cut.as_of.isoformat(),
-        "known_at": cut.known_at.isoformat(),
+        "as_of": format_request_time(cut.as_of),
+        "known_at": format_request_time(cut.known_at),
     }
 
 
@@ -74,8 +73,8 @@ def cut_of(data: Mapping[str, Any]) -> Cut:
         rulepack=str(data["rulepack"]),
         state="current",
         position=int(data["position"]),
-        as_of=dt.datetime.fromisoformat(data["as_of"]),
-        known_at=dt.datetime.fromisoformat(data["known_at"]),
+        as_of=request_instant_of(data["as_of"]),
+        known_at=request_instant_of(data["known_at"]),
     )
 
 

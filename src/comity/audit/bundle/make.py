@@ -45,6 +45,7 @@ from comity.audit.store import AuditStore, StoredCheckpoint
 from comity.errors import ChainBroken, ComityError, InvalidInput, VerificationFailed
 from comity.events import GENESIS_HASH, EventLog, RawRecord, canonical_json
 from comity.events.store.records import chain, format_recorded_at
+from comity.events.time import format_request_time
 from comity.rules import RulePack
 
 __all__ = ["BundleContent", "BundleMade", "bundle_content", "make_bundle"]
@@ -303,8 +304,8 @@ def make_bundle(
             # what makes the same content again (`audit reproduce`): the exact cut and
             # time, and the pack's files as the manifest names them
             "case": case_id,
-            "as_of": as_of.isoformat(),
-            "known_at": known_at.isoformat(),
+            "as_of": format_request_time(as_of),
+            "known_at": format_request_time(known_at),
             "made_at": made_at,
             "pack": {"layers": layers, "members": [list(pair) for pair in pack_digests]},
         }

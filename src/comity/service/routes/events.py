@@ -21,6 +21,7 @@ from starlette.routing import Route
 from comity.audit.basis import Basis, basis_of
 from comity.errors import InvalidInput
 from comity.events import AppendResult, EventLog, StoredEvent
+from comity.events.time import format_request_time
 from comity.service.auth import Caller, guarded, runtime_of
 from comity.service.body import decode_events, read_body
 from comity.service.disclose import disclose
@@ -132,7 +133,7 @@ async def case_events(request: Request, caller: Caller) -> Response:
         read={
             "endpoint": "case_events",
             "case": case_id,
-            "known_at": None if known_at is None else known_at.isoformat(),
+            "known_at": None if known_at is None else format_request_time(known_at),
         },
     )
 

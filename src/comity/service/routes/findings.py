@@ -21,6 +21,7 @@ from comity.audit.basis import Basis, basis_of
 from comity.engine import replay_log
 from comity.errors import InvalidInput
 from comity.events import format_time
+from comity.events.time import format_request_time
 from comity.findings import Cut, FindingsStore
 from comity.report import ReplayAt
 from comity.report.deadlines import horizon
@@ -213,7 +214,7 @@ async def findings(request: Request, caller: Caller) -> Response:
             "code": code,
             "jurisdiction": jurisdiction,
             "severity": severity,
-            "since": None if since is None else since.isoformat(),
+            "since": None if since is None else format_request_time(since),
             "history": seen,
             "cut": cut_json(cut),
             "basis_shown": True,  # its answer carries the basis (older ones do not)
@@ -387,8 +388,8 @@ async def replay(request: Request, caller: Caller) -> Response:
         read={
             "endpoint": "replay",
             "cases": cases,
-            "as_of": at.as_of.isoformat(),
-            "known_at": at.known_at.isoformat(),
+            "as_of": format_request_time(at.as_of),
+            "known_at": format_request_time(at.known_at),
         },
     )
 
