@@ -16,6 +16,7 @@ from comity.events.time import (
     end_of,
     first_instant,
     first_instant_of,
+    floor_to_second,
     format_instant,
     format_request_time,
     format_time,
@@ -26,6 +27,7 @@ from comity.events.time import (
     shown_time,
     start_of,
     time_of,
+    utc_day,
 )
 
 #: Offsets any zone could state (UTC-14:00 to +14:00, to the minute).
@@ -132,6 +134,24 @@ def test_a_shown_time_reads_back_as_its_instant(value: dt.date | dt.datetime) ->
         assert shown == inst
 
 
+@given(aware)
+def test_floor_to_second_is_the_instant_format_instant_writes(value: dt.datetime) -> None:
+    floored = floor_to_second(value)
+    assert floored == _key(value)
+    assert floored.tzinfo is dt.UTC
+    assert instant_of(format_instant(value)) == floored
+    assert floor_to_second(floored) == floored
+
+
+@given(valid_times)
+def test_the_day_of_an_instant_is_its_utc_day(value: dt.date | dt.datetime) -> None:
+    day = _key(value).date()
+    assert utc_day(first_instant(value)) == day.isoformat()
+    assert day_of(utc_day(last_instant(value))) == day
+    if isinstance(value, dt.datetime):
+        assert utc_day(format_time(value)) == day.isoformat()
+
+
 def test_the_day_and_its_edges() -> None:
     day = dt.date(2019, 7, 24)
     assert last_instant(day) == "2019-07-24T23:59:59Z"
@@ -141,6 +161,8 @@ def test_the_day_and_its_edges() -> None:
     assert shown_time("2019-07-24T14:00:00Z") == "2019-07-24T14:00:00Z"
     assert first_instant_of("2019-07-24") == "2019-07-24T00:00:00Z"
     assert first_instant_of("2019-07-24T14:00:00Z") == "2019-07-24T14:00:00Z"
+    moment = dt.datetime(2019, 7, 24, 22, 30, tzinfo=dt.timezone(-dt.timedelta(hours=5)))
+    assert utc_day(first_instant(moment)) == "2019-07-25"
 
 
 @given(valid_times)
@@ -172,7 +194,7 @@ def test_years_before_1000_keep_four_digits() -> None:
 
 def test_a_naive_datetime_is_refused() -> None:
     naive = dt.datetime(2019, 7, 24, 14, 0)  # noqa: DTZ001 (the point of the test)
-    for write in (format_time, format_instant, first_instant, last_instant):
+    for write in (format_time, format_instant, first_instant, last_instant, floor_to_second):
         with pytest.raises(ValueError, match="has no time zone"):
             write(naive)
 

@@ -26,7 +26,7 @@ from comity.engine._bindings import Bindings, substitute, value_of
 from comity.engine._compiler import warn_field
 from comity.engine._facts import instant
 from comity.engine.findings import CountedPeriod, DeadlineDetail, ParameterSource, StatedLastDay
-from comity.events.time import day_of, shown_time, time_of
+from comity.events.time import day_of, shown_time, time_of, utc_day
 from comity.rules.calendar import Counting, Due, PeriodOutOfRange, due_on, warning_at_in
 from comity.rules.pack import DeadlineClause, Maximum, Rule
 from comity.rules.params import HOLIDAY_ROLES, ParameterSet
@@ -144,7 +144,7 @@ def _own_period(
         except PeriodOutOfRange:
             return None  # beyond the calendar: see the module docstring
         breach_inst = instant(lapse.breach_at)
-        breach_display = breach_inst[:10]
+        breach_display = utc_day(breach_inst)
         stated_by = bindings[last_day_ref.split(".", 1)[0]]
         stated = StatedLastDay(
             source=f"the expiry date stated in event {stated_by.get('ev', '?')}",

@@ -22,7 +22,7 @@ from comity.engine._quality import RecordCheck
 from comity.engine._references import definitions, references
 from comity.events import types as t
 from comity.events.time import first_instant as instant
-from comity.events.time import format_time
+from comity.events.time import format_time, utc_day
 
 __all__ = ["FactProjector", "definitions", "instant", "references"]
 
@@ -130,7 +130,7 @@ class FactProjector:
         base = {
             "ev": event.event_id,
             "at": at,
-            "day": at[:10],
+            "day": utc_day(at),
             "atd": format_time(event.occurred_at),
         }
 

@@ -27,7 +27,7 @@ import attrs
 from comity.engine._references import TEMPORAL, definitions, recorded, references
 from comity.events import types as t
 from comity.events.time import first_instant as instant
-from comity.events.time import format_time
+from comity.events.time import format_time, utc_day
 
 __all__ = ["RecordCheck", "Repeat"]
 
@@ -86,12 +86,12 @@ class RecordCheck:
                 if first is not None:
                     self._first_record.setdefault(first[:2], (e, first[2]))
             for e in self.record:
-                day = instant(e.occurred_at)[:10]
+                day = utc_day(instant(e.occurred_at))
                 for target in definitions(e):
                     if day < self.earliest.get(target, "~"):
                         self.earliest[target] = day
             for n, e in enumerate(self.record):
-                day = instant(e.occurred_at)[:10]
+                day = utc_day(instant(e.occurred_at))
                 for kind, ref_id, _field in self._references(e, first=n == 0):
                     if not self._satisfied(kind, ref_id, day) and (kind, ref_id) in self.earliest:
                         self.needed.add((kind, ref_id))
@@ -129,7 +129,7 @@ class RecordCheck:
         base = {
             "ev": event.event_id,
             "at": at,
-            "day": at[:10],
+            "day": utc_day(at),
             "atd": format_time(event.occurred_at),
         }
         for kind, ref_id in definitions(event):
@@ -149,7 +149,7 @@ class RecordCheck:
         """The `ref` facts of the event's references that the record does not satisfy
         (of every reference, without a record), made by the projector's `fact`."""
         first, self.first = self.first, False
-        day = instant(event.occurred_at)[:10]
+        day = utc_day(instant(event.occurred_at))
         if self.record is None:
             for target in definitions(event):  # one event at a time: as it comes
                 self.earliest.setdefault(target, day)

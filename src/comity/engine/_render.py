@@ -20,7 +20,7 @@ from comity.engine.findings import (
     ParameterSource,
     time_of,
 )
-from comity.events.time import day_of
+from comity.events.time import day_of, utc_day
 from comity.rules.pack import Rule, RulePack
 
 __all__ = ["Open", "render"]
@@ -71,7 +71,7 @@ def render(item: Open, *, case_id: str, pack: RulePack) -> Finding:
     rule = item.rule
     jurisdictions = listed(rule.jurisdictions, item.bindings)
     legal: list[Citation | ParameterSource] = []
-    legal.extend(_bases(pack, rule, jurisdictions, item.raised_inst[:10]))
+    legal.extend(_bases(pack, rule, jurisdictions, utc_day(item.raised_inst)))
     if isinstance(item.deadline, CountedPeriod):
         legal.append(item.deadline.source)
     return Finding(

@@ -17,10 +17,12 @@ calendar, the stores and the reports cannot drift apart:
 - a valid time as an instant (:func:`first_instant`): a day is its first instant, 00:00Z;
   as the end of a cut (:func:`last_instant`): a day is its last instant, 23:59:59Z, so that
   a replay `as_of` a day covers all of it; the same two instants of a day as datetimes
-  (:func:`start_of`, :func:`end_of`), for the stores and commands that compare datetimes;
+  (:func:`start_of`, :func:`end_of`), for the stores and commands that compare datetimes,
+  and an instant as a datetime at the precision of the text (:func:`floor_to_second`);
 - a time as a disclosure record keeps what was asked, to ask it again
   (:func:`format_request_time`, read back by :func:`request_time_of` and
   :func:`request_instant_of`): ``datetime.isoformat``, offset ``+00:00``;
+- the day of an instant (:func:`utc_day`), in UTC as the instant is;
 - a shown time (a deadline's breach shows a day when it falls at the start of one):
   :func:`shown_time` writes it, :func:`first_instant_of` reads it back as the instant.
 
@@ -50,6 +52,7 @@ __all__ = [
     "end_of",
     "first_instant",
     "first_instant_of",
+    "floor_to_second",
     "format_instant",
     "format_request_time",
     "format_time",
@@ -60,6 +63,7 @@ __all__ = [
     "shown_time",
     "start_of",
     "time_of",
+    "utc_day",
 ]
 
 #: A calendar day as ISO 8601 writes it (ASCII digits only).
@@ -97,6 +101,12 @@ def _utc(value: dt.datetime) -> dt.datetime:
 def format_instant(value: dt.datetime, *, timespec: Timespec = "seconds") -> str:
     """`value` in UTC at a fixed width, ending in `Z`; finer digits are cut, not rounded."""
     return _utc(value).isoformat(timespec=timespec) + "Z"
+
+
+def floor_to_second(value: dt.datetime) -> dt.datetime:
+    """`value` in UTC, cut to the second: the instant :func:`format_instant` writes, as a
+    datetime (the clocks of the findings store and a calendar's stamp are kept so)."""
+    return _utc(value).replace(microsecond=0, tzinfo=dt.UTC)
 
 
 def format_time(value: dt.date | dt.datetime) -> str:
@@ -142,10 +152,16 @@ def end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
 
 
+def utc_day(instant: str) -> str:
+    """The day (`YYYY-MM-DD`, in UTC) of an instant comity wrote: its first ten characters,
+    every instant being written in UTC at a fixed width."""
+    return instant[:10]
+
+
 def shown_time(instant: str) -> str:
     """How a time counted in days shows `instant` (as :func:`first_instant` wrote it): its
     day when it is the first instant of that day, else the instant itself."""
-    return instant[:10] if instant.endswith("T00:00:00Z") else instant
+    return utc_day(instant) if instant.endswith("T00:00:00Z") else instant
 
 
 def first_instant_of(text: str) -> str:

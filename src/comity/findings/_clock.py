@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from comity.engine import CaseSession
 from comity.events import StoredEvent
-from comity.events.time import format_instant, start_of
+from comity.events.time import floor_to_second, format_instant, start_of
 
 __all__ = ["event_instant", "floor", "next_at", "quiet_advance", "wall_clock"]
 
@@ -27,7 +27,7 @@ def wall_clock() -> dt.datetime:
 
 def floor(value: dt.datetime) -> dt.datetime:
     """An instant to the second, in UTC: the store's clocks are kept to the second."""
-    return value.astimezone(dt.UTC).replace(microsecond=0)
+    return floor_to_second(value)
 
 
 def event_instant(stored: StoredEvent) -> dt.datetime:

@@ -41,6 +41,7 @@ from comity.audit.basis import Basis
 from comity.engine import CountedPeriod, Finding, OpenDeadline
 from comity.errors import PreviousExportError
 from comity.events.codec import format_time
+from comity.events.time import floor_to_second
 from comity.i18n import N_
 from comity.report.at import ReplayAt
 from comity.report.deadlines import breach_instant, horizon
@@ -193,7 +194,7 @@ def _digest(*parts: str) -> str:
 
 
 def _stamp(at: ReplayAt) -> dt.datetime:
-    return at.known_at.astimezone(dt.UTC).replace(microsecond=0)
+    return floor_to_second(at.known_at)
 
 
 def _event(

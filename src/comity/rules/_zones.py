@@ -17,6 +17,8 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from comity.events.time import start_of
+
 __all__ = ["SEVERAL_ZONES", "TIME_ZONES", "as_utc", "local_date", "midnight", "time_zone"]
 
 TIME_ZONES: Final[Mapping[str, tuple[str, str | None]]] = MappingProxyType(
@@ -103,5 +105,5 @@ def as_utc(moment: datetime) -> datetime:
 def midnight(day: date, zone: ZoneInfo | None = None) -> datetime:
     """The start of `day` in `zone` (UTC when None), as a UTC datetime."""
     if zone is None:
-        return datetime.combine(day, time(0), tzinfo=UTC)
+        return start_of(day)
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
