@@ -27,6 +27,7 @@ from comity.events.time import (
     shown_time,
     start_of,
     time_of,
+    utc_date,
     utc_day,
 )
 
@@ -148,6 +149,7 @@ def test_the_day_of_an_instant_is_its_utc_day(value: dt.date | dt.datetime) -> N
     day = _key(value).date()
     assert utc_day(first_instant(value)) == day.isoformat()
     assert day_of(utc_day(last_instant(value))) == day
+    assert utc_date(value) == day
     if isinstance(value, dt.datetime):
         assert utc_day(format_time(value)) == day.isoformat()
 
@@ -163,6 +165,7 @@ def test_the_day_and_its_edges() -> None:
     assert first_instant_of("2019-07-24T14:00:00Z") == "2019-07-24T14:00:00Z"
     moment = dt.datetime(2019, 7, 24, 22, 30, tzinfo=dt.timezone(-dt.timedelta(hours=5)))
     assert utc_day(first_instant(moment)) == "2019-07-25"
+    assert utc_date(moment) == dt.date(2019, 7, 25)
 
 
 @given(valid_times)
@@ -173,8 +176,9 @@ def test_a_request_time_round_trips(value: dt.date | dt.datetime) -> None:
     assert type(back) is type(value)
     assert format_request_time(back) == text
     if isinstance(value, dt.datetime):
-        assert request_instant_of(text) == value
-        assert back.utcoffset() == value.utcoffset()
+        instant = request_instant_of(text)
+        assert instant == value
+        assert instant.utcoffset() == value.utcoffset()
 
 
 def test_a_request_keeps_the_form_records_were_written_in() -> None:
@@ -194,7 +198,14 @@ def test_years_before_1000_keep_four_digits() -> None:
 
 def test_a_naive_datetime_is_refused() -> None:
     naive = dt.datetime(2019, 7, 24, 14, 0)  # noqa: DTZ001 (the point of the test)
-    for write in (format_time, format_instant, first_instant, last_instant, floor_to_second):
+    for write in (
+        format_time,
+        format_instant,
+        first_instant,
+        last_instant,
+        floor_to_second,
+        utc_date,
+    ):
         with pytest.raises(ValueError, match="has no time zone"):
             write(naive)
 

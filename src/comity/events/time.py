@@ -22,7 +22,8 @@ calendar, the stores and the reports cannot drift apart:
 - a time as a disclosure record keeps what was asked, to ask it again
   (:func:`format_request_time`, read back by :func:`request_time_of` and
   :func:`request_instant_of`): ``datetime.isoformat``, offset ``+00:00``;
-- the day of an instant (:func:`utc_day`), in UTC as the instant is;
+- the day of an instant (:func:`utc_day` of its text, :func:`utc_date` of a valid time),
+  in UTC as the instant is;
 - a shown time (a deadline's breach shows a day when it falls at the start of one):
   :func:`shown_time` writes it, :func:`first_instant_of` reads it back as the instant.
 
@@ -63,6 +64,7 @@ __all__ = [
     "shown_time",
     "start_of",
     "time_of",
+    "utc_date",
     "utc_day",
 ]
 
@@ -156,6 +158,13 @@ def utc_day(instant: str) -> str:
     """The day (`YYYY-MM-DD`, in UTC) of an instant comity wrote: its first ten characters,
     every instant being written in UTC at a fixed width."""
     return instant[:10]
+
+
+def utc_date(value: dt.date | dt.datetime) -> dt.date:
+    """The day of a valid time: a day is itself, an instant falls on its day in UTC."""
+    if isinstance(value, dt.datetime):
+        return _utc(value).date()
+    return value
 
 
 def shown_time(instant: str) -> str:

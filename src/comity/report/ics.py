@@ -41,7 +41,7 @@ from comity.audit.basis import Basis
 from comity.engine import CountedPeriod, Finding, OpenDeadline
 from comity.errors import PreviousExportError
 from comity.events.codec import format_time
-from comity.events.time import floor_to_second
+from comity.events.time import floor_to_second, utc_date
 from comity.i18n import N_
 from comity.report.at import ReplayAt
 from comity.report.deadlines import breach_instant, horizon
@@ -361,7 +361,7 @@ def deadlines_calendar(
 
 def _date_of(value: dt.date | dt.datetime) -> dt.date:
     """The day of a due date, or the UTC day of a due instant (periods in hours)."""
-    return value.astimezone(dt.UTC).date() if isinstance(value, dt.datetime) else value
+    return utc_date(value)
 
 
 def _day(old: ExportedEvent) -> dt.date:

@@ -9,12 +9,13 @@ and checking the files they are written in is `_param_files.py`'s.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 import attrs
 
 from comity.errors import RulePackError
+from comity.events.time import utc_date
 from comity.rules.calendar import (
     HOLIDAYS_SOURCE,
     TIME_ZONES,
@@ -187,11 +188,9 @@ class Parameter:
 
 
 def _as_day(on: date | datetime) -> date:
-    if isinstance(on, datetime):
-        if on.tzinfo is None:
-            raise ValueError(f"{on.isoformat()} has no time zone; give a date or a UTC datetime")
-        return on.astimezone(UTC).date()
-    return on
+    if isinstance(on, datetime) and on.tzinfo is None:
+        raise ValueError(f"{on.isoformat()} has no time zone; give a date or a UTC datetime")
+    return utc_date(on)
 
 
 class ParameterSet:

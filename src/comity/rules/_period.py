@@ -9,10 +9,12 @@ classes here default nothing the sources disagree on and refuse what no source s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Final
 
 import attrs
+
+from comity.events.time import end_of
 
 __all__ = [
     "DEFAULT_REST_DAYS",
@@ -36,7 +38,7 @@ DEFAULT_REST_DAYS: Final = (6, 7)
 """Saturday and Sunday, as ISO weekday numbers: the weekly rest days unless a parameter
 says otherwise."""
 
-LAST_INSTANT: Final = datetime.max.replace(microsecond=0, tzinfo=UTC)
+LAST_INSTANT: Final = end_of(date.max)
 """The last instant a period can end at: 9999-12-31T23:59:59Z, the end of the last day
 Python's dates hold."""
 

@@ -14,6 +14,7 @@ import attrs
 
 from comity.engine import Finding, OpenDeadline
 from comity.events import types as ev
+from comity.events.time import utc_date
 
 __all__ = [
     "KINDS",
@@ -41,9 +42,7 @@ def money(value: ev.Money | None) -> str:
 
 def day_of(value: ev.ValidTime) -> dt.date:
     """The calendar day of a valid time (an instant's day in UTC)."""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).date()
-    return value
+    return utc_date(value)
 
 
 @attrs.frozen(kw_only=True)

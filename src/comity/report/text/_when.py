@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from comity.events.time import utc_date
 from comity.i18n import gettext as _
 from comity.i18n import ngettext
 
@@ -13,7 +14,7 @@ __all__ = ["days_until", "in_days"]
 def days_until(day: dt.date | dt.datetime, as_of: dt.date | dt.datetime) -> int:
     """Days from as_of's day to `day` (a date, or an instant whose UTC date counts)."""
     start = as_of.date() if isinstance(as_of, dt.datetime) else as_of
-    end = day.astimezone(dt.UTC).date() if isinstance(day, dt.datetime) else day
+    end = utc_date(day)
     return (end - start).days
 
 
