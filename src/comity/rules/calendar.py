@@ -50,6 +50,7 @@ from calendar import monthrange
 from datetime import MAXYEAR, UTC, date, datetime, timedelta
 from typing import Final
 
+from comity.events.time import utc_date
 from comity.rules._convention import (
     WEEKDAYS,
     calendar_phrase,
@@ -342,7 +343,7 @@ def warning_at(due: Due, days_before: int) -> datetime:
     if isinstance(days_before, bool) or not isinstance(days_before, int) or days_before < 0:
         raise ValueError(f"days_before must be a whole number >= 0, got {days_before!r}")
     try:
-        return midnight(due.breach_at.astimezone(UTC).date() - timedelta(days=days_before))
+        return midnight(utc_date(due.breach_at) - timedelta(days=days_before))
     except OverflowError:
         return datetime.min.replace(tzinfo=UTC)
 
