@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from comity.cli.outputs import (
     tree_listing,
 )
 from comity.cli.served import History, Unrendered, as_stored, changed_at
-from comity.engine import replay_log
+from comity.engine import CaseResult, replay_log
 from comity.events import EventLog
 from comity.events.time import request_instant_of
 from comity.findings import StoredFinding
@@ -100,6 +100,17 @@ def _at(basis: Basis) -> ReplayAt:
     return ReplayAt(as_of, known_at)
 
 
+def _replayed(env: Env, request: Mapping[str, Any]) -> Iterator[CaseResult]:
+    """The replay a recorded replay or check showed: the recorded cut and cases."""
+    return replay_log(
+        env.log,
+        env.pack,
+        as_of=env.at.as_of,
+        known_at=env.at.known_at,
+        cases=request["cases"] or None,
+    )
+
+
 def rederive(
     log: EventLog,
     pack: RulePack | None,
@@ -133,14 +144,7 @@ def rederive(
         env = Env(log=log, pack=pack, basis=basis, at=_at(basis))
         tally = Tally()
         if command == "replay":
-            results = replay_log(
-                log,
-                pack,
-                as_of=env.at.as_of,
-                known_at=env.at.known_at,
-                cases=request["cases"] or None,
-            )
-            render_replay(env, request, results)
+            render_replay(env, request, _replayed(env, request))
         elif command == "explain":
             render_explain(env, request)
         elif command == "deadlines":
@@ -156,13 +160,6 @@ def rederive(
         elif command == "cases":
             render_cases(env, request)
         elif command == "check":
-            results = replay_log(
-                log,
-                pack,
-                as_of=env.at.as_of,
-                known_at=env.at.known_at,
-                cases=request["cases"] or None,
-            )
-            render_check(env, request, results)
+            render_check(env, request, _replayed(env, request))
         else:
             raise NotRederived(f"no command line output of this kind ({command!r})")

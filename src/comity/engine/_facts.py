@@ -19,10 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 from comity.engine._quality import RecordCheck
-from comity.engine._references import definitions, references
+from comity.engine._references import definitions, event_fields, references
 from comity.events import types as t
 from comity.events.time import first_instant as instant
-from comity.events.time import format_time, utc_day
 
 __all__ = ["FactProjector", "definitions", "instant", "references"]
 
@@ -126,13 +125,7 @@ class FactProjector:
         return "freezing" if event.purpose == "provisional_measures" else ""
 
     def facts(self, event: t.Event) -> Iterator[dict[str, Any]]:
-        at = instant(event.occurred_at)
-        base = {
-            "ev": event.event_id,
-            "at": at,
-            "day": utc_day(at),
-            "atd": format_time(event.occurred_at),
-        }
+        base = event_fields(event)
 
         def fact(fact_type: str, /, **fields: Any) -> dict[str, Any]:
             return {"t": fact_type, **base, **fields}

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from comity.engine._references import TEMPORAL, definitions, recorded, references
+from comity.engine._references import TEMPORAL, definitions, event_fields, recorded, references
 from comity.events import types as t
 from comity.events.time import first_instant as instant
 from comity.events.time import format_time, utc_day
@@ -125,13 +125,7 @@ class RecordCheck:
         self, event: t.Event, only: Collection[tuple[str, str]] | None = None
     ) -> Iterator[dict[str, Any]]:
         """The `defined` facts of what `event` introduces (of those in `only`, if given)."""
-        at = instant(event.occurred_at)
-        base = {
-            "ev": event.event_id,
-            "at": at,
-            "day": utc_day(at),
-            "atd": format_time(event.occurred_at),
-        }
+        base = event_fields(event)
         for kind, ref_id in definitions(event):
             if only is not None and (kind, ref_id) not in only:
                 continue

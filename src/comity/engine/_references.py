@@ -10,10 +10,12 @@ dangles, or an id is recorded twice, is decided over a case's whole record
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from comity.events import types as t
+from comity.events.time import first_instant, format_time, utc_day
 
-__all__ = ["TEMPORAL", "definitions", "recorded", "references"]
+__all__ = ["TEMPORAL", "definitions", "event_fields", "recorded", "references"]
 
 
 #: Kinds of reference whose target must come first: acting on an order, a request, a
@@ -138,3 +140,16 @@ def references(event: t.Event) -> Iterator[tuple[str, str, str]]:
                 yield "asset", event.asset_id, "asset_id"
         case t.EventRetracted():
             yield "event", event.retracted_event_id, "retracted_event_id"
+
+
+def event_fields(event: t.Event) -> dict[str, Any]:
+    """The fields every fact made of `event` carries (its id, instant, UTC day and the
+    time as recorded), made in one place so that the world's facts and the data-quality
+    facts of one event say them alike."""
+    at = first_instant(event.occurred_at)
+    return {
+        "ev": event.event_id,
+        "at": at,
+        "day": utc_day(at),
+        "atd": format_time(event.occurred_at),
+    }
