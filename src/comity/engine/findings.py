@@ -18,6 +18,7 @@ import attrs
 
 from comity.events.time import format_time, time_of
 from comity.events.types import ValidTime
+from comity.rules._rule import citation_json
 
 __all__ = [
     "CaseResult",
@@ -60,17 +61,7 @@ class Citation:
     read_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out = {
-            "instrument": self.instrument,
-            "article": self.article,
-            "reference": self.reference,
-            "confidence": self.confidence,
-        }
-        if self.read_at:
-            out["read_at"] = self.read_at
-        if self.note:
-            out["note"] = self.note
-        return out
+        return citation_json(self)
 
 
 @attrs.frozen(kw_only=True)

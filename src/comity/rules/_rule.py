@@ -19,7 +19,7 @@ Three shapes of rule:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -27,18 +27,53 @@ __all__ = [
     "CATEGORIES",
     "DATA_QUALITY",
     "SEVERITIES",
+    "Cited",
     "DeadlineClause",
     "LegalBasis",
     "Maximum",
     "Rule",
     "RuleText",
     "Warning",
+    "citation_json",
 ]
 
 CATEGORIES = ("overlap", "deadline", "next_step", "data_quality")
 #: The category of rules that check a case's own records: they cite no law.
 DATA_QUALITY = "data_quality"
 SEVERITIES = ("info", "warning", "critical")
+
+
+class Cited(Protocol):
+    """What a citation is made of, in a rule (`LegalBasis`) or a finding (`Citation`)."""
+
+    @property
+    def instrument(self) -> str: ...
+    @property
+    def article(self) -> str: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def confidence(self) -> str: ...
+    @property
+    def note(self) -> str | None: ...
+    @property
+    def read_at(self) -> str | None: ...
+
+
+def citation_json(basis: Cited) -> dict[str, Any]:
+    """A citation as JSON, one form for a rule's basis and a finding's: the rule pack's
+    digest and every finding's bytes depend on it, so it is written in one place."""
+    out = {
+        "instrument": basis.instrument,
+        "article": basis.article,
+        "reference": basis.reference,
+        "confidence": basis.confidence,
+    }
+    if basis.read_at:
+        out["read_at"] = basis.read_at
+    if basis.note:
+        out["note"] = basis.note
+    return out
 
 
 @attrs.frozen(kw_only=True)
@@ -64,17 +99,7 @@ class LegalBasis:
     only_for: tuple[str, ...] | str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out = {
-            "instrument": self.instrument,
-            "article": self.article,
-            "reference": self.reference,
-            "confidence": self.confidence,
-        }
-        if self.read_at:
-            out["read_at"] = self.read_at
-        if self.note:
-            out["note"] = self.note
-        return out
+        return citation_json(self)
 
 
 @attrs.frozen(kw_only=True)
