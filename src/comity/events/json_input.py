@@ -103,6 +103,9 @@ def _may_be_too_deep(text: str) -> bool:
     return text.count("[") + text.count("{") > MAX_JSON_DEPTH
 
 
+_CONTAINERS = frozenset({list, dict})
+
+
 def _too_deep(value: Any) -> bool:
     """Whether a decoded value nests deeper than MAX_JSON_DEPTH (a scalar is 0 deep, an
     array or object one more than its deepest member), without recursion.
@@ -110,18 +113,21 @@ def _too_deep(value: Any) -> bool:
     Checked on the decoded value, not on the text: the text of a body of many events
     has more brackets than the bound (two an event), and scanning its strings out with
     a regular expression cost a quarter of decoding it; json's own scanner refuses a
-    nesting beyond the interpreter's stack with RecursionError, caught below."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        elif not isinstance(item, list):
-            continue
-        if depth + 1 > MAX_JSON_DEPTH:
+    nesting beyond the interpreter's stack with RecursionError, caught below. One
+    level at a time, each level's containers found by one comprehension: a stack of
+    (member, depth) pairs cost as much as the decoding itself (1.8 µs an event)."""
+    level: list[Any] = [value]
+    depth = 0
+    while True:
+        containers = [x for x in level if type(x) in _CONTAINERS]  # json makes no subclass
+        if not containers:
+            return False
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
             return True
-        stack.extend((member, depth + 1) for member in item if isinstance(member, list | dict))
-    return False
+        level = []
+        for container in containers:
+            level.extend(container.values() if type(container) is dict else container)
 
 
 def loads_user_json(text: str, *, max_bytes: int | None = None) -> Any:

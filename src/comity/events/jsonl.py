@@ -25,9 +25,12 @@ MAX_LINE_BYTES = 1 << 20
 MAX_PROBLEMS = 100
 
 
+_ENVELOPE = frozenset(ENVELOPE_FIELDS)
+
+
 def parse_one(data: Any, *, source: str, line: int | None) -> Event:
     """One decoded JSON value to an event; the log's own fields are refused."""
-    if isinstance(data, dict):
+    if isinstance(data, dict) and not _ENVELOPE.isdisjoint(data):
         envelope = [k for k in ENVELOPE_FIELDS if k in data]
         if envelope:
             raise EventFormatError(
