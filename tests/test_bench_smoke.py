@@ -179,3 +179,78 @@ def test_bench_wal_compares_both_stores() -> None:
     for line in lines:
         ratio = float(line.rsplit("ratio", 1)[1])
         assert ratio > 0  # both stores wrote something; the size itself is not asserted
+
+
+def test_bench_ingest_formats_measures_every_variant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    out = tmp_path / "formats.json"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.ingest_formats", "--events", "300"),
+            *("--small-events", "60", "--batch", "10", "100", "--runs", "1", "--json", str(out)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    from bench.ingest_formats import VARIANTS
+
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert set(results["by_batch"]) == {"10", "100"}
+    for size in ("10", "100"):
+        by = results["by_batch"][size]["variants"]
+        for key in [v.key for v in VARIANTS] + ["es", "es-sql"]:
+            row = by[key]
+            for name in ("events_per_s", "vs_eventsourcing", "wal_bytes_per_event"):
+                assert isinstance(row[name], float) and row[name] > 0, (size, key, name)
+        assert by["figure-comity"]["vs_eventsourcing"] > 0
+
+
+def test_bench_ingest_formats_variants_are_real_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every variant measured keeps comity's guarantees in SQL: duplicates of an
+    event_id, a (case, seq) or a position are refused by a UNIQUE constraint, UPDATE,
+    DELETE and INSERT OR REPLACE by the append-only triggers, and its rows give back
+    each record's exact body, so the hash chain verifies. The one reference that
+    drops a guarantee (x1, without the event_id index) is caught dropping it."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench import ingest_formats as formats
+    from bench.generate import generate_log
+
+    records = formats._comity_records(list(generate_log(200, seed=8)), tmp_path)
+    assert len(records) == 200
+    duplicates = ("duplicate event_id", "duplicate (case_id, seq)", "duplicate position")
+    guarded = ("INSERT OR REPLACE of a stored event_id", "UPDATE", "DELETE")
+    for variant in formats.VARIANTS:
+        fmt = formats.Format(variant)
+        conn = fmt.create(tmp_path / f"{variant.key}.db")
+        try:
+            for batch in fmt.batches(records, 10):
+                fmt.append(conn, batch)
+            assert formats.verify_chain(fmt, conn) == 200, variant.key
+            assert fmt.read_records(conn) == records, variant.key
+            refused = formats.probe(fmt, conn, records)
+            if variant.layout == "idhash":
+                # what g gives up: SQL that does not compute id_key stores a duplicate
+                row = list(fmt.row(records[-1]))
+                row[0], row[2], row[-1] = 201, 10_000, 1
+                conn.execute(fmt.insert_sql, row)
+        finally:
+            conn.close()
+        assert refused["control"] == "", (variant.key, refused["control"])
+        if variant.key == "x1":
+            assert refused["duplicate event_id"] == ""  # the guarantee it gives up
+            continue
+        assert variant.candidate == (variant.key != "g"), variant.key
+        for name in duplicates:
+            assert "UNIQUE constraint failed" in refused[name], (variant.key, name)
+        for name in guarded + (
+            ("UPDATE cases", "DELETE cases") if variant.layout == "caseno" else ()
+        ):
+            assert "append-only" in refused[name], (variant.key, name)
