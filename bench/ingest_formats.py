@@ -222,6 +222,16 @@ VARIANTS: tuple[Variant, ...] = (
         needs="not a candidate",
         weakens="idempotency: a duplicate event_id is stored (measures the index)",
     ),
+    Variant(
+        "x2",
+        "reference: j without the event_id index",
+        hash_blob=True,
+        body="bare",
+        cached=True,
+        event_id_index=False,
+        needs="not a candidate",
+        weakens="as x1 (the floor of this loop with comity's rows)",
+    ),
 )
 
 _LEAN = ("event_id", "case_id")
