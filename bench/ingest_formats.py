@@ -42,16 +42,19 @@ import gc
 import hashlib
 import json
 import os
+import random
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import attrs
 import orjson
 
 from bench.figures import _comity_ingest, _eventsourcing_ingest
@@ -537,6 +540,31 @@ def probe(fmt: Format, conn: sqlite3.Connection, stored: Sequence[RawRecord]) ->
 # -- measuring ---------------------------------------------------------------------
 
 
+#: --ids: the generator's own ids (the case id and a counter, so in (case, seq)
+#: order), random UUIDs (version 4, seeded), or ids in the order events arrive.
+ID_KINDS = ("bench", "uuid", "ordered")
+
+
+def with_ids(events: Sequence[Event], kind: str) -> list[Event]:
+    """The same events under other event ids (a retraction's target renamed too)."""
+    if kind == "bench":
+        return list(events)
+    rng = random.Random(SEED)
+    if kind == "uuid":
+        new = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in events]
+    else:
+        new = [f"E{i:019d}" for i in range(1, len(events) + 1)]
+    names = {e.event_id: n for e, n in zip(events, new, strict=True)}
+    out = []
+    for event in events:
+        changes: dict[str, Any] = {"event_id": names[event.event_id]}
+        target = getattr(event, "retracted_event_id", None)
+        if target in names:
+            changes["retracted_event_id"] = names[target]
+        out.append(attrs.evolve(event, **changes))
+    return out
+
+
 def _comity_records(events: Sequence[Event], workdir: Path) -> list[RawRecord]:
     source = open_log(str(workdir / "source.db"), create=True)
     try:
@@ -810,19 +838,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small-events", type=int, default=5_000, help="events at batches < 100")
     parser.add_argument("--batch", type=int, nargs="+", default=[10, 1000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--ids", choices=ID_KINDS, default="bench", help="event ids (see ID_KINDS)")
     parser.add_argument("--only", nargs="+", metavar="KEY", help="variants to run (default all)")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
     variants = [v for v in VARIANTS if not args.only or v.key in args.only]
     loadavg = os.getloadavg()
-    events = list(generate_log(args.events, seed=SEED))
+    events = with_ids(list(generate_log(args.events, seed=SEED)), args.ids)
     results: dict[str, Any] = {
         "sqlite": sqlite3.sqlite_version,
         "runs": args.runs,
+        "ids": args.ids,
         "loadavg_before": loadavg,
         "by_batch": {},
     }
-    print(f"SQLite {sqlite3.sqlite_version}; load average {loadavg[0]:.2f} {loadavg[1]:.2f}")
+    print(
+        f"SQLite {sqlite3.sqlite_version}; event ids: {args.ids}; "
+        f"load average {loadavg[0]:.2f} {loadavg[1]:.2f}"
+    )
     with tempfile.TemporaryDirectory(prefix="comity-formats-") as d:
         workdir = Path(d)
         records = _comity_records(events, workdir)
