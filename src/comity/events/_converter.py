@@ -19,6 +19,7 @@ from cattrs.strategies import configure_tagged_union
 
 from comity.errors import EventFormatError, InvalidArgument, Problem
 from comity.events._fast import fast_structure
+from comity.events._fast_encode import fast_encode
 from comity.events._policy import contradiction, held_to_policy
 from comity.events._values import (
     Invalid,
@@ -232,6 +233,9 @@ def encode_event(event: Event) -> dict[str, Any]:
             f"encode_event: event must be one of comity's events, got {type(event).__name__}"
             "; make one from a dict with comity.decode_event"
         )
+    quick = fast_encode(event)
+    if quick is not None:
+        return quick
     data: dict[str, Any] = _converter.unstructure(event, Event)
     return data
 
