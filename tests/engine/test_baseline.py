@@ -112,3 +112,33 @@ def test_trace_replays_on_durable_and_changes_no_finding(pack: RulePack) -> None
             while core.complete_and_start_action(handle, state) is not None:
                 fired += 1
     assert before["findings"] and fired >= len(before["findings"])
+
+
+def test_trace_has_every_call_the_replay_makes_and_no_other(
+    pack: RulePack, monkeypatch: Any
+) -> None:
+    """As many asserts and retracts as replay_case makes of durable's core, in the same
+    order of kinds: the trace's run knows the case's record as the replay's does (a
+    reference the record satisfies, order O2's asset A4 located only later, asserts
+    no `ref` fact)."""
+    c = Case("B2")
+    c.opened(D(2019, 3, 1))
+    c.asset(D(2019, 3, 2), "A1", "CH")
+    c.order(D(2019, 3, 8), "O2", "PA", ["A1", "A4"])
+    c.asset(D(2019, 3, 20), "A4", "CH")
+    stored = store_events(c.events)["B2"]
+    calls: list[str] = []
+    for name in ("assert_fact", "retract_fact"):
+        real = getattr(core, name)
+
+        def counted(handle: Any, text: str, real: Any = real, name: str = name) -> Any:
+            if json.loads(text).get("t") != "comity:session":  # the adapter's own anchor
+                calls.append(name[0])
+            return real(handle, text)
+
+        monkeypatch.setattr(core, name, counted)
+    replay_case(stored, pack, as_of=AS_OF)
+    monkeypatch.undo()
+    trace = durable_trace(stored, pack, as_of=AS_OF, sid="1")
+    assert [kind for kind, _ in trace] == calls
+    assert not any(f["t"] == "ref" for _, f in trace)

@@ -102,7 +102,15 @@ def durable_trace(
     makes of durable, in order; each fact carries `sid`, to replay under that session."""
     limit = _run.as_of_limit(as_of)
     ordered = [s for s in valid_time_order(events) if instant(s.event.occurred_at) <= limit]
-    run = _run.CaseRun(compiled(pack), ordered[0].case_id if ordered else "")
+    # the record and the event ids as replay_case gives them: without them the run's
+    # projector takes every reference for unsatisfied and asserts data-quality facts
+    # the replay does not
+    run = _run.CaseRun(
+        compiled(pack),
+        ordered[0].case_id if ordered else "",
+        ordered,
+        (s.event_id for s in events),
+    )
     recorder = _RecordingSession(run.session, sid)
     run.session = recorder  # type: ignore[assignment]
     try:
