@@ -254,3 +254,49 @@ def test_bench_ingest_formats_variants_are_real_stores(
             ("UPDATE cases", "DELETE cases") if variant.layout == "caseno" else ()
         ):
             assert "append-only" in refused[name], (variant.key, name)
+
+
+def test_bench_replay_ceiling_gives_every_experiment_a_number(tmp_path: Path) -> None:
+    """bench.replay_ceiling (docs/performance.md, "Replay: what keeping deadlines out
+    of durable could give at most") at a tiny size: a figure for every experiment."""
+    out = tmp_path / "ceiling.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.replay_ceiling",
+            "--events",
+            "300",
+            "--runs",
+            "1",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["host_cpu_s"] > 0 and figures["core_cpu_s"] > 0
+    experiments = figures["experiments"]
+    assert sorted(experiments) == ["a", "b", "c"]
+    for e in experiments.values():
+        for key in (
+            "replay_cpu_s",
+            "python_cpu_s",
+            "trace_core_cpu_s",
+            "vs_host",
+            "vs_core",
+            "python_share",
+            "durable_calls_per_event",
+            "firings_per_event",
+        ):
+            assert e[key] > 0, key
+        assert e["trace_ops"] == e["durable_calls"]  # the hook's trace is the replay's calls
+    # fewer rules, fewer calls: what the experiments remove is gone
+    assert experiments["a"]["durable_calls"] > experiments["b"]["durable_calls"]
+    assert experiments["b"]["durable_calls"] > experiments["c"]["durable_calls"]
+    assert "| (c)" in done.stdout
