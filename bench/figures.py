@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,13 +255,34 @@ def _comity_ingest(path: Path, batches: Sequence[Sequence[Event]]) -> Clock:
     return clock
 
 
+def es_stored_events(
+    batch: Sequence[Event], versions: dict[str, int], transcode: Callable[[Any], bytes]
+) -> list[Any]:
+    """eventsourcing's StoredEvents of `batch`, a case's events numbered on from
+    `versions` (updated): the state as eventsourcing itself serialises it, its
+    JSONTranscoder (`transcode`: the json module, compact, UTF-8) over the same dict
+    comity's codec makes."""
+    from eventsourcing.persistence import StoredEvent as EsStoredEvent
+
+    stored = []
+    for event in batch:
+        version = versions.get(event.case_id, 0) + 1
+        versions[event.case_id] = version
+        stored.append(
+            EsStoredEvent(
+                originator_id=event.case_id,
+                originator_version=version,
+                topic=f"comity.events.types:{type(event).__name__}",
+                state=transcode(encode_event(event)),
+            )
+        )
+    return stored
+
+
 def _eventsourcing_ingest(path: Path, batches: Sequence[Sequence[Event]]) -> Clock:
     from eventsourcing.persistence import JSONTranscoder
-    from eventsourcing.persistence import StoredEvent as EsStoredEvent
     from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-    # The event's state as eventsourcing itself serialises it: its JSONTranscoder
-    # (the json module, compact, UTF-8) over the same dict comity's codec makes.
     transcode = JSONTranscoder().encode
     datastore = SQLiteDatastore(str(path), originator_id_type="text")
     recorder = SQLiteApplicationRecorder(datastore)
@@ -271,19 +292,7 @@ def _eventsourcing_ingest(path: Path, batches: Sequence[Sequence[Event]]) -> Clo
         _quiet()
         with Clock() as clock:
             for batch in batches:
-                stored = []
-                for event in batch:
-                    version = versions.get(event.case_id, 0) + 1
-                    versions[event.case_id] = version
-                    stored.append(
-                        EsStoredEvent(
-                            originator_id=event.case_id,
-                            originator_version=version,
-                            topic=f"comity.events.types:{type(event).__name__}",
-                            state=transcode(encode_event(event)),
-                        )
-                    )
-                recorder.insert_events(stored)
+                recorder.insert_events(es_stored_events(batch, versions, transcode))
     finally:
         datastore.close()
     return clock

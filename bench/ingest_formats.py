@@ -57,10 +57,10 @@ from typing import Any
 import attrs
 import orjson
 
-from bench.figures import _comity_ingest, _eventsourcing_ingest
+from bench.figures import _comity_ingest, _eventsourcing_ingest, es_stored_events
 from bench.generate import generate_log
 from bench.stats import Clock
-from comity.events import Event, canonical_json, encode_event, open_log
+from comity.events import Event, canonical_json, open_log
 from comity.events.store.records import RawRecord, chain
 
 __all__ = ["VARIANTS", "Format", "Variant", "main", "probe", "verify_chain"]
@@ -627,23 +627,9 @@ class Eventsourcing:
     @classmethod
     def prepare(cls, events: Sequence[Event], size: int) -> Eventsourcing:
         from eventsourcing.persistence import JSONTranscoder
-        from eventsourcing.persistence import StoredEvent as EsStoredEvent
         from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-        transcode = JSONTranscoder().encode
-        versions: dict[str, int] = {}
-        stored = []
-        for event in events:
-            version = versions.get(event.case_id, 0) + 1
-            versions[event.case_id] = version
-            stored.append(
-                EsStoredEvent(
-                    originator_id=event.case_id,
-                    originator_version=version,
-                    topic=f"comity.events.types:{type(event).__name__}",
-                    state=transcode(encode_event(event)),
-                )
-            )
+        stored = es_stored_events(events, {}, JSONTranscoder().encode)
         datastore = SQLiteDatastore(":memory:", originator_id_type="text")
         try:
             ddl = SQLiteApplicationRecorder(datastore).construct_create_table_statements()

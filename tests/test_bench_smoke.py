@@ -164,9 +164,10 @@ def test_bench_reaches_the_engine_only_through_its_api_and_hook() -> None:
 ENGINE_PUBLIC = {"baseline", *comity.engine.__all__}
 
 
-def test_bench_wal_compares_both_stores() -> None:
+def _module(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m module args` from the repository's root, which must succeed."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.wal", "--events", "300", "--batch", "10", "100"],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -174,6 +175,11 @@ def test_bench_wal_compares_both_stores() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_bench_wal_compares_both_stores() -> None:
+    done = _module("bench.wal", "--events", "300", "--batch", "10", "100")
     lines = [line for line in done.stdout.splitlines() if line.startswith("batch")]
     assert len(lines) == 2
     for line in lines:
@@ -186,18 +192,10 @@ def test_bench_ingest_formats_measures_every_variant(
 ) -> None:
     monkeypatch.syspath_prepend(str(ROOT))
     out = tmp_path / "formats.json"
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.ingest_formats", "--events", "300"),
-            *("--small-events", "60", "--batch", "10", "100", "--runs", "1", "--json", str(out)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    done = _module(
+        *("bench.ingest_formats", "--events", "300", "--small-events", "60"),
+        *("--batch", "10", "100", "--runs", "1", "--json", str(out)),
     )
-    assert done.returncode == 0, done.stderr
     from bench.ingest_formats import VARIANTS
 
     results = json.loads(out.read_text(encoding="utf-8"))
