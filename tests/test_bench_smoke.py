@@ -192,7 +192,7 @@ def test_bench_ingest_formats_measures_every_variant(
 ) -> None:
     monkeypatch.syspath_prepend(str(ROOT))
     out = tmp_path / "formats.json"
-    done = _module(
+    _module(
         *("bench.ingest_formats", "--events", "300", "--small-events", "60"),
         *("--batch", "10", "100", "--runs", "1", "--json", str(out)),
     )
