@@ -542,3 +542,71 @@ def test_a_killed_ingest_leaves_a_prefix_of_whole_batches(path: Path) -> None:
     assert ids == [f"b{i}-{k}" for i in range(report.records // 5) for k in range(5)]
     assert after.append([opened("after-the-crash", "c9")]).stored  # and it goes on
     after.close()
+
+
+# -- what an open log keeps between its appends ----------------------------------------
+
+
+def _rows(path: Path) -> list[tuple[Any, ...]]:
+    conn = raw(path)
+    try:
+        return conn.execute("SELECT * FROM events ORDER BY position").fetchall()
+    finally:
+        conn.close()
+
+
+def test_two_logs_on_one_file_append_in_turn_as_one_would(
+    tmp_path: Path, ev: EventMaker, new_clock: type[FakeClock]
+) -> None:
+    """Each log keeps its tip and the cases' last seqs between appends while no other
+    connection has committed (`PRAGMA data_version`); whenever the other log wrote in
+    between, it reads them again. Stored rows are those of one log doing it all."""
+    steps = [("a", "c1", 2), ("b", "c1", 1), ("a", "c2", 3), ("a", "c1", 1), ("b", "c2", 2)]
+    steps += [("b", "c1", 1), ("a", "c3", 1), ("a", "c3", 2), ("b", "c3", 1)]
+    turns, one = tmp_path / "turns.db", tmp_path / "one.db"
+    clock_a, clock_one = new_clock(), new_clock()
+    a, b = SqliteLog(turns, clock=clock_a), SqliteLog(turns, create=False, clock=clock_a)
+    single = SqliteLog(one, clock=clock_one)
+    try:
+        for who, case, n in steps:
+            batch = [ev.asset(case) for _ in range(n)]
+            (a if who == "a" else b).append(batch)
+            single.append(batch)
+        assert _rows(turns) == _rows(one)
+        assert verify_records(a.raw_records()).head == single.head()
+    finally:
+        for log in (a, b, single):
+            log.close()
+
+
+def test_a_refused_append_keeps_nothing_stale(store: SqliteLog, path: Path, ev: EventMaker) -> None:
+    store.append(ev.case("c1", 2))
+    other = SqliteLog(path, create=False)
+    try:
+        other.append([ev.asset("c1")])  # seq 3, by another connection
+    finally:
+        other.close()
+    with pytest.raises(ConcurrencyConflict):
+        store.append([ev.asset("c1")], expected_seq=2)
+    with pytest.raises(ConcurrencyConflict):  # still refused: 3 is what is stored
+        store.append([ev.asset("c1")], expected_seq=2)
+    more = store.append([ev.asset("c1")], expected_seq=3).stored[0]
+    assert (more.seq, more.position) == (4, 4)
+    assert verify_records(store.raw_records()).head == store.head()
+
+
+def test_a_write_by_plain_sql_between_appends_is_seen(
+    store: SqliteLog, path: Path, ev: EventMaker
+) -> None:
+    """Another connection's commit moves `data_version`, even one that bypasses comity:
+    the next append plans on what is stored, and verify names the forged row."""
+    store.append(ev.case("c1", 1))
+    forged = list(_rows(path)[0])
+    forged[0], forged[1], forged[3] = 2, "forged", 2  # position, event_id, seq
+    conn = raw(path)
+    conn.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", forged)
+    conn.close()
+    more = store.append([ev.asset("c1")]).stored[0]
+    assert (more.position, more.seq) == (3, 3)
+    with pytest.raises(ChainBroken):
+        verify_records(store.raw_records())

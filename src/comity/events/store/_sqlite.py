@@ -113,6 +113,47 @@ _SCHEMA_V1 = (
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 
+#: Cases whose last seq an open log keeps between its appends (beyond, it starts over).
+KNOWN_CASES = 100_000
+
+
+class _Known:
+    """What this connection's last append left the log at (its tip, the last seq of the
+    cases it saw), valid while no other connection has committed since: SQLite's
+    `PRAGMA data_version`, read under the write lock, moves exactly then. Each append of
+    a writer that appends alone (a service, an ingest) then reads neither the tip nor
+    the batch's last seqs again: two statements of the three it ran before its insert
+    (docs/performance.md, "Ingest store formats measured": variant i)."""
+
+    __slots__ = ("seqs", "tip", "version")
+
+    def __init__(self, version: int, tip: Tip, seqs: dict[str, int]) -> None:
+        self.version, self.tip, self.seqs = version, tip, seqs
+
+    def seqs_of(self, log: SqliteLog) -> Callable[[Collection[str]], Mapping[str, int]]:
+        """`last_seqs` for the planner: kept ones as they are, the rest from the store."""
+
+        def last_seqs(cases: Collection[str]) -> Mapping[str, int]:
+            missing = [c for c in cases if c not in self.seqs]
+            if missing:
+                self.seqs.update(log._last_seqs(missing))
+            return {c: self.seqs[c] for c in cases}
+
+        return last_seqs
+
+    def after(self, rows: Sequence[RawRecord]) -> _Known | None:
+        """What the log is at once `rows` are committed, read back as a re-read would
+        (the tip's time parsed from its stored text)."""
+        if not rows:
+            return self
+        for row in rows:
+            self.seqs[row.case_id] = row.seq
+        if len(self.seqs) > KNOWN_CASES:
+            self.seqs = {}
+        last = rows[-1]
+        return _Known(self.version, tip_of((last.position, last.hash, last.recorded_at)), self.seqs)
+
+
 def _none_stored(ids: Sequence[str]) -> Mapping[str, str]:
     return {}
 
@@ -137,6 +178,7 @@ class SqliteLog(RowReads):
         self._clock = clock
         self._busy_timeout = busy_timeout
         self._conn: sqlite3.Connection | None = None
+        self._known: _Known | None = None
         in_memory = self.path == ":memory:"
         if not create and not in_memory and not Path(self.path).exists():
             raise StoreUnavailable(self._missing_message())
@@ -437,8 +479,14 @@ class SqliteLog(RowReads):
         batch = arguments.event_batch(events)
         expected_seq = arguments.expected_seq(expected_seq)
         with self._write() as conn:
-            tip, now = self._tip(), self._clock()
-            plan = planner(batch, expected_seq, tip=tip, now=now, last_seqs=self._last_seqs)
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            known, self._known = self._known, None  # kept again only once this commits
+            if known is None or known.version != version:
+                known = _Known(version, self._tip(), {})
+            now = self._clock()
+            plan = planner(
+                batch, expected_seq, tip=known.tip, now=now, last_seqs=known.seqs_of(self)
+            )
 
             # Most batches hold only new events: the event_id index finds any already
             # stored as the rows go in, so they are not looked up one by one first.
@@ -456,6 +504,7 @@ class SqliteLog(RowReads):
                 self._insert(conn, rows)
             else:
                 conn.execute("RELEASE optimistic")
+        self._known = known.after(rows)
         return AppendResult(stored=tuple(stored), already_stored=tuple(already))
 
     @staticmethod
@@ -509,6 +558,7 @@ class SqliteLog(RowReads):
 
     def import_records(self, records: Iterable[RawRecord]) -> int:
         count = 0
+        self._known = None
         with self._write() as conn:
             for chunk, _events in checked_imports(
                 records,
