@@ -208,25 +208,13 @@ def _text(kind: str | None, policy: bool) -> _Parse:
     raise _Unsupported(kind)
 
 
-def _name_check(kind: str, is_list: bool, policy: bool) -> Callable[[Any], None]:
-    """The check a field's name implies, applied where the converter applies it: to a
-    string, or to each item of a list (another value is left to the type's parser)."""
-    if kind == "schema_version":
-        return (lambda v: check_version(v)) if policy else (lambda v: None)
-    if is_list:
-
-        def each(value: Any) -> None:
-            if isinstance(value, list):
-                for item in value:
-                    check_text(item, kind, policy=policy)
-
-        return each
-
-    def one(value: Any) -> None:
-        if isinstance(value, str):
-            check_text(value, kind, policy=policy)
-
-    return one
+def _name_check(kind: str, policy: bool) -> Callable[[Any], None]:
+    """The check a field's name implies on a field that is not text: only
+    `schema_version` is one (text fields check their names in `_text`). Any other
+    would be a new kind of field: its class is left to the converter."""
+    if kind != "schema_version":
+        raise _Unsupported(kind)
+    return (lambda v: check_version(v)) if policy else (lambda v: None)
 
 
 def _class(cls: type, policy: bool, *, top: bool) -> _Parse:
@@ -248,7 +236,7 @@ def _class(cls: type, policy: bool, *, top: bool) -> _Parse:
                 parse = _tuple(parse)
             fields.append((f.name, None, _optional(parse) if optional else parse, required))
             continue
-        check = None if kind is None else _name_check(kind, get_origin(tp) is tuple, policy)
+        check = None if kind is None else _name_check(kind, policy)
         fields.append((f.name, check, _parser(tp, policy), required))
     allowed = frozenset(f[0] for f in fields) | ({"type"} if top else set())
 
