@@ -258,25 +258,7 @@ def test_bench_replay_ceiling_gives_every_experiment_a_number(tmp_path: Path) ->
     """bench.replay_ceiling (docs/performance.md, "Replay: what keeping deadlines out
     of durable could give at most") at a tiny size: a figure for every experiment."""
     out = tmp_path / "ceiling.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.replay_ceiling",
-            "--events",
-            "300",
-            "--runs",
-            "1",
-            "--json",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _module("bench.replay_ceiling", "--events", "300", "--runs", "1", "--json", str(out))
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["host_cpu_s"] > 0 and figures["core_cpu_s"] > 0
     experiments = figures["experiments"]
